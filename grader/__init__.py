@@ -1,0 +1,3 @@
+"""grader: an autograder for the lecture's PyTorch gradient-descent exercises."""
+
+__version__ = "0.1.0"

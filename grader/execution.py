@@ -1,0 +1,359 @@
+"""Running a submission: a worker forked from this warm process, and a session of calls.
+
+The grader process has already imported torch; each submission gets a fresh
+process forked from it (``grader.sandbox``), which loads the student's code and
+answers calls over a private pipe (``grader.protocol``).  This module owns the
+parent's side: deadlines, the captured streams, and turning a worker's death
+into a diagnosis code.
+"""
+from __future__ import annotations
+
+import os
+import selectors
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from grader import protocol
+from grader.results import Frame, Output, RunInfo, StudentError
+from grader.sandbox import Contained, Exit, Limits, start_contained
+
+
+class WorkerLost(BaseException):
+    """The worker is gone (timeout, memory, crash, protocol).
+
+    A BaseException so that Hypothesis stops at once instead of shrinking
+    against a dead worker.
+    """
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(code, detail)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Load:
+    """What loading the submission produced."""
+
+    error: Optional[StudentError]
+    syntax: bool
+    functions: dict[str, bool]
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    """The plain-data result of one call into student code."""
+
+    ok: bool
+    returned: Any = None
+    after: tuple[Any, ...] = ()
+    events: tuple[Any, ...] = ()
+    error: Optional[StudentError] = None
+    missing: bool = False
+    too_large: Optional[str] = None
+
+
+class _Capture:
+    """Keeps the head and the tail of a stream, and counts what fell between."""
+
+    def __init__(self, limit: int) -> None:
+        self.half = max(limit // 2, 1)
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.dropped = 0
+
+    def feed(self, chunk: bytes) -> None:
+        room = self.half - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        if chunk:
+            self.tail += chunk
+            excess = len(self.tail) - self.half
+            if excess > 0:
+                self.dropped += excess
+                del self.tail[:excess]
+
+    def output(self) -> Output:
+        text = bytes(self.head).decode("utf-8", "replace")
+        if self.dropped:
+            text += "\n…\n"
+        text += bytes(self.tail).decode("utf-8", "replace")
+        return Output(text=text, dropped=self.dropped)
+
+
+def student_error(raw: Any) -> Optional[StudentError]:
+    """Validate an error description sent by the worker."""
+    if raw is None:
+        return None
+    if type(raw) is not dict:
+        raise protocol.ProtocolError("error is not an object")
+    frames = []
+    for f in raw.get("frames", [])[:20]:
+        if type(f) is not dict:
+            raise protocol.ProtocolError("frame is not an object")
+        frames.append(
+            Frame(
+                filename=str(f.get("filename", ""))[:200],
+                lineno=int(f.get("lineno", 0)) if type(f.get("lineno")) is int else 0,
+                function=str(f.get("function", ""))[:200],
+                line=str(f.get("line", ""))[:400],
+            )
+        )
+    return StudentError(type=str(raw.get("type", "Exception"))[:200], message=str(raw.get("message", ""))[:2000], frames=tuple(frames))
+
+
+class Session:
+    """One submission's worker: start it, call into it, close it."""
+
+    def __init__(self, path: str, functions: list[str], limits: Limits, entry: Optional[Callable[..., None]] = None) -> None:
+        self.path = os.path.abspath(path)
+        self.functions = functions
+        self.limits = limits
+        self.entry = entry
+        self.started = 0.0
+        self.deadline = 0.0
+        self.contained: Optional[Contained] = None
+        self.stdout = _Capture(limits.output)
+        self.stderr = _Capture(limits.output)
+        self.lost: Optional[WorkerLost] = None
+        self.exit: Optional[Exit] = None
+        self._reader = protocol.Reader()
+        self._pending: list[Any] = []
+        self._workdir = ""
+
+    # -- lifecycle -------------------------------------------------------
+
+    def start(self) -> Load:
+        self._workdir = tempfile.mkdtemp(prefix="grader-")
+        os.chmod(self._workdir, 0o700)
+        target = os.path.join(self._workdir, os.path.basename(self.path))
+        shutil.copyfile(self.path, target)
+        request_r, self._request_w = os.pipe()
+        self._reply_r, reply_w = os.pipe()
+        self._out_r, out_w = os.pipe()
+        self._err_r, err_w = os.pipe()
+        child_fds = (request_r, reply_w, out_w, err_w)
+        entry = self.entry
+        functions = self.functions
+        display = os.path.basename(self.path)
+        parent_fds = (self._request_w, self._reply_r, self._out_r, self._err_r)
+
+        def child() -> None:
+            for fd in parent_fds:
+                os.close(fd)
+            os.dup2(out_w, 1)
+            os.dup2(err_w, 2)
+            null = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null, 0)
+            if entry is not None:
+                entry(target, display, functions, request_r, reply_w)
+            else:
+                from grader import worker
+
+                worker.run(target, display, functions, request_r, reply_w)
+
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        self.started = time.monotonic()
+        self.deadline = self.started + self.limits.timeout
+        self.contained = start_contained(child, workdir=self._workdir, limits=self.limits, keep_fds=child_fds)
+        for fd in child_fds:
+            os.close(fd)
+        message = self._receive()
+        if type(message) is not dict or message.get("op") != "load":
+            raise self._lose("crashed", "the worker did not report loading the submission")
+        raw_functions = message.get("functions", {})
+        functions_present = {name: bool(type(raw_functions) is dict and raw_functions.get(name) is True) for name in self.functions}
+        error = message.get("error")
+        return Load(
+            error=student_error(error),
+            syntax=bool(type(error) is dict and error.get("syntax")),
+            functions=functions_present,
+        )
+
+    def close(self) -> RunInfo:
+        if self.contained is not None:
+            if self.lost is None:
+                try:
+                    protocol.send(self._request_w, {"op": "exit"})
+                except OSError:
+                    pass
+                self._drain_until_exit(grace=0.5)
+            self.contained.kill()
+            self.exit = self.contained.wait()
+            for fd in (self._request_w, self._reply_r, self._out_r, self._err_r):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            self.contained = None
+        if self._workdir:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = ""
+        return RunInfo(
+            stdout=self.stdout.output(),
+            stderr=self.stderr.output(),
+            start_method="fork",
+            protections_missing=(),
+            wall_time=time.monotonic() - self.started if self.started else 0.0,
+        )
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- calls -----------------------------------------------------------
+
+    def call(self, function: str, args: list[Any]) -> CallOutcome:
+        if self.lost is not None:
+            raise self.lost
+        try:
+            protocol.send(self._request_w, {"op": "call", "fn": function, "args": args})
+        except (BrokenPipeError, OSError):
+            raise self._lose_after_death()
+        reply = self._receive()
+        if type(reply) is not dict:
+            raise self._lose("protocol", "the worker's reply is not an object")
+        try:
+            return self._outcome(reply)
+        except protocol.TooLarge as exc:
+            return CallOutcome(ok=False, too_large=str(exc))
+        except protocol.ProtocolError as exc:
+            raise self._lose("protocol", str(exc))
+
+    def _outcome(self, reply: dict[str, Any]) -> CallOutcome:
+        events = reply.get("events", [])
+        if type(events) is not list:
+            raise protocol.ProtocolError("events are not a list")
+        events_t = tuple(e if type(e) is str else tuple(e) for e in events[:5000] if type(e) in (str, list))
+        if reply.get("missing"):
+            return CallOutcome(ok=False, missing=True)
+        if reply.get("too_large"):
+            return CallOutcome(ok=False, too_large=str(reply["too_large"])[:200])
+        if not reply.get("ok"):
+            return CallOutcome(ok=False, error=student_error(reply.get("error")), events=events_t)
+        after_raw = reply.get("after", [])
+        if type(after_raw) is not list:
+            raise protocol.ProtocolError("after is not a list")
+        count = [0]
+        after = tuple(_decode_observation(a, count) for a in after_raw)
+        return CallOutcome(ok=True, returned=protocol.decode(reply.get("return"), 0, count), after=after, events=events_t)
+
+    # -- the pipe loop -----------------------------------------------------
+
+    def _receive(self) -> Any:
+        if self._pending:
+            return self._pending.pop(0)
+        selector = selectors.DefaultSelector()
+        selector.register(self._reply_r, selectors.EVENT_READ, "reply")
+        selector.register(self._out_r, selectors.EVENT_READ, "out")
+        selector.register(self._err_r, selectors.EVENT_READ, "err")
+        try:
+            while True:
+                remaining = self.deadline - time.monotonic()
+                if remaining <= 0:
+                    raise self._lose("timeout", f"the submission ran past its {self.limits.timeout:g} s limit")
+                for key, _ in selector.select(timeout=remaining):
+                    chunk = os.read(key.fd, 1 << 16)
+                    if key.data == "out":
+                        self.stdout.feed(chunk) if chunk else selector.unregister(key.fd)
+                    elif key.data == "err":
+                        self.stderr.feed(chunk) if chunk else selector.unregister(key.fd)
+                    elif not chunk:
+                        raise self._lose_after_death()
+                    else:
+                        try:
+                            self._pending.extend(self._reader.feed(chunk))
+                        except protocol.ProtocolError as exc:
+                            raise self._lose("protocol", str(exc))
+                        if self._pending:
+                            return self._pending.pop(0)
+        finally:
+            selector.close()
+
+    def _drain_until_exit(self, grace: float) -> None:
+        end = min(time.monotonic() + grace, self.deadline + grace)
+        for fd, capture in ((self._out_r, self.stdout), (self._err_r, self.stderr)):
+            os.set_blocking(fd, False)
+        while time.monotonic() < end:
+            progressed = False
+            for fd, capture in ((self._out_r, self.stdout), (self._err_r, self.stderr)):
+                try:
+                    chunk = os.read(fd, 1 << 16)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    continue
+                if chunk:
+                    capture.feed(chunk)
+                    progressed = True
+            if not progressed:
+                if self.contained is None or self.contained.poll() is not None:
+                    return
+                time.sleep(0.002)
+
+    def _lose(self, code: str, detail: str) -> WorkerLost:
+        if self.contained is not None:
+            self.contained.kill()
+        self.lost = WorkerLost(code, detail)
+        return self.lost
+
+    def _lose_after_death(self) -> WorkerLost:
+        """The worker closed its end of the channel: find out how it ended."""
+        assert self.contained is not None
+        grace_end = time.monotonic() + 0.5
+        exit_ = self.contained.poll()
+        while exit_ is None and time.monotonic() < grace_end:
+            time.sleep(0.002)
+            exit_ = self.contained.poll()
+        if exit_ is None:
+            self.contained.kill()
+            code, detail = "crashed", "the worker closed its result channel and kept running"
+            self.exit = self.contained.wait()
+        else:
+            self.exit = exit_
+            code, detail = classify_exit(exit_, self.limits)
+        self._drain_until_exit(grace=0.05)
+        self.lost = WorkerLost(code, detail)
+        return self.lost
+
+
+def classify_exit(exit_: Exit, limits: Limits) -> tuple[str, str]:
+    """Turn the way a worker ended into a diagnosis code and a detail."""
+    cpu_limit = limits.cpu if limits.cpu is not None else limits.timeout
+    if exit_.signal in (signal.SIGXCPU,) or (exit_.signal == signal.SIGKILL and exit_.cpu_time >= cpu_limit * 0.95):
+        return "timeout", f"the submission used its {cpu_limit:g} s of CPU time"
+    if exit_.signal == signal.SIGKILL:
+        return "memory-limit", "the worker was killed, most likely by the kernel's out-of-memory killer"
+    if exit_.signal is not None:
+        return "crashed", f"the worker died by signal {signal.Signals(exit_.signal).name}"
+    return "crashed", f"the worker exited early with status {exit_.code}"
+
+
+def _decode_observation(raw: Any, count: list[int]) -> Any:
+    if raw is None:
+        return None
+    if type(raw) is not dict:
+        raise protocol.ProtocolError("observation is not an object")
+    out: dict[str, Any] = {"value": protocol.decode(raw.get("value"), 0, count)}
+    if "grad" in raw:
+        out["grad"] = protocol.decode(raw["grad"], 0, count)
+        out["is_leaf"] = bool(raw.get("is_leaf"))
+        out["requires_grad"] = bool(raw.get("requires_grad"))
+    if "grads" in raw:
+        grads = raw["grads"]
+        if type(grads) is not dict:
+            raise protocol.ProtocolError("grads is not an object")
+        out["grads"] = {str(k)[:100]: protocol.decode(v, 0, count) for k, v in grads.items()}
+    return out

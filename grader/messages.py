@@ -1,0 +1,260 @@
+"""The message catalogue: every sentence a student reads, in English and Korean side by side.
+
+Keys are stable; parameters are ``str.format`` fields.  ``render`` picks the
+language.  A test checks that every key has both texts and the same fields.
+Korean uses the lecture's own terms: 학습률, 손실, 미분, 업데이트, 에폭.
+"""
+from __future__ import annotations
+
+import os
+import string
+from typing import Any, Mapping, Optional, Union
+
+from grader.results import Message
+
+LANGUAGES = ("en", "ko")
+
+# key: (English, Korean)
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # ------------------------------------------------------------------
+    # diagnoses: <code>.title / .why / .fix (and .hint where a code line helps)
+    "diagnosis.grad-not-cleared.title": ("gradients accumulate: `What.grad` is never reset", "미분값이 누적됩니다: `What.grad`를 초기화하지 않았습니다"),
+    "diagnosis.grad-not-cleared.why": (
+        "`loss.backward()` adds the new gradient to `What.grad`. Without a reset, epoch {epoch} updates with the sum of all gradients so far, so the steps grow and the path overshoots.",
+        "`loss.backward()`는 새 미분값을 `What.grad`에 더합니다. 초기화하지 않으면 {epoch}번째 에폭에서 지금까지의 미분값을 모두 더한 값으로 업데이트하므로 업데이트 폭이 점점 커집니다.",
+    ),
+    "diagnosis.grad-not-cleared.fix": ("Clear the gradient after each update.", "매 업데이트 뒤에 미분값을 초기화하세요."),
+    "diagnosis.grad-not-cleared.hint": ("What.grad = None   # or: What.grad.zero_() / optimizr.zero_grad()", "What.grad = None   # 또는 What.grad.zero_() / optimizr.zero_grad()"),
+    "diagnosis.gradient-ascent.title": ("the update goes uphill: the gradient is added instead of subtracted", "업데이트 방향이 반대입니다: 미분값을 빼야 하는데 더했습니다"),
+    "diagnosis.gradient-ascent.why": (
+        "Step 4 moves What against the gradient, because the gradient points to where the loss grows. Adding it makes the loss grow every epoch.",
+        "미분값(기울기)은 손실이 커지는 방향을 가리키므로 step4에서는 그 반대 방향으로 가야 합니다. 더하면 에폭마다 손실이 커집니다.",
+    ),
+    "diagnosis.gradient-ascent.fix": ("Subtract alpha times the gradient.", "학습률 × 미분값을 빼세요."),
+    "diagnosis.gradient-ascent.hint": ("What.data = What.data - alpha * What.grad", "What.data = What.data - alpha * What.grad"),
+    "diagnosis.wrong-epochs.title": ("a different number of steps was run", "에폭(반복) 횟수가 다릅니다"),
+    "diagnosis.wrong-epochs.why": (
+        "epochs={epochs} asks for exactly {epochs} updates, but your code made {found}.",
+        "epochs={epochs}이면 업데이트를 정확히 {epochs}번 해야 하는데, 코드는 {found}번 했습니다.",
+    ),
+    "diagnosis.wrong-epochs.fix": ("Loop exactly `epochs` times.", "정확히 `epochs`번 반복하세요."),
+    "diagnosis.wrong-epochs.hint": ("for epoc in range(epochs):", "for epoc in range(epochs):"),
+    "diagnosis.wrong-learning-rate.title": ("the step size does not match the learning rate `{name}`", "업데이트 폭이 학습률 `{name}`과 맞지 않습니다"),
+    "diagnosis.wrong-learning-rate.why": (
+        "With {name}={expected:.6g} the first update should be {name} × gradient, but your first step corresponds to a learning rate of {found:.6g}. A hard-coded number (like the lecture's 0.001 or 0.1) instead of the argument does this.",
+        "{name}={expected:.6g}이면 첫 업데이트 폭은 {name} × 미분값이어야 하는데, 첫 스텝은 학습률 {found:.6g}에 해당합니다. 인자 대신 강의의 0.001이나 0.1 같은 숫자를 직접 쓰면 이렇게 됩니다.",
+    ),
+    "diagnosis.wrong-learning-rate.fix": ("Use the `{name}` argument in step 4.", "step4에서 인자 `{name}`를 사용하세요."),
+    "diagnosis.wrong-loss.title": ("the loss is not the one asked for ({expected})", "손실함수가 요구한 것({expected})과 다릅니다"),
+    "diagnosis.wrong-loss.why": (
+        "Your values match the {found} instead. The loss decides the gradient, so a different loss moves What along a different path (SSE = MSE × n, and its gradient is n times larger).",
+        "값이 {found}와 일치합니다. 손실이 미분값을 결정하므로 손실이 다르면 What이 다른 경로로 업데이트됩니다 (SSE = MSE × n, 미분값도 n배).",
+    ),
+    "diagnosis.wrong-loss.fix": ("Compute the {expected}.", "{expected}를 계산하세요."),
+    "diagnosis.wrong-loss.hint": ("{code}", "{code}"),
+    "diagnosis.history-misaligned.title": ("a history is shifted by one epoch", "기록(history)이 한 에폭 어긋나 있습니다"),
+    "diagnosis.history-misaligned.why": ("{detail}", "{detail_ko}"),
+    "diagnosis.history-misaligned.fix": (
+        "Record What once before the loop, then the loss and What inside it: the loss before step 4, What after it.",
+        "루프 전에 초기 What을 한 번 기록하고, 루프 안에서는 step4 전에 손실을, step4 뒤에 What을 기록하세요.",
+    ),
+    "diagnosis.history-misaligned.hint": (
+        "What_history = [What.data.reshape(-1).tolist()]\nfor epoc in range(epochs):\n    ...\n    loss_history.append(loss.item())\n    What_history.append(What.data.reshape(-1).tolist())",
+        "What_history = [What.data.reshape(-1).tolist()]\nfor epoc in range(epochs):\n    ...\n    loss_history.append(loss.item())\n    What_history.append(What.data.reshape(-1).tolist())",
+    ),
+    "diagnosis.parameter-rebound.title": ("`What` was rebound to a new tensor instead of updated in place", "`What`을 제자리에서 업데이트하지 않고 새 텐서로 바꿨습니다"),
+    "diagnosis.parameter-rebound.why": (
+        "`What = What - alpha * What.grad` makes a new tensor: the caller's What never changes, and the new one is not a leaf, so its `.grad` is None at the next `backward()`.",
+        "`What = What - alpha * What.grad`는 새 텐서를 만듭니다. 호출한 쪽의 What은 그대로이고, 새 텐서는 leaf가 아니어서 다음 `backward()` 뒤에도 `.grad`가 None입니다.",
+    ),
+    "diagnosis.parameter-rebound.fix": ("Update the data of the same tensor, as in the lecture.", "강의처럼 같은 텐서의 data를 업데이트하세요."),
+    "diagnosis.parameter-rebound.hint": ("What.data = What.data - alpha * What.grad\n# or: with torch.no_grad(): What -= alpha * What.grad", "What.data = What.data - alpha * What.grad\n# 또는: with torch.no_grad(): What -= alpha * What.grad"),
+    "diagnosis.weight-not-transposed.title": ("the weight is not transposed: nn.Linear stores it as (1, 2)", "weight를 전치(.T)하지 않았습니다: nn.Linear의 weight는 (1, 2) 크기입니다"),
+    "diagnosis.weight-not-transposed.why": (
+        "`make_net` returned a weight of shape {found}; nn.Linear(2, 1) stores its weight as (1, 2), the transpose of What (2, 1).",
+        "`make_net`이 반환한 weight의 크기가 {found}입니다. nn.Linear(2, 1)의 weight는 What (2, 1)의 전치인 (1, 2) 크기입니다.",
+    ),
+    "diagnosis.weight-not-transposed.fix": ("Did you forget `.T`?", "`.T`를 빠뜨리지 않았나요?"),
+    "diagnosis.weight-not-transposed.hint": ("net.weight.data = What.data.T   # .T 를 해야함. 외우세요", "net.weight.data = What.data.T   # .T 를 해야함. 외우세요"),
+    "diagnosis.bias-enabled.title": ("the net has a bias", "net에 bias가 있습니다"),
+    "diagnosis.bias-enabled.why": (
+        "X already holds a column of ones for w0, so the model y = X@W has no separate bias. nn.Linear adds one unless bias=False.",
+        "X의 첫 번째 열(1)이 이미 w0 역할을 하므로 모델 y = X@W에는 bias가 따로 없습니다. nn.Linear는 bias=False로 하지 않으면 bias를 추가합니다.",
+    ),
+    "diagnosis.bias-enabled.fix": ("Create the layer with bias=False.", "bias=False로 만드세요."),
+    "diagnosis.bias-enabled.hint": ("net = torch.nn.Linear(in_features=2, out_features=1, bias=False)", "net = torch.nn.Linear(in_features=2, out_features=1, bias=False)"),
+    "diagnosis.not-using-torch-api.title": ("the PyTorch pattern is not used: {missing}", "파이토치식 코딩패턴을 쓰지 않았습니다: {missing}"),
+    "diagnosis.not-using-torch-api.why": (
+        "This exercise is about replacing the hand-written steps with `net`, `loss_fn = torch.nn.MSELoss()` and `optimizr = torch.optim.SGD(net.parameters(), lr=lr)`; your code never called {missing}.",
+        "이 연습은 직접 쓴 step들을 `net`, `loss_fn = torch.nn.MSELoss()`, `optimizr = torch.optim.SGD(net.parameters(), lr=lr)`로 바꾸는 것입니다. 코드에서 {missing}을(를) 호출하지 않았습니다.",
+    ),
+    "diagnosis.not-using-torch-api.fix": ("Use the lecture's pattern.", "강의의 패턴을 사용하세요."),
+    "diagnosis.not-using-torch-api.hint": (
+        "loss_fn = torch.nn.MSELoss()\noptimizr = torch.optim.SGD(net.parameters(), lr=lr)\nfor epoc in range(epochs):\n    yhat = net(X)\n    loss = loss_fn(yhat, y)\n    loss.backward()\n    optimizr.step()\n    optimizr.zero_grad()",
+        "loss_fn = torch.nn.MSELoss()\noptimizr = torch.optim.SGD(net.parameters(), lr=lr)\nfor epoc in range(epochs):\n    yhat = net(X)\n    loss = loss_fn(yhat, y)\n    loss.backward()\n    optimizr.step()\n    optimizr.zero_grad()",
+    ),
+    "diagnosis.step-before-backward.title": ("`optimizr.step()` runs before `loss.backward()`", "`optimizr.step()`이 `loss.backward()`보다 먼저 실행됩니다"),
+    "diagnosis.step-before-backward.why": (
+        "step() uses the gradient that is there now. Before backward() it is the previous epoch's gradient (or none at all), so every update lags one epoch behind.",
+        "step()은 지금 들어 있는 미분값을 씁니다. backward() 전이면 이전 에폭의 미분값(또는 없음)이므로 업데이트가 한 에폭씩 늦어집니다.",
+    ),
+    "diagnosis.step-before-backward.fix": ("Keep the lecture's order: yhat, loss, backward, step, zero_grad.", "강의의 순서를 지키세요: yhat, loss, backward, step, zero_grad."),
+    "diagnosis.step-before-backward.hint": ("loss.backward()   # step3\noptimizr.step()   # step4\noptimizr.zero_grad()", "loss.backward()   # step3\noptimizr.step()   # step4\noptimizr.zero_grad()"),
+    "diagnosis.zero-grad-before-step.title": ("the gradient is cleared before the update", "업데이트 전에 미분값을 지웠습니다"),
+    "diagnosis.zero-grad-before-step.why": (
+        "zero_grad() between backward() and step() throws the gradient away, so step() has nothing to apply and What never moves.",
+        "backward()와 step() 사이에 zero_grad()를 하면 미분값이 지워져서 step()이 업데이트할 것이 없고 What이 바뀌지 않습니다.",
+    ),
+    "diagnosis.zero-grad-before-step.fix": ("Call zero_grad() after step().", "zero_grad()는 step() 뒤에 호출하세요."),
+    "diagnosis.input-mutated.title": ("the inputs `{names}` were changed", "입력 `{names}`이(가) 바뀌었습니다"),
+    "diagnosis.input-mutated.why": (
+        "Your function modified {names} in place, so the caller's data is no longer what it was. Only What (or the net) should change.",
+        "함수가 {names}을(를) 제자리에서 바꿨습니다. 호출한 쪽의 데이터가 달라집니다. 바뀌어야 하는 것은 What(또는 net)뿐입니다.",
+    ),
+    "diagnosis.input-mutated.fix": ("Compute new tensors instead of writing into X or y (avoid `X[...] = `, `+=`, `.add_()` on inputs).", "X나 y에 직접 쓰지 말고 새 텐서를 만드세요 (입력에 `X[...] = `, `+=`, `.add_()` 금지)."),
+    "diagnosis.wrong-shape.title": ("`{function}` returned shape {found}, expected {expected}", "`{function}`의 반환값 크기가 {found}입니다. {expected}이어야 합니다"),
+    "diagnosis.wrong-shape.why": ("{detail}", "{detail_ko}"),
+    "diagnosis.wrong-shape.fix": ("Check the shapes: X is (n, 2), What is (2, 1), y and yhat are (n, 1).", "크기를 확인하세요: X는 (n, 2), What은 (2, 1), y와 yhat은 (n, 1)입니다."),
+    "diagnosis.wrong-type.title": ("`{function}` returned {found}, expected {expected}", "`{function}`이(가) {found}을(를) 반환했습니다. {expected}이어야 합니다"),
+    "diagnosis.wrong-type.why": ("{detail}", "{detail_ko}"),
+    "diagnosis.wrong-type.fix": ("Return the value the docstring asks for.", "docstring이 요구하는 값을 반환하세요."),
+    "diagnosis.wrong-value.title": ("`{function}` gives a different value", "`{function}`의 값이 다릅니다"),
+    "diagnosis.wrong-value.why": (
+        "{what}: yours is {found}, the reference is {expected}. No common mistake explains the difference; compare your code with the lecture's four steps.",
+        "{what}: 내 값은 {found}, 정답은 {expected}입니다. 흔한 실수로는 설명되지 않습니다. 강의의 네 단계와 코드를 비교해 보세요.",
+    ),
+    "diagnosis.wrong-value.fix": ("Run the minimal example below and compare each step with the lecture's.", "아래의 최소 예제를 실행해 각 단계를 강의와 비교해 보세요."),
+    "diagnosis.not-implemented.title": ("`{function}` is not implemented yet", "`{function}`을(를) 아직 구현하지 않았습니다"),
+    "diagnosis.not-implemented.why": ("It still raises NotImplementedError, as the stub does.", "스텁처럼 아직 NotImplementedError를 발생시킵니다."),
+    "diagnosis.not-implemented.fix": ("Replace `raise NotImplementedError` with your code.", "`raise NotImplementedError`를 코드로 바꾸세요."),
+    "diagnosis.missing-function.title": ("`{function}` is not defined", "`{function}`이(가) 정의되지 않았습니다"),
+    "diagnosis.missing-function.why": ("The grader calls `{function}`, but the submission defines no function of that name.", "채점기는 `{function}`을(를) 호출하는데, 제출물에 그 이름의 함수가 없습니다."),
+    "diagnosis.missing-function.fix": ("Keep the names and signatures of the stub (`grade init` gives a fresh copy).", "스텁의 함수 이름과 인자를 그대로 두세요 (`grade init`으로 새로 받을 수 있습니다)."),
+    "diagnosis.syntax-error.title": ("the file has a syntax error on line {line}", "{line}번째 줄에 문법 오류가 있습니다"),
+    "diagnosis.syntax-error.why": ("Python could not read the file: {message}. Nothing in it could run.", "파이썬이 파일을 읽지 못했습니다: {message}. 아무것도 실행되지 않았습니다."),
+    "diagnosis.syntax-error.fix": ("Fix the line shown below, then grade again.", "아래 줄을 고친 뒤 다시 채점하세요."),
+    "diagnosis.runtime-error.title": ("`{function}` raised {type}", "`{function}`에서 {type} 오류가 발생했습니다"),
+    "diagnosis.runtime-error.why": ("{message}", "{message}"),
+    "diagnosis.runtime-error.fix": ("Run the minimal example below and read the traceback from your last line up.", "아래의 최소 예제를 실행하고 traceback을 마지막 줄부터 읽어 보세요."),
+    "diagnosis.timeout.title": ("the submission ran out of time", "제출물이 제한 시간을 넘겼습니다"),
+    "diagnosis.timeout.why": ("{detail}. An endless loop (a `while` that never ends, or a `for` over a huge range) is the usual cause.", "{detail_ko}. 끝나지 않는 반복문(`while`이나 매우 큰 range의 `for`)이 흔한 원인입니다."),
+    "diagnosis.timeout.fix": ("Loop exactly `epochs` times and make sure every loop ends.", "정확히 `epochs`번 반복하고 모든 반복문이 끝나는지 확인하세요."),
+    "diagnosis.memory-limit.title": ("the submission ran out of memory", "제출물이 메모리 한도를 넘었습니다"),
+    "diagnosis.memory-limit.why": ("{detail}. Growing a list or a tensor without bound, or building an n×n matrix, does this.", "{detail_ko}. 리스트나 텐서를 끝없이 키우거나 n×n 행렬을 만들면 이렇게 됩니다."),
+    "diagnosis.memory-limit.fix": ("Keep only what the exercise asks for.", "연습이 요구하는 것만 저장하세요."),
+    "diagnosis.crashed.title": ("the submission ended the process", "제출물이 프로세스를 종료시켰습니다"),
+    "diagnosis.crashed.why": ("{detail}. Calls like `os._exit`, `sys.exit`, or native crashes stop the grading of everything after them.", "{detail_ko}. `os._exit`, `sys.exit` 같은 호출이나 네이티브 오류는 그 뒤의 채점을 모두 멈춥니다."),
+    "diagnosis.crashed.fix": ("Remove the exit call; let your functions return.", "종료 호출을 지우고 함수가 값을 반환하게 하세요."),
+    "diagnosis.result-too-large.title": ("`{function}` returned too much data", "`{function}`의 반환값이 너무 큽니다"),
+    "diagnosis.result-too-large.why": ("{detail}. A history holds one entry per epoch.", "{detail}. 기록(history)에는 에폭마다 하나씩만 담습니다."),
+    "diagnosis.result-too-large.fix": ("Return only what the docstring asks for.", "docstring이 요구하는 것만 반환하세요."),
+    "diagnosis.wrong-classification.title": ("alpha={alpha:.6g} is {expected}, not {found}", "alpha={alpha:.6g}은(는) {found}이(가) 아니라 {expected}입니다"),
+    "diagnosis.wrong-classification.why": (
+        "The SSE update multiplies the error by I - 2αX'X. With λmax(X'X)={lam:.6g} its extreme factor is 1 - 2αλmax = {factor:.4g}: |factor| < 1 converges, a negative factor overshoots (oscillating), |factor| ≥ 1 diverges.",
+        "SSE 업데이트는 오차에 I - 2αX'X를 곱합니다. λmax(X'X)={lam:.6g}이면 가장 큰 배율은 1 - 2αλmax = {factor:.4g}입니다. |배율| < 1이면 수렴, 음수이면 왔다갔다(oscillating), |배율| ≥ 1이면 발산합니다.",
+    ),
+    "diagnosis.wrong-classification.fix": ("Compare alpha with 1/λmax (divergent at or above) and 1/(2λmax) (oscillating above).", "alpha를 1/λmax(이상이면 발산), 1/(2λmax)(초과이면 왔다갔다)와 비교하세요."),
+    "diagnosis.python-loop.title": ("`loss_surface` loops in Python", "`loss_surface`가 파이썬 for 문을 사용합니다"),
+    "diagnosis.python-loop.why": (
+        "It ran {lines} lines of Python for a {rows}×{cols} grid: a double loop like the lecture's first plot_loss. Broadcasting computes the whole grid in one expression.",
+        "{rows}×{cols} 격자에 파이썬 코드를 {lines}줄 실행했습니다: 강의의 첫 plot_loss처럼 이중 for 문입니다. 브로드캐스팅으로 한 번에 계산할 수 있습니다.",
+    ),
+    "diagnosis.python-loop.fix": ("Reshape w0 to (-1, 1, 1) and w1 to (1, -1, 1), then sum over the last axis.", "w0를 (-1, 1, 1), w1을 (1, -1, 1)로 바꾼 뒤 마지막 축으로 합하세요."),
+    # ------------------------------------------------------------------
+    # check titles
+    "check.lecture": ("`{function}` on the lecture's data", "강의 데이터에서 `{function}`"),
+    "check.generated": ("`{function}` on generated data", "생성된 데이터에서 `{function}`"),
+    "check.in-place": ("`{function}` updates `{argument}` in place", "`{function}`이(가) `{argument}`을(를) 제자리에서 업데이트"),
+    "check.grad-cleared": ("`{function}` leaves the gradient cleared", "`{function}`이(가) 미분값을 초기화"),
+    "check.inputs-unchanged": ("`{function}` leaves X and y unchanged", "`{function}`이(가) X와 y를 바꾸지 않음"),
+    "check.history-lengths": ("`{function}` returns histories of the right lengths", "`{function}`의 기록(history) 길이"),
+    "check.torch-api": ("`{function}` uses nn.Linear, MSELoss and optim.SGD", "`{function}`이(가) nn.Linear, MSELoss, optim.SGD를 사용"),
+    "check.structure": ("`{function}` builds the right nn.Linear", "`{function}`이(가) 올바른 nn.Linear를 만듦"),
+    "check.vectorized": ("`{function}` is computed without Python loops", "`{function}`을(를) 파이썬 for 문 없이 계산"),
+    "check.lecture-divergent": ("`{function}` calls the lecture's α = 0.0083 divergent", "`{function}`이(가) 강의의 α = 0.0083을 발산으로 판정"),
+    # ------------------------------------------------------------------
+    # what a value is
+    "what.loss": ("the loss at epoch {epoch}", "{epoch}번째 에폭의 손실"),
+    "what.w": ("{label} after epoch {epoch}", "{epoch}번째 에폭 뒤의 {label}"),
+    "what.value": ("the returned value", "반환값"),
+    "misaligned.missing-initial": (
+        "What_history has {found} entries and starts with What after the first update: the initial value is missing (it should have epochs + 1 = {expected} entries).",
+        "What_history가 {found}개이고 첫 업데이트 뒤의 What으로 시작합니다: 초기값이 빠졌습니다 (epochs + 1 = {expected}개여야 합니다).",
+    ),
+    "misaligned.loss-after-update": (
+        "Each loss in loss_history belongs to What after its update: the loss was recorded after step 4 (recomputed), not the one computed before it.",
+        "loss_history의 손실이 업데이트 뒤의 What에 대한 값입니다: step4 전에 계산한 손실이 아니라 업데이트 뒤에 다시 계산한 손실을 기록했습니다.",
+    ),
+    "misaligned.lengths": (
+        "loss_history has {losses} entries and What_history {weights}; with epochs={epochs} they should have {epochs} and {expected}.",
+        "loss_history는 {losses}개, What_history는 {weights}개입니다. epochs={epochs}이면 {epochs}개와 {expected}개여야 합니다.",
+    ),
+    "shape.history": ("A history should hold one entry per epoch; found {detail}.", "기록(history)은 에폭마다 하나씩이어야 합니다. 실제: {detail}."),
+    "shape.value": ("The contract asks for shape {expected}.", "요구하는 크기는 {expected}입니다."),
+    "shape.transposed": ("The shape is transposed: did you multiply in the wrong order or forget `.T`?", "크기가 전치되어 있습니다: 곱하는 순서가 바뀌었거나 `.T`를 빠뜨리지 않았나요?"),
+    "type.none": ("The function returned None: did you forget `return`?", "함수가 None을 반환했습니다: `return`을 빠뜨리지 않았나요?"),
+    "type.other": ("The contract asks for {expected}.", "요구하는 반환값은 {expected}입니다."),
+    "type.not-a-net": ("The contract asks for torch.nn.Linear(2, 1, bias=False).", "요구하는 반환값은 torch.nn.Linear(2, 1, bias=False)입니다."),
+    "error.input": (
+        "`input()` cannot work here: the grader runs your code with no keyboard attached, so it fails at once. Take values from the function's arguments instead.",
+        "채점기는 키보드 입력 없이 코드를 실행하므로 `input()`은 바로 실패합니다. 값은 함수의 인자로 받으세요.",
+    ),
+    "error.none-grad": (
+        "`What.grad` is None here: What is not the leaf tensor that backward() fills. This happens after `What = What - ...` rebinds What to a new tensor.",
+        "여기서 `What.grad`가 None입니다: What이 backward()가 미분값을 채우는 leaf 텐서가 아닙니다. `What = What - ...`로 What을 새 텐서로 바꾸면 이렇게 됩니다.",
+    ),
+    "error.shape": (
+        "A matrix product got shapes that do not fit. X is (n, 2), What is (2, 1), nn.Linear's weight is (1, 2).",
+        "행렬곱의 크기가 맞지 않습니다. X는 (n, 2), What은 (2, 1), nn.Linear의 weight는 (1, 2)입니다.",
+    ),
+    # ------------------------------------------------------------------
+    # submission-level
+    "verdict.full": ("Full marks: {score:g}/{max_score:g}. Every check passed.", "만점입니다: {score:g}/{max_score:g}. 모든 검사를 통과했습니다."),
+    "verdict.partial": ("{score:g}/{max_score:g}: {failed} of {total} checks failed.", "{score:g}/{max_score:g}: 검사 {total}개 중 {failed}개를 통과하지 못했습니다."),
+    "verdict.ungraded": ("0/{max_score:g}: the submission could not run ({code}).", "0/{max_score:g}: 제출물을 실행할 수 없었습니다 ({code})."),
+    "protections.missing": ("Sandbox protections unavailable on this machine: {names}.", "이 컴퓨터에서 사용할 수 없는 샌드박스 보호 기능: {names}."),
+    "start.spawn": ("Workers were spawned, not forked (fork after importing torch is unsafe here): slower, equally correct.", "작업 프로세스를 fork 대신 spawn으로 실행했습니다 (이 환경에서는 torch를 불러온 뒤 fork가 안전하지 않음): 느리지만 결과는 같습니다."),
+    # ------------------------------------------------------------------
+    # report labels (grader.report.*)
+}
+
+_FORMATTER = string.Formatter()
+
+
+def fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in _FORMATTER.parse(text) if name}
+
+
+def render(message: Union[Message, str], lang: str = "en", **params: Any) -> str:
+    """The text of a catalogue entry in ``lang`` with its parameters filled in."""
+    if isinstance(message, Message):
+        key, all_params = message.key, {**message.params, **params}
+    else:
+        key, all_params = message, params
+    en, ko = CATALOGUE[key]
+    text = ko if lang == "ko" else en
+    try:
+        return text.format_map(_Lenient(all_params))
+    except (ValueError, TypeError):
+        return text
+
+
+def has(key: str) -> bool:
+    return key in CATALOGUE
+
+
+class _Lenient(dict):  # type: ignore[type-arg]
+    """Missing parameters render as '?' rather than crashing a report."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def default_language(environ: Optional[Mapping[str, str]] = None) -> str:
+    """'ko' when the locale is Korean, else 'en'."""
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = env.get(name)
+        if value:
+            return "ko" if value.lower().startswith("ko") else "en"
+    return "en"

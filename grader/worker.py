@@ -1,0 +1,323 @@
+"""The worker: the only place where student code runs.
+
+It lives in a process forked from the warm grader (see ``grader.execution``),
+inside the sandbox of ``grader.sandbox``.  It loads the submission, then serves
+calls: it builds the arguments, calls the student's function, and sends back
+what came out as plain JSON (``grader.protocol``).  It never decides anything:
+all comparison happens in the grader process.
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import traceback
+import types
+from typing import Any, Callable, NoReturn, Optional
+
+from grader import protocol
+
+_MAX_EVENTS = 5000
+
+
+# --------------------------------------------------------------------------
+# encoding whatever student code returned
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.numbers = 0
+
+    def take(self, n: int) -> None:
+        self.numbers += n
+        if self.numbers > protocol.MAX_NUMBERS:
+            raise protocol.TooLarge(f"more than {protocol.MAX_NUMBERS} numbers")
+
+
+def encode(obj: Any, budget: Optional[_Budget] = None, depth: int = 0) -> Any:
+    """Plain JSON for ``obj``, looking only at exact built-in types and real tensors.
+
+    Never calls a method the object could override (``__iter__``, ``__len__``,
+    ``__float__``, ``__eq__``, ``__reduce__``): anything unknown crosses as its
+    type name only.
+    """
+    import torch
+
+    budget = budget or _Budget()
+    kind = type(obj)
+    if obj is None or kind is bool or kind is int:
+        return obj
+    if kind is float:
+        return protocol.number_out(obj) if math.isfinite(obj) else {"float": protocol.number_out(obj)}
+    if kind is str:
+        return obj[: protocol.MAX_STRING]
+    if kind is list or kind is tuple:
+        if depth >= protocol.MAX_DEPTH:
+            raise protocol.TooLarge("nested too deeply")
+        budget.take(list.__len__(obj) if kind is list else tuple.__len__(obj))
+        items = [encode(item, budget, depth + 1) for item in (list.__iter__(obj) if kind is list else tuple.__iter__(obj))]
+        return {"list" if kind is list else "tuple": items}
+    if issubclass(kind, torch.Tensor):
+        return {"tensor": _encode_tensor(obj, budget)}
+    if issubclass(kind, torch.nn.Module):
+        return {"module": _encode_module(obj, budget)}
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        if issubclass(kind, numpy.ndarray):
+            return {"ndarray": _encode_tensor(torch.from_numpy(numpy.array(obj, dtype=numpy.float64)), budget, str(obj.dtype))}
+        if issubclass(kind, numpy.generic) and issubclass(kind, (numpy.floating, numpy.integer, numpy.bool_)):
+            value = float(numpy.float64(obj))
+            return value if math.isfinite(value) else {"float": protocol.number_out(value)}
+    return {"object": f"{kind.__module__}.{kind.__qualname__}"[:200]}
+
+
+def _encode_tensor(t: Any, budget: _Budget, dtype: Optional[str] = None) -> dict[str, Any]:
+    import torch
+
+    with torch._C.DisableTorchFunctionSubclass():
+        plain = torch.Tensor.detach(t)
+        budget.take(int(plain.numel()))
+        if plain.is_complex():
+            raise protocol.ProtocolError("complex tensors are not graded")
+        device = _device_of(t)
+        data = plain.to("cpu", torch.float64).reshape(-1).tolist()
+        if not bool(torch.isfinite(plain.to("cpu", torch.float64)).all()):
+            data = [protocol.number_out(v) for v in data]
+        return {
+            "shape": list(plain.shape),
+            "dtype": dtype or str(plain.dtype).replace("torch.", ""),
+            "device": device,
+            "data": data,
+            "requires_grad": bool(t.requires_grad),
+        }
+
+
+def _device_of(t: Any) -> str:
+    """The device a tensor claims to be on (the emulated one, when emulation is active)."""
+    emulation = sys.modules.get("grader.virtual_cuda")
+    if emulation is not None:
+        tagged = emulation.device_of(t)
+        if tagged is not None:
+            return str(tagged)
+    return str(t.device)
+
+
+def _encode_module(module: Any, budget: _Budget) -> dict[str, Any]:
+    import torch
+
+    params = {name: {"tensor": _encode_tensor(p, budget)} for name, p in torch.nn.Module.named_parameters(module)}
+    body: dict[str, Any] = {"type": type(module).__qualname__, "params": params}
+    if isinstance(module, torch.nn.Linear):
+        body["in_features"] = int(module.in_features)
+        body["out_features"] = int(module.out_features)
+    return body
+
+
+# --------------------------------------------------------------------------
+# errors, trimmed to the student's frames
+
+
+def describe_error(exc: BaseException, student_files: Callable[[str], bool]) -> dict[str, Any]:
+    try:
+        message = str(exc)
+    except BaseException:  # a hostile __str__
+        message = "<the exception's message could not be read>"
+    frames = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if student_files(frame.filename):
+            frames.append(
+                {
+                    "filename": os.path.basename(frame.filename)[:200],
+                    "lineno": int(frame.lineno or 0),
+                    "function": str(frame.name)[:200],
+                    "line": (frame.line or "")[:400],
+                }
+            )
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        frames.append(
+            {
+                "filename": os.path.basename(exc.filename or "")[:200],
+                "lineno": int(exc.lineno),
+                "function": "<module>",
+                "line": (exc.text or "").rstrip("\n")[:400],
+            }
+        )
+    return {"type": type(exc).__name__[:200], "message": message[:2000], "frames": frames[-12:]}
+
+
+# --------------------------------------------------------------------------
+# spying on the torch API (exercise 4's structure checks)
+
+
+class Spy:
+    """Records the torch API calls made during one student call, in order."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self.events: list[Any] = []
+
+    def record(self, event: str, value: Any = None) -> None:
+        if self.active and len(self.events) < _MAX_EVENTS:
+            self.events.append(event if value is None else [event, value])
+
+    def install(self) -> None:
+        import torch
+        import torch.nn.functional as F
+
+        spy = self
+
+        def wrap(owner: Any, name: str, event: str, value: Optional[Callable[..., Any]] = None) -> None:
+            original = getattr(owner, name)
+
+            def spied(*args: Any, **kwargs: Any) -> Any:
+                spy.record(event, value(*args, **kwargs) if value else None)
+                return original(*args, **kwargs)
+
+            spied.__wrapped__ = original  # type: ignore[attr-defined]
+            setattr(owner, name, spied)
+
+        def sgd_lr(self: Any, params: Any, lr: Any = 1e-3, *args: Any, **kwargs: Any) -> Any:
+            return float(lr) if type(lr) in (int, float) else None
+
+        wrap(torch.Tensor, "backward", "backward")
+        wrap(F, "mse_loss", "mse_loss")
+        wrap(torch.nn.Linear, "forward", "linear")
+        wrap(torch.optim.SGD, "__init__", "sgd", sgd_lr)
+        wrap(torch.optim.SGD, "step", "step")
+        wrap(torch.optim.Optimizer, "zero_grad", "zero_grad")
+
+
+# --------------------------------------------------------------------------
+# building arguments, calling, observing
+
+
+def build_argument(spec: Any) -> Any:
+    import torch
+
+    if type(spec) is dict and "tensor" in spec:
+        body = spec["tensor"]
+        tensor = torch.tensor(body["data"], dtype=getattr(torch, body["dtype"]))
+        return tensor.requires_grad_(bool(body.get("requires_grad")))
+    if type(spec) is dict and "linear" in spec:
+        body = spec["linear"]
+        dtype = getattr(torch, body["dtype"])
+        net = torch.nn.Linear(2, 1, bias=False).to(dtype)
+        with torch.no_grad():
+            net.weight.copy_(torch.tensor(body["weight"], dtype=dtype))
+        return net
+    return spec
+
+
+def observe(arg: Any) -> Any:
+    """What an argument looks like after the call: value, gradient, leaf status."""
+    import torch
+
+    if isinstance(arg, torch.Tensor):
+        grad = arg.grad
+        return {
+            "value": encode(arg),
+            "grad": None if grad is None else encode(grad),
+            "is_leaf": bool(arg.is_leaf),
+            "requires_grad": bool(arg.requires_grad),
+        }
+    if isinstance(arg, torch.nn.Module):
+        grads = {name: (None if p.grad is None else encode(p.grad)) for name, p in arg.named_parameters()}
+        return {"value": encode(arg), "grads": grads}
+    return None
+
+
+class Worker:
+    """Serves the grader's requests against one loaded submission."""
+
+    def __init__(self, namespace: dict[str, Any], student_files: Callable[[str], bool]) -> None:
+        self.namespace = namespace
+        self.student_files = student_files
+        self.spy = Spy()
+        self.spy.install()
+
+    def call(self, request: dict[str, Any]) -> dict[str, Any]:
+        name = request["fn"]
+        function = self.namespace.get(name)
+        if not callable(function):
+            return {"ok": False, "missing": True}
+        args = [build_argument(spec) for spec in request.get("args", [])]
+        self.spy.events = []
+        self.spy.active = True
+        try:
+            returned = function(*args)
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
+            self.spy.active = False
+            return {"ok": False, "error": describe_error(exc, self.student_files), "events": self.spy.events}
+        finally:
+            self.spy.active = False
+        try:
+            return {
+                "ok": True,
+                "return": encode(returned),
+                "after": [observe(arg) for arg in args],
+                "events": self.spy.events,
+            }
+        except protocol.TooLarge as exc:
+            return {"ok": False, "too_large": str(exc)}
+        except BaseException as exc:
+            return {"ok": False, "error": describe_error(exc, self.student_files), "conversion": True}
+
+    def serve(self, request_fd: int, reply_fd: int) -> NoReturn:
+        while True:
+            try:
+                request = protocol.receive_blocking(request_fd)
+            except EOFError:
+                os._exit(0)
+            if request.get("op") == "exit":
+                os._exit(0)
+            reply = self.call(request)
+            try:
+                protocol.send(reply_fd, reply)
+            except protocol.TooLarge as exc:
+                protocol.send(reply_fd, {"ok": False, "too_large": str(exc)})
+
+
+# --------------------------------------------------------------------------
+# loading a .py submission
+
+
+def load_module(path: str, display_name: str) -> tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]:
+    """Execute the submission as a module; return (namespace, error)."""
+    with open(path, "rb") as handle:
+        source = handle.read()
+
+    def is_student(filename: str) -> bool:
+        return filename == path
+
+    try:
+        code = compile(source, path, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        described = describe_error(exc, is_student)
+        described["frames"] = [dict(f, filename=display_name) for f in described["frames"]]
+        return None, {"syntax": True, **described}
+    except (ValueError, UnicodeDecodeError) as exc:
+        return None, {"syntax": True, "type": type(exc).__name__, "message": str(exc)[:2000], "frames": []}
+    module = types.ModuleType("submission")
+    module.__file__ = path
+    sys.modules["submission"] = module
+    try:
+        exec(code, module.__dict__)
+    except BaseException as exc:
+        described = describe_error(exc, is_student)
+        described["frames"] = [dict(f, filename=display_name) for f in described["frames"]]
+        return module.__dict__, described
+    return module.__dict__, None
+
+
+def run(path: str, display_name: str, functions: list[str], request_fd: int, reply_fd: int) -> NoReturn:
+    """Entry point in the forked worker: load, report, then serve calls."""
+    namespace, error = load_module(path, display_name)
+    present = {name: bool(namespace and callable(namespace.get(name))) for name in functions}
+    protocol.send(reply_fd, {"op": "load", "error": error, "functions": present})
+    if error is not None and error.get("syntax"):
+        os._exit(0)
+
+    def is_student(filename: str) -> bool:
+        return filename == path
+
+    Worker(namespace or {}, is_student).serve(request_fd, reply_fd)

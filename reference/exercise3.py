@@ -1,0 +1,52 @@
+"""Exercise 3: from SSE to MSE.
+연습 3: SSE에서 MSE로.
+"""
+import torch
+
+
+def mse_loss(yhat, y):
+    """Return the mean squared error, mean((y - yhat)**2), as a scalar tensor.
+    평균제곱오차(MSE) mean((y - yhat)**2)를 스칼라 텐서로 반환하세요.
+    """
+    # BEGIN SOLUTION
+    return torch.mean((y - yhat) ** 2)
+    # END SOLUTION
+
+
+def train_mse(X, y, What, alpha, epochs):
+    """Same contract as exercise 2's train, with the MSE loss.
+    연습 2의 train과 같은 규칙으로, 손실만 MSE로 바꾸어 학습하세요.
+
+    Return (loss_history, What_history) / (loss_history, What_history)를 반환하세요.
+    """
+    # BEGIN SOLUTION
+    loss_history = []
+    What_history = [What.data.reshape(-1).tolist()]
+    for epoc in range(epochs):
+        yhat = X @ What  # step1
+        loss = mse_loss(yhat, y)  # step2
+        loss.backward()  # step3
+        What.data = What.data - alpha * What.grad  # step4
+        What.grad = None
+        loss_history.append(loss.item())
+        What_history.append(What.data.reshape(-1).tolist())
+    return loss_history, What_history
+    # END SOLUTION
+
+
+def mse_alpha(sse_alpha, n):
+    """Return the MSE learning rate that reproduces the SSE trajectory of `sse_alpha` on n observations.
+    n개의 관측값에서 SSE 학습률 `sse_alpha`와 같은 경로를 만드는 MSE 학습률을 반환하세요.
+    """
+    # BEGIN SOLUTION
+    return sse_alpha * n
+    # END SOLUTION
+
+
+def closed_form(X, y):
+    """Return (X'X)^-1 X'y with shape (2, 1): the least-squares solution.
+    (X'X)^-1 X'y 를 (2, 1) 크기로 반환하세요 (회귀분석의 해).
+    """
+    # BEGIN SOLUTION
+    return torch.linalg.inv(X.T @ X) @ X.T @ y
+    # END SOLUTION
