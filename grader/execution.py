@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from grader import protocol
-from grader.results import Frame, Output, RunInfo, StudentError
+from grader.results import CellError, Frame, Output, RunInfo, StudentError
 from grader.sandbox import Contained, Exit, Limits, start_contained
 
 
@@ -43,6 +43,8 @@ class Load:
     error: Optional[StudentError]
     syntax: bool
     functions: dict[str, bool]
+    cells: tuple[CellError, ...] = ()
+    invalid: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,9 @@ class Session:
         self._reader = protocol.Reader()
         self._pending: list[Any] = []
         self._workdir = ""
+        self.cells: tuple[CellError, ...] = ()
+        self.start_method = "fork"
+        self.protections_missing: tuple[str, ...] = ()
 
     # -- lifecycle -------------------------------------------------------
 
@@ -166,6 +171,8 @@ class Session:
         self.started = time.monotonic()
         self.deadline = self.started + self.limits.timeout
         self.contained = start_contained(child, workdir=self._workdir, limits=self.limits, keep_fds=child_fds)
+        self.start_method = self.contained.start_method
+        self.protections_missing = self.contained.protections_missing
         for fd in child_fds:
             os.close(fd)
         message = self._receive()
@@ -174,10 +181,14 @@ class Session:
         raw_functions = message.get("functions", {})
         functions_present = {name: bool(type(raw_functions) is dict and raw_functions.get(name) is True) for name in self.functions}
         error = message.get("error")
+        self.cells = _cell_errors(message.get("cells", []))
+        invalid = message.get("invalid")
         return Load(
             error=student_error(error),
             syntax=bool(type(error) is dict and error.get("syntax")),
             functions=functions_present,
+            cells=self.cells,
+            invalid=str(invalid)[:2000] if invalid is not None else None,
         )
 
     def close(self) -> RunInfo:
@@ -202,9 +213,10 @@ class Session:
         return RunInfo(
             stdout=self.stdout.output(),
             stderr=self.stderr.output(),
-            start_method="fork",
-            protections_missing=(),
+            start_method=self.start_method,
+            protections_missing=self.protections_missing,
             wall_time=time.monotonic() - self.started if self.started else 0.0,
+            cells=self.cells,
         )
 
     def __enter__(self) -> "Session":
@@ -339,6 +351,19 @@ def classify_exit(exit_: Exit, limits: Limits) -> tuple[str, str]:
     if exit_.signal is not None:
         return "crashed", f"the worker died by signal {signal.Signals(exit_.signal).name}"
     return "crashed", f"the worker exited early with status {exit_.code}"
+
+
+def _cell_errors(raw: Any) -> tuple[CellError, ...]:
+    """Validate the notebook cells that raised, as reported by a notebook worker."""
+    if type(raw) is not list:
+        raise protocol.ProtocolError("cells is not a list")
+    cells = []
+    for item in raw[:200]:
+        if type(item) is not dict or type(item.get("index")) is not int:
+            raise protocol.ProtocolError("cell error is not an object with an index")
+        error = student_error(item.get("error")) or StudentError("Error", "")
+        cells.append(CellError(index=item["index"], error=error, timed_out=bool(item.get("timed_out"))))
+    return tuple(cells)
 
 
 def _decode_observation(raw: Any, count: list[int]) -> Any:
