@@ -1,0 +1,159 @@
+"""The check framework: what a check is, and how one runs against a worker.
+
+A check calls student functions through a :class:`Context` (which talks to the
+worker) and returns a :class:`Verdict`.  Properties over generated data use
+Hypothesis: derandomized through the seed we choose, with no example database,
+and the shrunk minimal failing case reported as a call the student can paste.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Optional, TypeVar
+
+from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis.errors import NoSuchExample, Unsatisfiable
+from hypothesis.strategies import SearchStrategy
+
+from grader import diagnosis, values
+from grader.execution import CallOutcome, Session
+from grader.results import CheckResult, Divergence, Message, StudentError, Trajectory
+
+T = TypeVar("T")
+
+SHRINK_CALLS = 150  # calls spent shrinking before the smallest failure so far is reported
+
+
+class _OutOfBudget(BaseException):
+    """Stops Hypothesis's shrinking (a BaseException, so Hypothesis does not catch it)."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a check concluded, before points are attached."""
+
+    passed: bool
+    diagnosis: Optional[str] = None
+    message: Optional[Message] = None
+    divergence: Optional[Divergence] = None
+    error: Optional[StudentError] = None
+    trajectory: Optional[Trajectory] = None
+    example: Optional[str] = None
+
+
+PASS = Verdict(True)
+
+
+def fail(code: str, key: Optional[str] = None, **params: Any) -> Verdict:
+    return Verdict(False, code, Message(key or f"diagnosis.{code}.why", params))
+
+
+@dataclass
+class Context:
+    """A check's access to the submission: memoized calls into the worker."""
+
+    session: Session
+    module: str
+    seed: int = 43052
+    max_examples: int = 20
+    _cache: dict[str, CallOutcome] = field(default_factory=dict)
+
+    def call(self, function: str, args: list[Any]) -> CallOutcome:
+        key = f"{function}:{args!r}"
+        if key not in self._cache:
+            self._cache[key] = self.session.call(function, args)
+        return self._cache[key]
+
+    def search(self, strategy: SearchStrategy[T], judge: Callable[[T], Verdict], example: Callable[[T], str]) -> Verdict:
+        """Look for a generated case the submission gets wrong; report the smallest one."""
+        verdicts: dict[int, Verdict] = {}
+        last_failure: list[tuple[T, Verdict]] = []
+        calls = [0]
+
+        def wrong(case: T) -> bool:
+            calls[0] += 1
+            verdict = judge(case)
+            verdicts[id(case)] = verdict
+            if not verdict.passed:
+                last_failure[:] = [(case, verdict)]
+                # Shrinking is bounded by a number of calls, not by time, so
+                # that the reported example is the same on every machine.
+                if calls[0] > self.max_examples + SHRINK_CALLS:
+                    raise _OutOfBudget()
+            return not verdict.passed
+
+        config = settings(
+            max_examples=self.max_examples,
+            database=None,
+            deadline=None,
+            phases=(Phase.generate, Phase.shrink),
+            suppress_health_check=list(HealthCheck),
+        )
+        try:
+            case = find(strategy, wrong, settings=config, random=random.Random(self.seed))
+        except (NoSuchExample, Unsatisfiable):
+            return PASS
+        except _OutOfBudget:
+            case, verdict = last_failure[0]
+            return replace(verdict, example=example(case))
+        verdict = verdicts.get(id(case)) or judge(case)
+        return replace(verdict, example=example(case))
+
+
+@dataclass(frozen=True)
+class Check:
+    """One graded question, worth ``points``."""
+
+    name: str
+    function: str
+    title: Message
+    points: float
+    run: Callable[[Context], Verdict]
+    hidden: bool = False
+
+    def result(self, verdict: Verdict) -> CheckResult:
+        return CheckResult(
+            name=self.name,
+            title=self.title,
+            passed=verdict.passed,
+            score=self.points if verdict.passed else 0.0,
+            max_score=self.points,
+            diagnosis=verdict.diagnosis,
+            message=verdict.message,
+            divergence=verdict.divergence,
+            example=verdict.example,
+            error=verdict.error,
+            trajectory=verdict.trajectory,
+            hidden=self.hidden,
+        )
+
+
+def title(key: str, function: str, **params: Any) -> Message:
+    return Message(f"check.{key}", {"function": function, **params})
+
+
+def outcome_problem(outcome: CallOutcome, function: str) -> Optional[Verdict]:
+    """The verdict for a call that produced no value to compare, if it did not."""
+    if outcome.missing:
+        return fail("missing-function", "diagnosis.missing-function.why", function=function)
+    if outcome.too_large:
+        return fail("result-too-large", function=function, detail=outcome.too_large)
+    if outcome.error is not None:
+        code, message = diagnosis.from_error(outcome.error, function)
+        return Verdict(False, code, message, error=outcome.error)
+    return None
+
+
+def problem_verdict(problem: values.Problem, function: str) -> Verdict:
+    """A value of the wrong type or shape, explained."""
+    detail = Message(problem.detail_key, {"expected": problem.expected, "detail": problem.found})
+    from grader.messages import render
+
+    return fail(
+        problem.code,
+        function=function,
+        found=problem.found,
+        expected=problem.expected,
+        detail=render(detail, "en"),
+        detail_ko=render(detail, "ko"),
+    )

@@ -1,0 +1,141 @@
+"""The command line: `grade PATH...`, `grade init`, `grade list`, `grade batch`, `grade merge`."""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import sys
+from importlib import resources
+from typing import Optional, Sequence, TextIO
+
+from grader import __version__
+from grader.exercises import EXERCISES
+from grader.messages import LANGUAGES, default_language
+from grader.results import GradeResult
+from grader.sandbox import Limits
+from grader.submission import UsageError, locate
+
+EXIT_FULL, EXIT_PARTIAL, EXIT_UNGRADED = 0, 1, 2
+SUBCOMMANDS = ("init", "list", "batch", "merge")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] in SUBCOMMANDS:
+            command, rest = args[0], args[1:]
+            if command == "init":
+                return _init(rest)
+            if command == "list":
+                return _list(rest)
+            from grader import batch
+
+            return batch.main(command, rest)
+        return _grade(args)
+    except UsageError as exc:
+        print(f"grade: {exc}", file=sys.stderr)
+        return EXIT_UNGRADED
+
+
+# --------------------------------------------------------------------------
+
+
+def size(text: str) -> int:
+    """'2G', '512M', '1.5GiB', '1000000' -> bytes."""
+    match = re.fullmatch(r"\s*([0-9.]+)\s*([kmgt]?)(i?b)?\s*", text.lower())
+    if not match:
+        raise argparse.ArgumentTypeError(f"expected a size like 2G or 512M, found {text!r}")
+    return int(float(match.group(1)) * 1024 ** " kmgt".index(match.group(2) or " "))
+
+
+def add_grading_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--exercise", help="which exercise (default: from the file name, e.g. exercise3.py)")
+    parser.add_argument("--seed", type=int, default=43052, help="seed of the generated cases (default: 43052, the lecture's)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="wall-time limit per submission, in seconds (default 60)")
+    parser.add_argument("--memory-limit", type=size, default=2 * 1024**3, help="memory limit per submission (default 2G)")
+    parser.add_argument("--cpu-limit", type=float, default=None, help="CPU-time limit per submission, in seconds (default: the timeout)")
+    parser.add_argument("--file-size-limit", type=size, default=64 * 1024**2, help="largest file a submission may write (default 64M)")
+    parser.add_argument("--process-limit", type=int, default=64, help="most processes a submission may run (default 64)")
+    parser.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the feedback (default: from the locale)")
+    parser.add_argument("--examples", type=int, default=20, help="generated cases per property (default 20)")
+
+
+def limits_from(args: argparse.Namespace) -> Limits:
+    return Limits(timeout=args.timeout, memory=args.memory_limit, cpu=args.cpu_limit, file_size=args.file_size_limit, processes=args.process_limit)
+
+
+def _grade(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="grade", description="Grade PyTorch exercise submissions (.py or .ipynb).")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="submission files")
+    add_grading_options(parser)
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="text summary, or one JSON document per submission on stdout")
+    parser.add_argument("--html", metavar="PATH", help="where to write the HTML report (a file, or a folder for several submissions)")
+    parser.add_argument("--no-html", action="store_true", help="do not write HTML reports")
+    parser.add_argument("--junit", metavar="PATH", help="write JUnit XML")
+    parser.add_argument("--gradescope", metavar="PATH", help="write Gradescope's results.json")
+    parser.add_argument("-j", "--jobs", type=int, default=1, help="grade this many submissions at once (default 1)")
+    parser.add_argument("--version", action="version", version=f"grader {__version__}")
+    args = parser.parse_args(argv)
+    lang = args.lang or default_language()
+    submissions = [locate(path, args.exercise) for path in args.paths]
+
+    from grader.grading import Options
+    from grader.runner import grade_all
+
+    options = Options(seed=args.seed, limits=limits_from(args), max_examples=args.examples)
+    results = grade_all(submissions, options, jobs=max(1, args.jobs))
+    _write_outputs(results, args, lang)
+    for result in results:
+        _print(result, args, lang)
+    return EXIT_FULL if all(r.full_marks for r in results) else EXIT_PARTIAL
+
+
+def _print(result: GradeResult, args: argparse.Namespace, lang: str) -> None:
+    if args.format == "json":
+        from grader.report.json_output import dumps
+
+        print(dumps(result, lang), flush=True)
+        return
+    from grader.report.terminal import render_terminal, use_colour
+
+    print(render_terminal(result, lang, colour=use_colour(sys.stdout)), flush=True)
+    if result.run.protections_missing:
+        print(f"grade: warning: graded without {', '.join(result.run.protections_missing)} (see the README's sandbox section)", file=sys.stderr)
+
+
+def _write_outputs(results: list[GradeResult], args: argparse.Namespace, lang: str) -> None:
+    from grader.report import outputs
+
+    outputs.write_all(results, lang, html=None if args.no_html else (args.html or ""), junit=args.junit, gradescope=args.gradescope, announce=args.format != "json")
+
+
+# --------------------------------------------------------------------------
+
+
+def _init(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="grade init", description="Copy the exercise stubs into a folder, without overwriting existing files.")
+    parser.add_argument("dir", nargs="?", default=".", help="destination folder (default: the current folder)")
+    args = parser.parse_args(argv)
+    os.makedirs(args.dir, exist_ok=True)
+    stubs = resources.files("grader.exercises")
+    for name in sorted(EXERCISES):
+        target = os.path.join(args.dir, f"{name}.py")
+        if os.path.exists(target):
+            print(f"kept     {target} (already exists)")
+            continue
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(stubs.joinpath(f"{name}.py").read_text(encoding="utf-8"))
+        print(f"created  {target}")
+    print("Fill in the functions, then run: grade exercise1.py")
+    return EXIT_FULL
+
+
+def _list(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="grade list", description="List the exercises.")
+    parser.add_argument("--lang", choices=LANGUAGES, default=None)
+    args = parser.parse_args(argv)
+    lang = args.lang or default_language()
+    for exercise in EXERCISES.values():
+        print(f"{exercise.name}  {exercise.summary_ko if lang == 'ko' else exercise.summary}")
+    return EXIT_FULL

@@ -1,0 +1,54 @@
+"""Naming the mistake behind an exception raised by student code.
+
+Mistakes that produce wrong numbers are named by ``grader.mutants``; this
+module handles the ones that raise: the stub's NotImplementedError, the
+``NoneType`` gradient after ``What = What - ...``, ``input()``, memory.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from grader.results import Message, StudentError
+
+_MEMORY_MARKERS = ("can't allocate memory", "DefaultCPUAllocator", "out of memory")
+
+
+def from_error(error: StudentError, function: str) -> tuple[str, Message]:
+    """A diagnosis code and its message for an exception raised in ``function``."""
+    kind, text = error.type, error.message
+    line = error.frames[-1].line if error.frames else ""
+    if kind == "NotImplementedError":
+        return "not-implemented", Message("diagnosis.not-implemented.title", {"function": function})
+    if kind == "MemoryError" or (kind == "RuntimeError" and any(m in text for m in _MEMORY_MARKERS)):
+        return "memory-limit", Message("diagnosis.memory-limit.why", {"detail": f"{kind}: {text}", "detail_ko": f"{kind}: {text}"})
+    device = device_error(kind, text)
+    if device is not None:
+        return device, Message(f"diagnosis.{device}.why", {"function": function, "type": kind, "message": text, "line": error.line})
+    explanation = explain(error)
+    if explanation == "error.none-grad" and ("unsupported operand" in text or "NoneType" in text) and ".grad" in line:
+        return "parameter-rebound", Message("diagnosis.parameter-rebound.why", {"function": function})
+    return "runtime-error", Message(
+        "diagnosis.runtime-error.why",
+        {"function": function, "type": kind, "message": f"{kind}: {text}", "explanation": explanation or ""},
+    )
+
+
+def explain(error: StudentError) -> Optional[str]:
+    """A catalogue key that explains a common exception in the lecture's terms."""
+    kind, text = error.type, error.message
+    if kind in ("EOFError", "StdinNotImplementedError") or "input(" in (error.frames[-1].line if error.frames else ""):
+        return "error.input"
+    if "NoneType" in text:
+        return "error.none-grad"
+    if "shapes cannot be multiplied" in text or "size mismatch" in text or "must match the size" in text:
+        return "error.shape"
+    return None
+
+
+def device_error(kind: str, text: str) -> Optional[str]:
+    """Device diagnoses for errors raised under the (real or emulated) accelerator."""
+    if "Expected all tensors to be on the same device" in text or "can't convert cuda" in text:
+        return "device-mismatch"
+    if "Torch not compiled with CUDA enabled" in text or "No CUDA GPUs are available" in text or "Found no NVIDIA driver" in text:
+        return "requires-cuda"
+    return None

@@ -1,0 +1,126 @@
+"""Grading one submission: start its worker, run the exercise's checks, collect the verdict.
+
+Submission -> Execution (``grader.execution``) -> checks (``grader.checks``) ->
+:class:`~grader.results.GradeResult`.  Nothing here renders text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Callable, Optional
+
+from grader import __version__
+from grader.checks import Check, Context, Verdict, fail
+from grader.exercises import EXERCISES
+from grader.execution import Load, Session, WorkerLost
+from grader.results import CheckResult, GradeResult, Message, RunInfo, StudentError
+from grader.sandbox import Limits
+from grader.submission import Submission
+
+# Diagnoses that concern the whole submission rather than one check.
+SUBMISSION_CODES = ("syntax-error", "invalid-notebook", "timeout", "memory-limit", "crashed")
+
+
+@dataclass(frozen=True)
+class Options:
+    seed: int = 43052
+    limits: Limits = field(default_factory=Limits)
+    max_examples: int = 20
+    notebook_path: str = "fast"  # "fast" (forked IPython shell) | "kernel" (nbclient)
+
+
+def grade(submission: Submission, options: Options = Options()) -> GradeResult:
+    exercise = EXERCISES[submission.exercise]
+    checks = exercise.checks()
+    functions = exercise.functions
+    session = Session(submission.path, functions, options.limits, entry=_entry(submission, options))
+    results: list[CheckResult] = []
+    submission_code: Optional[str] = None
+    submission_message: Optional[Message] = None
+    submission_error: Optional[StudentError] = None
+    try:
+        try:
+            load = session.start()
+        except WorkerLost as lost:
+            load = None
+            submission_code, submission_message = _lost(lost)
+        if load is not None:
+            submission_code, submission_message, submission_error = _load_problem(load)
+            if load.syntax or load.invalid is not None:
+                load = None
+        if load is None:
+            assert submission_code is not None
+            results = [check.result(Verdict(False, submission_code, submission_message, error=submission_error)) for check in checks]
+        else:
+            results = _run_checks(checks, load, Context(session, module=submission.name.rsplit(".", 1)[0], seed=options.seed, max_examples=options.max_examples), submission_error)
+            lost_codes = [r.diagnosis for r in results if r.diagnosis in SUBMISSION_CODES]
+            if lost_codes and submission_code is None:
+                submission_code = lost_codes[0]
+                submission_message = next(r.message for r in results if r.diagnosis == submission_code)
+    finally:
+        run = session.close()
+    score = sum(r.score for r in results)
+    return GradeResult(
+        exercise=submission.exercise,
+        submission=submission.path,
+        score=score,
+        max_score=sum(r.max_score for r in results),
+        checks=tuple(results),
+        diagnosis=submission_code,
+        message=submission_message,
+        error=submission_error,
+        run=run,
+    )
+
+
+def _entry(submission: Submission, options: Options) -> Optional[Callable[..., None]]:
+    if submission.kind != "ipynb":
+        return None
+    from grader import notebook
+
+    return notebook.run_kernel if options.notebook_path == "kernel" else notebook.run_fast
+
+
+def _load_problem(load: Load) -> tuple[Optional[str], Optional[Message], Optional[StudentError]]:
+    if load.invalid is not None:
+        return "invalid-notebook", Message("diagnosis.invalid-notebook.why", {"detail": load.invalid}), None
+    if load.error is None:
+        return None, None, None
+    if load.syntax:
+        line = load.error.line or 0
+        return "syntax-error", Message("diagnosis.syntax-error.why", {"line": line, "message": load.error.message}), load.error
+    from grader.diagnosis import from_error
+
+    code, message = from_error(load.error, "<module>")
+    return code, message, load.error
+
+
+def _run_checks(checks: list[Check], load: Load, ctx: Context, import_error: Optional[StudentError]) -> list[CheckResult]:
+    results = []
+    lost: Optional[WorkerLost] = None
+    for check in checks:
+        if lost is not None:
+            code, message = _lost(lost)
+            verdict = Verdict(False, code, message)
+        elif not load.functions.get(check.function, False):
+            if import_error is not None:
+                verdict = Verdict(False, "runtime-error", Message("diagnosis.runtime-error.why", {"function": check.function, "type": import_error.type, "message": f"{import_error.type}: {import_error.message}"}), error=import_error)
+            else:
+                verdict = fail("missing-function", function=check.function)
+        else:
+            try:
+                verdict = check.run(ctx)
+            except WorkerLost as exc:
+                lost = exc
+                code, message = _lost(exc)
+                verdict = Verdict(False, code, message)
+        results.append(check.result(verdict))
+    return results
+
+
+def _lost(lost: WorkerLost) -> tuple[str, Message]:
+    code = lost.code if lost.code in ("timeout", "memory-limit", "crashed") else "crashed"
+    return code, Message(f"diagnosis.{code}.why", {"detail": lost.detail, "detail_ko": lost.detail})
+
+
+def grader_version() -> str:
+    return __version__

@@ -1,0 +1,179 @@
+"""What every report format says the same way: verdicts, diagnoses, numbers.
+
+The HTML page, JUnit, Gradescope and GitHub outputs all word a failure alike,
+so the wording is decided once, here, from the catalogue (``grader.messages``).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional
+
+from grader import messages
+from grader.results import CheckResult, GradeResult, Message, StepRow, StudentError
+
+
+@dataclass(frozen=True)
+class DiagnosisText:
+    """A diagnosis in the reader's language; ``hint`` is a code snippet or None."""
+
+    code: Optional[str]
+    title: str
+    why: str
+    fix: str
+    hint: Optional[str] = None
+
+    def plain(self) -> str:
+        """Title, why, fix and hint as plain text (JUnit, GitHub, Gradescope)."""
+        parts = [self.title]
+        if self.why:
+            parts.append(self.why)
+        if self.fix:
+            parts.append(self.fix)
+        if self.hint:
+            parts.append(self.hint)
+        return "\n".join(parts)
+
+
+def text(key: str, lang: str, **params: Any) -> str:
+    """A catalogue entry; ``Message`` is used so that a parameter called
+    ``message`` or ``lang`` cannot collide with ``render``'s own arguments."""
+    return messages.render(Message(key, params), lang)
+
+
+def _resolve(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    # A parameter may itself be a catalogue sentence ({"key": ..., "params": ...},
+    # e.g. "what" = what.loss); render it in the reader's language first.
+    out: dict[str, Any] = {}
+    for name, value in params.items():
+        if isinstance(value, Message):
+            value = messages.render(Message(value.key, _resolve(value.params, lang)), lang)
+        elif isinstance(value, Mapping) and isinstance(value.get("key"), str) and messages.has(value["key"]):
+            inner = value.get("params")
+            value = messages.render(Message(value["key"], _resolve(inner if isinstance(inner, Mapping) else {}, lang)), lang)
+        out[name] = value
+    return out
+
+
+def render_message(message: Optional[Message], lang: str) -> str:
+    """A ``Message`` in ``lang``; '' when absent or unknown to the catalogue."""
+    if message is None or not messages.has(message.key):
+        return ""
+    return messages.render(Message(message.key, _resolve(message.params, lang)), lang)
+
+
+def diagnosis(code: Optional[str], message: Optional[Message], lang: str) -> Optional[DiagnosisText]:
+    """The diagnosis ``code`` worded with ``message``'s parameters.
+
+    Without a code (or with one the catalogue does not know yet) the message
+    itself is the explanation, so a new diagnosis never blanks a report.
+    """
+    params = _resolve(message.params, lang) if message is not None else {}
+    base = f"diagnosis.{code}"
+    if code and messages.has(f"{base}.title"):
+        def part(name: str) -> str:
+            key = f"{base}.{name}"
+            return messages.render(Message(key, params), lang) if messages.has(key) else ""
+
+        hint = part("hint") or None
+        return DiagnosisText(code, part("title"), part("why"), part("fix"), hint)
+    said = render_message(message, lang)
+    if code or said:
+        return DiagnosisText(code, said or code or "", "", "", None)
+    return None
+
+
+def check_title(check: CheckResult, lang: str) -> str:
+    return render_message(check.title, lang) or check.name
+
+
+def check_diagnosis(check: CheckResult, lang: str) -> Optional[DiagnosisText]:
+    return diagnosis(check.diagnosis, check.message, lang)
+
+
+def submission_diagnosis(result: GradeResult, lang: str) -> Optional[DiagnosisText]:
+    return diagnosis(result.diagnosis, result.message, lang)
+
+
+def is_ungraded(result: GradeResult) -> bool:
+    """The submission failed as a whole (syntax error, crash, timeout at load)
+    and no check could pass: its checks are errors, not failures."""
+    return result.diagnosis is not None and not any(c.passed for c in result.checks)
+
+
+def verdict(result: GradeResult, lang: str) -> str:
+    score, max_score = finite(result.score), finite(result.max_score)
+    if is_ungraded(result):
+        return text("verdict.ungraded", lang, max_score=max_score, code=result.diagnosis)
+    if result.full_marks:
+        return text("verdict.full", lang, score=score, max_score=max_score)
+    failed = sum(1 for c in result.checks if not c.passed)
+    return text("verdict.partial", lang, score=score, max_score=max_score, failed=failed, total=len(result.checks))
+
+
+def finite(value: Optional[float], default: float = 0.0) -> float:
+    """Scores for machine formats: never NaN or infinite."""
+    if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return default
+    return float(value)
+
+
+def points(value: float) -> str:
+    return f"{finite(value):g}"
+
+
+def number(value: Optional[float]) -> str:
+    """A value of the divergence table; '—' where it is missing or not finite."""
+    if value is None or not isinstance(value, (int, float)):
+        return "—"
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    return f"{value:.6g}"
+
+
+def difference(row: StepRow) -> Optional[float]:
+    diff = row.difference
+    return diff if diff is not None and math.isfinite(diff) else None
+
+
+def student_line(error: Optional[StudentError]) -> Optional[int]:
+    """The line in the student's file where an error was raised, if it is one.
+
+    Notebook cells and exec'd code have pseudo file names ('<cell 3>'), whose
+    line numbers do not point into the submitted file.
+    """
+    if error is None:
+        return None
+    for frame in reversed(error.frames):
+        name = frame.filename
+        if name.startswith("<") or name.endswith(".ipynb") or frame.lineno <= 0:
+            continue
+        return frame.lineno
+    return None
+
+
+def error_line(error: StudentError) -> str:
+    """The last line of a Python traceback: 'TypeError: message'."""
+    return f"{error.type}: {error.message}" if error.message else error.type
+
+
+def traceback_text(error: StudentError, lang: str) -> str:
+    lines = []
+    for frame in error.frames:
+        lines.append(text("report.frame", lang, filename=frame.filename, lineno=frame.lineno, function=frame.function))
+        if frame.line:
+            lines.append("    " + frame.line.strip())
+    lines.append(error_line(error))
+    return "\n".join(lines)
+
+
+_ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def anchor(check: CheckResult, index: int) -> str:
+    """An id for a check's detail: readable, and unique even if names repeat."""
+    slug = _ANCHOR_UNSAFE.sub("-", check.name).strip("-") or "check"
+    return f"check-{index + 1}-{slug}"

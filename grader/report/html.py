@@ -1,0 +1,201 @@
+"""The HTML report: one self-contained page per submission.
+
+Everything is inline (CSS, SVG figures); the page runs no script and fetches
+nothing, so it can be opened from a CI artifact, mailed, or printed on A4.
+"""
+from __future__ import annotations
+
+import html as _html
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+import jinja2
+from markupsafe import Markup
+
+from grader import messages
+from grader.report import common
+from grader.report.common import DiagnosisText
+from grader.results import CheckResult, Divergence, GradeResult, Output, StepRow, StudentError
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of the divergence table, formatted."""
+
+    step: int
+    label: str
+    student: str
+    reference: str
+    difference: str
+    divergent: bool
+
+
+@dataclass(frozen=True)
+class CheckView:
+    """A check as the template shows it: words decided, numbers formatted."""
+
+    check: CheckResult
+    anchor: str
+    title: str
+    points: str
+    detail: bool
+    diagnosis: Optional[DiagnosisText] = None
+    divergence: Optional[Divergence] = None
+    rows: tuple[Row, ...] = ()
+    figures: tuple[object, ...] = ()
+    error: Optional[StudentError] = None
+
+
+@dataclass(frozen=True)
+class Page:
+    result: GradeResult
+    lang: str
+    verdict: str
+    score: str
+    max_score: str
+    checks: tuple[CheckView, ...]
+    details: tuple[CheckView, ...]
+    submission_diagnosis: Optional[DiagnosisText]
+    notices: tuple[str, ...]
+    passed_figures: tuple[object, ...] = field(default=())
+
+
+_ENV: Optional[jinja2.Environment] = None
+
+
+def _environment() -> jinja2.Environment:
+    global _ENV
+    if _ENV is None:
+        # PackageLoader reads through importlib.resources, so the template is
+        # found in an installed wheel as well as in a checkout.
+        env = jinja2.Environment(
+            loader=jinja2.PackageLoader("grader.report", "templates"),
+            autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        env.filters["code_spans"] = code_spans
+        env.filters["visible"] = visible
+        _ENV = env
+    return _ENV
+
+
+_TICKS = re.compile(r"`([^`]+)`")
+
+
+def code_spans(value: str) -> Markup:
+    """Catalogue sentences mark code with backticks; show it as <code>."""
+    escaped = _html.escape(str(value), quote=False)
+    return Markup(_TICKS.sub(r"<code>\1</code>", escaped))
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def visible(value: str) -> str:
+    """Captured output with its control characters shown, not interpreted
+    (a stray NUL or terminal escape would otherwise vanish or garble a line)."""
+    value = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub(lambda m: chr(0x2421) if m.group() == "\x7f" else chr(0x2400 + ord(m.group())), value)
+
+
+def _rows(divergence: Divergence) -> tuple[Row, ...]:
+    rows: tuple[StepRow, ...] = divergence.rows
+    if not rows:
+        # A divergence without context rows still has its own step to show.
+        rows = (StepRow(divergence.step, divergence.label, divergence.student, divergence.reference, True),)
+    return tuple(
+        Row(
+            step=r.step,
+            label=r.label,
+            student=common.number(r.student),
+            reference=common.number(r.reference),
+            difference=common.number(common.difference(r)),
+            divergent=r.divergent,
+        )
+        for r in rows
+    )
+
+
+def _view(check: CheckResult, index: int, lang: str, figures: bool) -> CheckView:
+    title = common.check_title(check, lang)
+    pts = f"{common.points(check.score)}/{common.points(check.max_score)}"
+    anchor = common.anchor(check, index)
+    if check.passed or check.hidden:
+        # Hidden checks stay opaque whatever happened: title and points only.
+        return CheckView(check, anchor, title, pts, detail=False)
+    figs: tuple[object, ...] = ()
+    if figures and check.trajectory is not None:
+        from grader.report.figures import trajectory_figures  # matplotlib only when a figure is drawn
+
+        figs = tuple(trajectory_figures(check.trajectory, lang, key=anchor))
+    return CheckView(
+        check,
+        anchor,
+        title,
+        pts,
+        detail=True,
+        diagnosis=common.check_diagnosis(check, lang),
+        divergence=check.divergence,
+        rows=_rows(check.divergence) if check.divergence else (),
+        figures=figs,
+        error=check.error,
+    )
+
+
+def _notices(result: GradeResult, lang: str) -> tuple[str, ...]:
+    notes = []
+    if result.run.protections_missing:
+        notes.append(common.text("protections.missing", lang, names=", ".join(result.run.protections_missing)))
+    if result.run.start_method == "spawn":
+        notes.append(common.text("start.spawn", lang))
+    return tuple(notes)
+
+
+def render_html(result: GradeResult, lang: str, *, figures: bool = True) -> str:
+    """The report page of ``result`` in ``lang`` ("en" or "ko").
+
+    Figures are drawn for failing checks that carry a trajectory; when every
+    check passed, for the first check with one (the lecture's data), so that a
+    full-marks report still shows the training it rewards.
+    """
+    lang = lang if lang in messages.LANGUAGES else "en"
+    views = tuple(_view(c, i, lang, figures) for i, c in enumerate(result.checks))
+    passed_figures: tuple[object, ...] = ()
+    if figures and result.checks and all(c.passed for c in result.checks):
+        shown = next((c for c in result.checks if c.trajectory is not None and not c.hidden), None)
+        if shown is not None and shown.trajectory is not None:
+            from grader.report.figures import trajectory_figures
+
+            passed_figures = tuple(trajectory_figures(shown.trajectory, lang, key="passed"))
+    page = Page(
+        result=result,
+        lang=lang,
+        verdict=common.verdict(result, lang),
+        score=common.points(result.score),
+        max_score=common.points(result.max_score),
+        checks=views,
+        details=tuple(v for v in views if v.detail),
+        submission_diagnosis=common.submission_diagnosis(result, lang),
+        notices=_notices(result, lang),
+        passed_figures=passed_figures,
+    )
+
+    def t(key: str, **params: object) -> str:
+        return common.text(key, lang, **params)
+
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        page=page,
+        t=t,
+        ungraded=common.is_ungraded(result),
+        omitted=_omitted,
+        error_line=common.error_line,
+        wall_time=common.finite(result.run.wall_time, -1.0),
+    )
+
+
+def _omitted(output: Output) -> bool:
+    return output.dropped > 0

@@ -1,0 +1,40 @@
+"""The ``--format json`` document: one strict JSON object per submission."""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from grader.messages import render
+from grader.report.text import check_message
+from grader.results import GradeResult
+
+
+def to_document(result: GradeResult, lang: str = "en") -> dict[str, Any]:
+    return {
+        "exercise": result.exercise,
+        "submission": result.submission,
+        "score": _number(result.score),
+        "max_score": _number(result.max_score),
+        "diagnosis": result.diagnosis,
+        "checks": [
+            {
+                "name": check.name,
+                "passed": check.passed,
+                "score": _number(check.score),
+                "max_score": _number(check.max_score),
+                "diagnosis": check.diagnosis,
+                "message": None if check.passed else check_message(check, lang),
+            }
+            for check in result.checks
+        ],
+    }
+
+
+def dumps(result: GradeResult, lang: str = "en") -> str:
+    """Strict JSON (no NaN or Infinity literals), on one line."""
+    return json.dumps(to_document(result, lang), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _number(value: float) -> float:
+    return value if math.isfinite(value) else 0.0

@@ -1,0 +1,70 @@
+"""The terminal summary: the score, a line per check, and each failure's diagnosis; fits one screen."""
+from __future__ import annotations
+
+import os
+from typing import Optional, TextIO
+
+from grader.messages import render
+from grader.report.text import check_message, diagnosis_fix, diagnosis_title, diagnosis_why, verdict
+from grader.results import CheckResult, Divergence, GradeResult
+
+_GREEN, _RED, _BOLD, _DIM, _RESET = "\033[32m", "\033[31m", "\033[1m", "\033[2m", "\033[0m"
+
+
+def use_colour(stream: TextIO, environ: Optional[dict[str, str]] = None) -> bool:
+    env = os.environ if environ is None else environ
+    if "NO_COLOR" in env:
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def render_terminal(result: GradeResult, lang: str = "en", colour: bool = False) -> str:
+    def paint(code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if colour else text
+
+    lines = [paint(_BOLD, f"{os.path.basename(result.submission)} ({result.exercise}): {result.score:g}/{result.max_score:g}"), verdict(result, lang)]
+    if result.diagnosis and result.error is not None and result.diagnosis in ("syntax-error", "runtime-error"):
+        lines += _error_lines(result)
+    shown_codes: set[str] = set()
+    for check in result.checks:
+        mark = paint(_GREEN, "✓") if check.passed else paint(_RED, "✗")
+        title = render(check.title, lang)
+        points = f"{check.score:g}/{check.max_score:g}"
+        tail = "" if check.passed else f"  [{check.diagnosis}]"
+        lines.append(f"  {mark} {title}  {points}{tail}")
+        if check.passed or check.hidden:
+            continue
+        # The same diagnosis repeated on every check of a dead worker says nothing new.
+        key = f"{check.diagnosis}:{check.function if hasattr(check, 'function') else ''}:{check.message}"
+        if check.diagnosis in shown_codes and check.divergence is None and check.diagnosis in ("timeout", "memory-limit", "crashed", "syntax-error", "invalid-notebook", "not-implemented", "missing-function"):
+            continue
+        shown_codes.add(check.diagnosis or "")
+        lines += ["      " + line for line in _detail(check, lang)]
+    if result.run.protections_missing:
+        lines.append(paint(_DIM, render("protections.missing", lang, names=", ".join(result.run.protections_missing))))
+    return "\n".join(lines)
+
+
+def _detail(check: CheckResult, lang: str) -> list[str]:
+    code = check.diagnosis or "wrong-value"
+    out = [diagnosis_title(code, check.message, lang)]
+    why = diagnosis_why(code, check.message, lang)
+    if why:
+        out.append(why)
+    fix = diagnosis_fix(code, check.message, lang)
+    if fix:
+        out.append("→ " + fix)
+    if check.divergence is not None:
+        out.append(_divergence_line(check.divergence, lang))
+    if check.error is not None and check.error.frames:
+        frame = check.error.frames[-1]
+        out.append(f"{frame.filename}:{frame.lineno}: {frame.line.strip()}")
+    return out
+
+
+def _divergence_line(d: Divergence, lang: str) -> str:
+    yours = "nan/inf" if d.student is None else f"{d.student:.6g}"
+    reference = "nan/inf" if d.reference is None else f"{d.reference:.6g}"
+    where = render("what.loss", lang, epoch=d.step) if d.label == "loss" else render("what.w", lang, label=d.label, epoch=d.step)
+    return render("divergence.first", lang, where=where, yours=yours, reference=reference)
