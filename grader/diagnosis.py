@@ -18,7 +18,7 @@ def from_error(error: StudentError, function: str) -> tuple[str, Message]:
     kind, text = error.type, error.message
     line = error.frames[-1].line if error.frames else ""
     if kind == "NotImplementedError":
-        return "not-implemented", Message("diagnosis.not-implemented.title", {"function": function})
+        return "not-implemented", Message("diagnosis.not-implemented.why", {"function": function})
     if kind == "MemoryError" or (kind == "RuntimeError" and any(m in text for m in _MEMORY_MARKERS)):
         return "memory-limit", Message("diagnosis.memory-limit.why", {"detail": f"{kind}: {text}", "detail_ko": f"{kind}: {text}"})
     device = device_error(kind, text)

@@ -58,6 +58,7 @@ class CallOutcome:
     error: Optional[StudentError] = None
     missing: bool = False
     too_large: Optional[str] = None
+    lines: Optional[int] = None
 
 
 class _Capture:
@@ -227,11 +228,11 @@ class Session:
 
     # -- calls -----------------------------------------------------------
 
-    def call(self, function: str, args: list[Any]) -> CallOutcome:
+    def call(self, function: str, args: list[Any], trace: bool = False) -> CallOutcome:
         if self.lost is not None:
             raise self.lost
         try:
-            protocol.send(self._request_w, {"op": "call", "fn": function, "args": args})
+            protocol.send(self._request_w, {"op": "call", "fn": function, "args": args, "trace": trace})
         except (BrokenPipeError, OSError):
             raise self._lose_after_death()
         reply = self._receive()
@@ -260,7 +261,14 @@ class Session:
             raise protocol.ProtocolError("after is not a list")
         count = [0]
         after = tuple(_decode_observation(a, count) for a in after_raw)
-        return CallOutcome(ok=True, returned=protocol.decode(reply.get("return"), 0, count), after=after, events=events_t)
+        lines = reply.get("lines")
+        return CallOutcome(
+            ok=True,
+            returned=protocol.decode(reply.get("return"), 0, count),
+            after=after,
+            events=events_t,
+            lines=lines if type(lines) is int else None,
+        )
 
     # -- the pipe loop -----------------------------------------------------
 

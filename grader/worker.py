@@ -226,6 +226,24 @@ def observe(arg: Any) -> Any:
     return None
 
 
+class _LineCounter:
+    """Counts the lines of student code a call executes (to tell loops from broadcasting)."""
+
+    def __init__(self, student_files: Callable[[str], bool]) -> None:
+        self.count = 0
+        self.student_files = student_files
+
+    def trace(self, frame: Any, event: str, arg: Any) -> Any:
+        if event == "call":
+            return self.local if self.student_files(frame.f_code.co_filename) else None
+        return None
+
+    def local(self, frame: Any, event: str, arg: Any) -> Any:
+        if event == "line":
+            self.count += 1
+        return self.local
+
+
 class Worker:
     """Serves the grader's requests against one loaded submission."""
 
@@ -243,12 +261,17 @@ class Worker:
         args = [build_argument(spec) for spec in request.get("args", [])]
         self.spy.events = []
         self.spy.active = True
+        lines = _LineCounter(self.student_files) if request.get("trace") else None
         try:
+            if lines is not None:
+                sys.settrace(lines.trace)
             returned = function(*args)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
+            sys.settrace(None)
             self.spy.active = False
             return {"ok": False, "error": describe_error(exc, self.student_files), "events": self.spy.events}
         finally:
+            sys.settrace(None)
             self.spy.active = False
         try:
             return {
@@ -256,6 +279,7 @@ class Worker:
                 "return": encode(returned),
                 "after": [observe(arg) for arg in args],
                 "events": self.spy.events,
+                "lines": lines.count if lines is not None else None,
             }
         except protocol.TooLarge as exc:
             return {"ok": False, "too_large": str(exc)}
@@ -269,12 +293,24 @@ class Worker:
             except EOFError:
                 os._exit(0)
             if request.get("op") == "exit":
+                _flush()
                 os._exit(0)
             reply = self.call(request)
+            _flush()
             try:
                 protocol.send(reply_fd, reply)
             except protocol.TooLarge as exc:
                 protocol.send(reply_fd, {"ok": False, "too_large": str(exc)})
+
+
+def _flush() -> None:
+    """Push the student's buffered prints into the capture pipe before we answer or exit."""
+    for stream in (sys.__stdout__, sys.__stderr__):
+        try:
+            if stream is not None:
+                stream.flush()
+        except BaseException:
+            pass
 
 
 # --------------------------------------------------------------------------

@@ -58,10 +58,10 @@ class Context:
     max_examples: int = 20
     _cache: dict[str, CallOutcome] = field(default_factory=dict)
 
-    def call(self, function: str, args: list[Any]) -> CallOutcome:
-        key = f"{function}:{args!r}"
+    def call(self, function: str, args: list[Any], trace: bool = False) -> CallOutcome:
+        key = f"{function}:{trace}:{args!r}"
         if key not in self._cache:
-            self._cache[key] = self.session.call(function, args)
+            self._cache[key] = self.session.call(function, args, trace=trace)
         return self._cache[key]
 
     def search(self, strategy: SearchStrategy[T], judge: Callable[[T], Verdict], example: Callable[[T], str]) -> Verdict:

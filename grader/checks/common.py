@@ -112,14 +112,21 @@ def inputs_unchanged_check(function: str, case: TrainCase, args: Args, points: f
 # plain values: a tensor or a scalar compared with the reference
 
 
-def judge_tensor(function: str, outcome: CallOutcome, expected: torch.Tensor, dtype: str, alternatives: Sequence[tuple[str, dict[str, Any], torch.Tensor]] = ()) -> Verdict:
+def judge_tensor(
+    function: str,
+    outcome: CallOutcome,
+    expected: torch.Tensor,
+    dtype: str,
+    alternatives: Sequence[tuple[str, dict[str, Any], torch.Tensor]] = (),
+    rtol: Optional[float] = None,
+) -> Verdict:
     problem = outcome_problem(outcome, function)
     if problem is not None:
         return problem
     found = values.tensor_of_shape(outcome.returned, tuple(expected.shape))
     if isinstance(found, values.Problem):
         return problem_verdict(found, function)
-    return _compare(function, found, expected.to(torch.float64), dtype, alternatives)
+    return _compare(function, found, expected.to(torch.float64), rtol or compare.rtol_for(dtype), alternatives)
 
 
 def judge_scalar(function: str, outcome: CallOutcome, expected: float, dtype: str, alternatives: Sequence[tuple[str, dict[str, Any], torch.Tensor]] = ()) -> Verdict:
@@ -129,11 +136,10 @@ def judge_scalar(function: str, outcome: CallOutcome, expected: float, dtype: st
     found = values.scalar(outcome.returned, function)
     if isinstance(found, values.Problem):
         return problem_verdict(found, function)
-    return _compare(function, torch.tensor([found], dtype=torch.float64), torch.tensor([expected], dtype=torch.float64), dtype, alternatives)
+    return _compare(function, torch.tensor([found], dtype=torch.float64), torch.tensor([expected], dtype=torch.float64), compare.rtol_for(dtype), alternatives)
 
 
-def _compare(function: str, found: torch.Tensor, expected: torch.Tensor, dtype: str, alternatives: Sequence[tuple[str, dict[str, Any], torch.Tensor]]) -> Verdict:
-    rtol = compare.rtol_for(dtype)
+def _compare(function: str, found: torch.Tensor, expected: torch.Tensor, rtol: float, alternatives: Sequence[tuple[str, dict[str, Any], torch.Tensor]]) -> Verdict:
     if compare.all_close(found, expected, rtol):
         return PASS
     for code, params, alternative in alternatives:

@@ -356,7 +356,7 @@ def _view(core: np.ndarray, student: np.ndarray) -> tuple[np.ndarray, np.ndarray
     size = max(float((hi - lo).max()), 1.0)
     center = (lo + hi) / 2
     lo, hi = center - size / 2, center + size / 2
-    reach_lo, reach_hi = lo - size, hi + size
+    reach_lo, reach_hi = lo - 3 * size, hi + 3 * size
     good = student[np.isfinite(student).all(axis=1)]
     inside = good[((good >= reach_lo) & (good <= reach_hi)).all(axis=1)]
     leaves = len(inside) < len(good)

@@ -45,6 +45,15 @@ class CheckView:
     rows: tuple[Row, ...] = ()
     figures: tuple[object, ...] = ()
     error: Optional[StudentError] = None
+    linked: bool = False
+
+    @property
+    def link(self) -> Optional[str]:
+        """Where the summary row points: its own detail, or the submission's."""
+        return self.anchor if self.detail or self.linked else None
+
+
+SUBMISSION_ANCHOR = "submission"
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,7 @@ class Page:
     submission_diagnosis: Optional[DiagnosisText]
     notices: tuple[str, ...]
     passed_figures: tuple[object, ...] = field(default=())
+    percent: Optional[float] = None
 
 
 _ENV: Optional[jinja2.Environment] = None
@@ -119,13 +129,28 @@ def _rows(divergence: Divergence) -> tuple[Row, ...]:
     )
 
 
-def _view(check: CheckResult, index: int, lang: str, figures: bool) -> CheckView:
+def _repeats_submission(check: CheckResult, result: GradeResult) -> bool:
+    # A timeout or crash fails every check with the submission's own
+    # diagnosis; saying it once, at the top, is enough.
+    return (
+        result.diagnosis is not None
+        and check.diagnosis in (None, result.diagnosis)
+        and check.divergence is None
+        and check.example is None
+        and check.error is None
+        and check.trajectory is None
+    )
+
+
+def _view(check: CheckResult, index: int, result: GradeResult, lang: str, figures: bool) -> CheckView:
     title = common.check_title(check, lang)
     pts = f"{common.points(check.score)}/{common.points(check.max_score)}"
     anchor = common.anchor(check, index)
     if check.passed or check.hidden:
         # Hidden checks stay opaque whatever happened: title and points only.
         return CheckView(check, anchor, title, pts, detail=False)
+    if _repeats_submission(check, result):
+        return CheckView(check, SUBMISSION_ANCHOR, title, pts, detail=False, linked=True)
     figs: tuple[object, ...] = ()
     if figures and check.trajectory is not None:
         from grader.report.figures import trajectory_figures  # matplotlib only when a figure is drawn
@@ -162,7 +187,7 @@ def render_html(result: GradeResult, lang: str, *, figures: bool = True) -> str:
     full-marks report still shows the training it rewards.
     """
     lang = lang if lang in messages.LANGUAGES else "en"
-    views = tuple(_view(c, i, lang, figures) for i, c in enumerate(result.checks))
+    views = tuple(_view(c, i, result, lang, figures) for i, c in enumerate(result.checks))
     passed_figures: tuple[object, ...] = ()
     if figures and result.checks and all(c.passed for c in result.checks):
         shown = next((c for c in result.checks if c.trajectory is not None and not c.hidden), None)
@@ -181,6 +206,7 @@ def render_html(result: GradeResult, lang: str, *, figures: bool = True) -> str:
         submission_diagnosis=common.submission_diagnosis(result, lang),
         notices=_notices(result, lang),
         passed_figures=passed_figures,
+        percent=_percent(result),
     )
 
     def t(key: str, **params: object) -> str:
@@ -190,11 +216,19 @@ def render_html(result: GradeResult, lang: str, *, figures: bool = True) -> str:
     return template.render(
         page=page,
         t=t,
+        submission_anchor=SUBMISSION_ANCHOR,
         ungraded=common.is_ungraded(result),
         omitted=_omitted,
         error_line=common.error_line,
         wall_time=common.finite(result.run.wall_time, -1.0),
     )
+
+
+def _percent(result: GradeResult) -> Optional[float]:
+    total = common.finite(result.max_score)
+    if total <= 0:
+        return None
+    return round(min(max(common.finite(result.score) / total * 100.0, 0.0), 100.0), 1)
 
 
 def _omitted(output: Output) -> bool:

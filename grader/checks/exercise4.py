@@ -1,0 +1,148 @@
+"""Exercise 4: the PyTorch pattern (make_net, train_net with nn.Linear, MSELoss, optim.SGD)."""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from hypothesis import strategies as st
+
+from grader import compare, mutants, values
+from grader.cases import LECTURE_WHAT, TrainCase, call_code, lecture_case, tensor_arg, tensor_code, train_cases
+from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, problem_verdict, title
+from grader.checks.common import in_place_check, training_checks
+from grader.checks.training import TrainingSpec
+from grader.execution import CallOutcome
+from grader.protocol import ModuleValue, linear_spec
+from grader.reference import exercise4 as ref
+
+FUNCTIONS = ["make_net", "train_net"]
+
+
+# --------------------------------------------------------------------------
+# make_net
+
+
+def judge_net(what: torch.Tensor, outcome: CallOutcome) -> Verdict:
+    problem = outcome_problem(outcome, "make_net")
+    if problem is not None:
+        return problem
+    net = outcome.returned
+    if not isinstance(net, ModuleValue):
+        return problem_verdict(values.Problem("wrong-type", values.describe(net), "torch.nn.Linear(2, 1, bias=False)", "type.not-a-net"), "make_net")
+    if net.type != "Linear":
+        return fail("not-using-torch-api", missing="torch.nn.Linear")
+    if "bias" in net.params:
+        return fail("bias-enabled")
+    weight = net.params.get("weight")
+    if weight is None:
+        return problem_verdict(values.Problem("wrong-type", values.describe(net), "a weight", "type.not-a-net"), "make_net")
+    if weight.shape == (2, 1):
+        return fail("weight-not-transposed", found=values.shape_text(weight.shape))
+    found = values.tensor_of_shape(weight, (1, 2))
+    if isinstance(found, values.Problem):
+        return problem_verdict(found, "make_net")
+    expected = what.detach().to(torch.float64).T
+    if compare.all_close(found, expected, compare.rtol_for(str(what.dtype).replace("torch.", ""))):
+        return PASS
+    if compare.all_close(found, expected.flip(1), 1e-3):
+        return fail("weight-not-transposed", found=values.shape_text(weight.shape))
+    return Verdict(
+        False,
+        "wrong-value",
+        _weight_message(found, expected),
+    )
+
+
+def _weight_message(found: torch.Tensor, expected: torch.Tensor) -> Any:
+    from grader.results import Message
+
+    return Message(
+        "diagnosis.wrong-value.why",
+        {
+            "function": "make_net",
+            "what": "net.weight",
+            "what_ko": "net.weight",
+            "found": str([round(v, 6) for v in found.reshape(-1).tolist()]),
+            "expected": str([round(v, 6) for v in expected.reshape(-1).tolist()]),
+        },
+    )
+
+
+def _make_net_checks() -> list[Check]:
+    lecture_what = torch.tensor([[LECTURE_WHAT[0]], [LECTURE_WHAT[1]]])
+    whats = st.tuples(st.integers(-100, 100), st.integers(-100, 100), st.sampled_from(["float32", "float64"])).map(
+        lambda t: torch.tensor([[t[0] / 10], [t[1] / 10]], dtype=getattr(torch, t[2]))
+    )
+
+    def code(what: torch.Tensor) -> str:
+        return call_code("make_net", [("What", tensor_code(what, True))])
+
+    def lecture(ctx: Context) -> Verdict:
+        verdict = judge_net(lecture_what, ctx.call("make_net", [tensor_arg(lecture_what, True)]))
+        from dataclasses import replace
+
+        return verdict if verdict.passed else replace(verdict, example=code(lecture_what))
+
+    def generated(ctx: Context) -> Verdict:
+        return ctx.search(whats, lambda what: judge_net(what, ctx.call("make_net", [tensor_arg(what, True)])), code)
+
+    return [
+        Check("make_net.lecture", "make_net", title("structure", "make_net"), 2, lecture),
+        Check("make_net.generated", "make_net", title("generated", "make_net"), 1, generated),
+    ]
+
+
+# --------------------------------------------------------------------------
+# train_net
+
+
+def net_args(case: TrainCase) -> list[Any]:
+    weight = case.What(False).T.tolist()
+    return [tensor_arg(case.data.X), tensor_arg(case.data.y), linear_spec(weight, case.data.dtype), case.alpha, case.epochs]
+
+
+def net_reference(case: TrainCase) -> mutants.Run:
+    net = torch.nn.Linear(2, 1, bias=False).to(case.data.X.dtype)
+    with torch.no_grad():
+        net.weight.copy_(case.What(False).T)
+    losses = ref.train_net(case.data.X.clone(), case.data.y.clone(), net, case.alpha, case.epochs)
+    weights = mutants.simulate(case, mutants.Loop(loss="mse")).weights.clone()
+    weights[-1] = net.weight.detach().reshape(-1).to(torch.float64)
+    return mutants.Run(losses=torch.tensor(losses, dtype=torch.float64).reshape(-1, 1), weights=weights)
+
+
+def net_code(case: TrainCase) -> str:
+    data = case.data
+    setup = f"net = torch.nn.Linear(2, 1, bias=False)\nnet.weight.data = {tensor_code(case.What(False).T)}\n"
+    return call_code(
+        "train_net",
+        [("X", tensor_code(data.X)), ("y", tensor_code(data.y)), ("net", "net"), ("lr", repr(case.alpha)), ("epochs", str(case.epochs))],
+        data,
+    ).replace("from submission", setup + "from submission", 1) if not data.lecture else call_code(
+        "train_net", [("X", "X"), ("y", "y"), ("net", "net"), ("lr", repr(case.alpha)), ("epochs", str(case.epochs))], data
+    ).replace("from submission", setup + "from submission", 1)
+
+
+def _api_check(case: TrainCase) -> Check:
+    def run(ctx: Context) -> Verdict:
+        outcome = ctx.call("train_net", net_args(case))
+        problem = outcome_problem(outcome, "train_net")
+        if problem is not None:
+            return problem
+        names = {e if isinstance(e, str) else e[0] for e in outcome.events}
+        missing = [label for label, event in (("torch.nn.MSELoss", "mse_loss"), ("torch.optim.SGD", "sgd"), ("optimizr.step()", "step")) if event not in names]
+        if missing:
+            return fail("not-using-torch-api", missing=", ".join(missing))
+        return PASS
+
+    return Check("train_net.torch-api", "train_net", title("torch-api", "train_net"), 2, run)
+
+
+def checks() -> list[Check]:
+    lecture = lecture_case("mse")
+    spec = TrainingSpec("train_net", "mse", "lr", "losses", net_reference, optimizer=True)
+    found = _make_net_checks()
+    found += training_checks(spec, lecture, train_cases("mse"), (2, 2), args=net_args, code=net_code)
+    found.append(_api_check(lecture))
+    found.append(in_place_check("train_net", lecture, net_args, 1, argument="net"))
+    return found
