@@ -25,7 +25,7 @@ def from_error(error: StudentError, function: str) -> tuple[str, Message]:
     if device is not None:
         return device, Message(f"diagnosis.{device}.why", {"function": function, "type": kind, "message": text, "line": error.line})
     explanation = explain(error)
-    if explanation == "error.none-grad" and ("unsupported operand" in text or "NoneType" in text) and ".grad" in line:
+    if kind == "TypeError" and "unsupported operand" in text and "NoneType" in text and ".grad" in line:
         return "parameter-rebound", Message("diagnosis.parameter-rebound.why", {"function": function})
     return "runtime-error", Message(
         "diagnosis.runtime-error.why",
@@ -38,6 +38,8 @@ def explain(error: StudentError) -> Optional[str]:
     kind, text = error.type, error.message
     if kind in ("EOFError", "StdinNotImplementedError") or "input(" in (error.frames[-1].line if error.frames else ""):
         return "error.input"
+    if kind == "AttributeError" and "NoneType" in text and ".grad" in (error.frames[-1].line if error.frames else ""):
+        return "error.grad-before-backward"
     if "NoneType" in text:
         return "error.none-grad"
     if "shapes cannot be multiplied" in text or "size mismatch" in text or "must match the size" in text:

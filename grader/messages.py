@@ -51,7 +51,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "값이 {found}와 일치합니다. 손실이 미분값을 결정하므로 손실이 다르면 What이 다른 경로로 업데이트됩니다 (SSE = MSE × n, 미분값도 n배).",
     ),
     "diagnosis.wrong-loss.fix": ("Compute the {expected}.", "{expected}를 계산하세요."),
-    "diagnosis.wrong-loss.hint": ("{code}", "{code}"),
+    "diagnosis.wrong-loss.hint": ("{hint_code}", "{hint_code}"),
     "diagnosis.history-misaligned.title": ("a history is shifted by one epoch", "기록(history)이 한 에폭 어긋나 있습니다"),
     "diagnosis.history-misaligned.why": ("{detail}", "{detail_ko}"),
     "diagnosis.history-misaligned.fix": (
@@ -203,6 +203,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.none-grad": (
         "`What.grad` is None here: What is not the leaf tensor that backward() fills. This happens after `What = What - ...` rebinds What to a new tensor.",
         "여기서 `What.grad`가 None입니다: What이 backward()가 미분값을 채우는 leaf 텐서가 아닙니다. `What = What - ...`로 What을 새 텐서로 바꾸면 이렇게 됩니다.",
+    ),
+    "error.grad-before-backward": (
+        "`What.grad` is None until the first `loss.backward()` fills it, so it cannot be reset before then. Clear it after the update instead (or use `What.grad = None`, which always works).",
+        "`What.grad`는 첫 `loss.backward()`가 채우기 전까지 None이므로 그 전에는 초기화할 수 없습니다. 업데이트 뒤에 초기화하세요 (`What.grad = None`은 언제나 됩니다).",
     ),
     "error.shape": (
         "A matrix product got shapes that do not fit. X is (n, 2), What is (2, 1), nn.Linear's weight is (1, 2).",

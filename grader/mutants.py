@@ -24,7 +24,7 @@ MATCH_FACTOR = 10.0
 class Loop:
     """One way of running the four steps."""
 
-    loss: str = "sse"  # sse | mse | square-of-sum | sum
+    loss: str = "sse"  # sse | mse | sse/100 | square-of-sum | sum
     sign: int = -1  # -1 descends, +1 ascends
     clear: bool = True  # False: gradients accumulate
     lag: bool = False  # the update uses the previous epoch's gradient
@@ -52,6 +52,8 @@ def loss_and_grad(X: torch.Tensor, y: torch.Tensor, W: torch.Tensor, kind: str) 
         return (r**2).sum(), -2 * X.T @ r
     if kind == "mse":
         return (r**2).sum() / n, -2 * X.T @ r / n
+    if kind == "sse/100":
+        return (r**2).sum() / 100, -2 * X.T @ r / 100
     if kind == "square-of-sum":
         s = r.sum()
         return s**2, -2 * s * X.T @ torch.ones_like(r)
@@ -104,7 +106,7 @@ def training_mutants(case: TrainCase, loss: str, lr_name: str, optimizer: bool =
     """The mistakes worth trying for a training loop whose loss should be ``loss``."""
     n = case.data.n
     other = "mse" if loss == "sse" else "sse"
-    names = {"sse": "SSE (sum of squared errors)", "mse": "MSE (mean squared error)", "square-of-sum": "square of the sum of errors", "sum": "sum of errors (not squared)"}
+    names = {"sse/100": "SSE/100 (n hard-coded as the lecture's 100)", "sse": "SSE (sum of squared errors)", "mse": "MSE (mean squared error)", "square-of-sum": "square of the sum of errors", "sum": "sum of errors (not squared)"}
     hints = {
         "sse": "loss = torch.sum((y - yhat) ** 2)",
         "mse": "loss = torch.mean((y - yhat) ** 2)",
@@ -112,10 +114,12 @@ def training_mutants(case: TrainCase, loss: str, lr_name: str, optimizer: bool =
     base = Loop(loss=loss)
     mutants = [
         Mutant("grad-not-cleared", replace(base, clear=False)),
-        Mutant("wrong-loss", replace(base, loss=other), (("expected", names[loss]), ("found", names[other]), ("code", hints[loss]))),
-        Mutant("wrong-loss", replace(base, loss="square-of-sum"), (("expected", names[loss]), ("found", names["square-of-sum"]), ("code", hints[loss]))),
-        Mutant("wrong-loss", replace(base, loss="sum"), (("expected", names[loss]), ("found", names["sum"]), ("code", hints[loss]))),
+        Mutant("wrong-loss", replace(base, loss=other), (("expected", names[loss]), ("found", names[other]), ("hint_code", hints[loss]))),
+        Mutant("wrong-loss", replace(base, loss="square-of-sum"), (("expected", names[loss]), ("found", names["square-of-sum"]), ("hint_code", hints[loss]))),
+        Mutant("wrong-loss", replace(base, loss="sum"), (("expected", names[loss]), ("found", names["sum"]), ("hint_code", hints[loss]))),
     ]
+    if loss == "mse" and n != 100:
+        mutants.append(Mutant("wrong-loss", replace(base, loss="sse/100"), (("expected", names[loss]), ("found", names["sse/100"]), ("hint_code", hints[loss]))))
     if optimizer:
         mutants += [
             Mutant("step-before-backward", replace(base, lag=True)),

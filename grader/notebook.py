@@ -75,16 +75,55 @@ def _positive(value: Optional[float], env: str, default: float) -> float:
     return float(value) if value == value and value > 0 else default
 
 
+# What a worker would otherwise import on its first notebook: the shell, its
+# magics, the traceback formatter (stack_data, pygments), ``!`` (pexpect).
+_PREWARM_MODULES = (
+    "IPython.core.interactiveshell",
+    "IPython.core.completer",
+    "IPython.core.completerlib",
+    "IPython.core.logger",
+    "IPython.core.oinspect",
+    "IPython.core.application",
+    "IPython.core.crashhandler",
+    "IPython.core.magics.execution",
+    "IPython.core.magics.script",
+    "IPython.core.profiledir",
+    "IPython.core.ultratb",
+    "IPython.utils.timing",
+    "IPython.utils.wildcard",
+    "IPython.utils.generics",
+    "IPython.utils._process_posix",
+    "bdb",
+    "getpass",
+    "stack_data",
+    "executing",
+    "asttokens",
+    "pure_eval",
+    "pygments.lexers.python",
+    "pygments.formatters.terminal256",
+    "pexpect",
+    "ptyprocess",
+    "pty",
+    "tty",
+    "termios",
+    "nbformat.v4",
+    "nbformat.validator",
+)
+
+
 def prewarm(matplotlib: bool = True) -> None:
     """Import what the fast path needs, once, in the grader process before it forks workers.
 
     Without it each worker pays about 0.3 s for IPython and nbformat, and
     0.4 s more for pyplot, which nearly every lecture notebook imports.
     """
-    import IPython.core.interactiveshell  # noqa: F401
-    import IPython.core.magics.execution  # noqa: F401  (%%time)
-    import IPython.core.magics.script  # noqa: F401  (%%bash)
-    import IPython.utils._process_posix  # noqa: F401  (! escapes)
+    import importlib
+
+    for module in _PREWARM_MODULES:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            pass
     import nbformat
     from nbformat import validator
 
@@ -95,6 +134,7 @@ def prewarm(matplotlib: bool = True) -> None:
     if matplotlib:
         os.environ.setdefault("MPLBACKEND", "Agg")
         try:
+            import matplotlib.backends.backend_agg  # noqa: F401
             import matplotlib.pyplot  # noqa: F401
         except ImportError:
             pass
@@ -222,7 +262,19 @@ class CellNames:
             return None
         frames = error.get("frames", [])
         error["frames"] = [dict(f, filename=self.label(f.get("filename", ""))) for f in frames]
-        return error
+        return _name_syntax_error(error)
+
+
+_SYNTAX_WHERE = re.compile(r"\(([^()]*), line (\d+)\)$")
+
+
+def _name_syntax_error(error: dict[str, Any]) -> dict[str, Any]:
+    """``invalid syntax (<ipython-input-3-…>, line 1)`` names the cell as the frames do."""
+    frames = error.get("frames") or []
+    if error.get("type") in ("SyntaxError", "IndentationError", "TabError") and frames:
+        where = frames[-1]["filename"]
+        error["message"] = _SYNTAX_WHERE.sub(lambda m: f"({where}, line {m.group(2)})", str(error.get("message", "")))
+    return error
 
 
 class NotebookWorker(worker.Worker):
@@ -286,6 +338,7 @@ class _Alarm:
         self.message = ""
 
     def handler(self, signum: int, frame: Any) -> None:
+        __tracebackhide__ = True  # IPython leaves this frame out of the traceback it prints
         if self.armed:
             self.fired = True
             raise KeyboardInterrupt(self.message)
@@ -303,12 +356,14 @@ class _Alarm:
 
 
 def _no_input(prompt: Any = "") -> str:
+    __tracebackhide__ = True
     from IPython.core.error import StdinNotImplementedError
 
     raise StdinNotImplementedError(_NO_INPUT)
 
 
 def _no_getpass(prompt: Any = "Password: ", stream: Any = None) -> str:
+    __tracebackhide__ = True
     from IPython.core.error import StdinNotImplementedError
 
     raise StdinNotImplementedError(_NO_GETPASS)
@@ -662,11 +717,13 @@ class KernelRun:
 
     @staticmethod
     def _error(output: Any, names: CellNames) -> dict[str, Any]:
-        return {
-            "type": str(output.get("ename", "Error"))[:200],
-            "message": str(output.get("evalue", ""))[:2000],
-            "frames": parse_kernel_traceback(list(output.get("traceback", [])), names),
-        }
+        return _name_syntax_error(
+            {
+                "type": str(output.get("ename", "Error"))[:200],
+                "message": str(output.get("evalue", ""))[:2000],
+                "frames": parse_kernel_traceback(list(output.get("traceback", [])), names),
+            }
+        )
 
     def kernel_alive(self) -> bool:
         process = getattr(getattr(self.client.km, "provisioner", None), "process", None)

@@ -48,7 +48,7 @@ def _loss_args(case: TrainCase) -> list[Any]:
 def _loss_alternatives(case: TrainCase) -> list[tuple[str, dict[str, Any], torch.Tensor]]:
     r = case.data.y - _yhat(case)
     found = [("MSE (mean squared error)", (r**2).mean()), ("square of the sum of errors", r.sum() ** 2), ("sum of errors (not squared)", r.sum())]
-    return [("wrong-loss", {"expected": SSE_NAMES["sse"], "found": name, "code": "loss = torch.sum((y - yhat) ** 2)"}, value.reshape(1)) for name, value in found]
+    return [("wrong-loss", {"expected": SSE_NAMES["sse"], "found": name, "hint_code": "loss = torch.sum((y - yhat) ** 2)"}, value.reshape(1)) for name, value in found]
 
 
 def _step_args(case: TrainCase) -> list[Any]:
@@ -59,7 +59,7 @@ def _step_reference(case: TrainCase) -> mutants.Run:
     What = case.What()
     loss = ref.gradient_step(case.data.X.clone(), case.data.y.clone(), What, case.alpha)
     weights = torch.stack([_what(case).reshape(-1), What.detach().reshape(-1)]).to(torch.float64)
-    return mutants.Run(losses=torch.tensor([[float(loss)]], dtype=torch.float64), weights=weights)
+    return mutants.Run(losses=torch.tensor([[float(loss.detach())]], dtype=torch.float64), weights=weights)
 
 
 def _step_code(case: TrainCase) -> str:

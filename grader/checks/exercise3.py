@@ -25,8 +25,13 @@ def _yhat(case: TrainCase) -> torch.Tensor:
 
 def _alternatives(case: TrainCase) -> list[tuple[str, dict[str, Any], torch.Tensor]]:
     r = case.data.y - _yhat(case)
-    found = [(LOSS_NAMES["sse"], (r**2).sum()), ("square of the mean error", r.mean() ** 2), ("mean error (not squared)", r.mean())]
-    return [("wrong-loss", {"expected": LOSS_NAMES["mse"], "found": name, "code": "loss = torch.mean((y - yhat) ** 2)"}, v.reshape(1)) for name, v in found]
+    found = [
+        (LOSS_NAMES["sse"], (r**2).sum()),
+        ("SSE/100 (n hard-coded as the lecture's 100)", (r**2).sum() / 100),
+        ("square of the mean error", r.mean() ** 2),
+        ("mean error (not squared)", r.mean()),
+    ]
+    return [("wrong-loss", {"expected": LOSS_NAMES["mse"], "found": name, "hint_code": "loss = torch.mean((y - yhat) ** 2)"}, v.reshape(1)) for name, v in found]
 
 
 def _loss_args(case: TrainCase) -> list[Any]:

@@ -8,9 +8,9 @@ import torch
 from hypothesis import strategies as st
 
 from grader import values
-from grader.cases import LECTURE_DIVERGENT_ALPHA, Data, call_code, datasets, lecture_data, tensor_arg, tensor_code
+from grader.cases import LECTURE_DIVERGENT_ALPHA, Data, call_code, datasets, lecture_case, lecture_data, tensor_arg, tensor_code
 from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, problem_verdict, title
-from grader.checks.common import judge_scalar, judge_tensor, value_checks
+from grader.checks.common import inputs_unchanged_check, judge_scalar, judge_tensor, value_checks
 from grader.execution import CallOutcome
 from grader.reference import exercise5 as ref
 
@@ -51,6 +51,7 @@ def _vectorized_check() -> Check:
     w0, w1 = torch.linspace(-6, 10, 40), torch.linspace(-6, 10, 30)
 
     def run(ctx: Context) -> Verdict:
+        # The same call as loss_surface.inputs-unchanged: one traced call serves both.
         outcome = ctx.call("loss_surface", _grid(data, w0, w1), trace=True)
         problem = outcome_problem(outcome, "loss_surface")
         if problem is not None:
@@ -100,6 +101,18 @@ def checks() -> list[Check]:
         (2, 1),
     )
     found.append(_vectorized_check())
+    loop_data, loop_w0, loop_w1 = lecture_data(), torch.linspace(-6, 10, 40), torch.linspace(-6, 10, 30)
+    found.append(
+        inputs_unchanged_check(
+            "loss_surface",
+            lecture_case(),
+            lambda case: _grid(loop_data, loop_w0, loop_w1),
+            1,
+            names=("w0", "w1", "x", "y"),
+            sent=(loop_w0, loop_w1, loop_data.x, loop_data.y),
+            trace=True,
+        )
+    )
     found += value_checks(
         "critical_alpha",
         [tensor_arg(data.X)],

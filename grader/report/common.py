@@ -43,8 +43,12 @@ def text(key: str, lang: str, **params: Any) -> str:
 
 
 def _resolve(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    # A parameter may itself be a catalogue sentence ({"key": ..., "params": ...},
-    # e.g. "what" = what.loss); render it in the reader's language first.
+    # The checks pass free text in both languages as `detail` and `detail_ko`
+    # (the convention of grader.report.text): in Korean, `x_ko` stands for `x`.
+    # A parameter may also be a catalogue sentence ({"key": ..., "params": ...});
+    # it is rendered in the reader's language first.
+    if lang == "ko":
+        params = {**params, **{k[:-3]: v for k, v in params.items() if k.endswith("_ko")}}
     out: dict[str, Any] = {}
     for name, value in params.items():
         if isinstance(value, Message):
@@ -77,7 +81,12 @@ def diagnosis(code: Optional[str], message: Optional[Message], lang: str) -> Opt
             return messages.render(Message(key, params), lang) if messages.has(key) else ""
 
         hint = part("hint") or None
-        return DiagnosisText(code, part("title"), part("why"), part("fix"), hint)
+        why = part("why")
+        explanation = params.get("explanation")
+        if isinstance(explanation, str) and explanation and messages.has(explanation):
+            # e.g. error.none-grad: the lecture's reading of a raw exception.
+            why = f"{why} {messages.render(Message(explanation, params), lang)}".strip()
+        return DiagnosisText(code, part("title"), why, part("fix"), hint)
     said = render_message(message, lang)
     if code or said:
         return DiagnosisText(code, said or code or "", "", "", None)
@@ -97,9 +106,16 @@ def submission_diagnosis(result: GradeResult, lang: str) -> Optional[DiagnosisTe
 
 
 def is_ungraded(result: GradeResult) -> bool:
-    """The submission failed as a whole (syntax error, crash, timeout at load)
-    and no check could pass: its checks are errors, not failures."""
-    return result.diagnosis is not None and not any(c.passed for c in result.checks)
+    """The submission failed as a whole (syntax error, crash, timeout) and no
+    check passed: its checks are errors, not failures.  The same rule as the
+    terminal's verdict (grader.report.text.verdict)."""
+    if result.diagnosis in ("syntax-error", "invalid-notebook"):
+        return True
+    return result.diagnosis is not None and _is_zero(result.score) and not any(c.passed for c in result.checks)
+
+
+def _is_zero(value: float) -> bool:
+    return finite(value) == 0.0
 
 
 def verdict(result: GradeResult, lang: str) -> str:
@@ -177,3 +193,69 @@ def anchor(check: CheckResult, index: int) -> str:
     """An id for a check's detail: readable, and unique even if names repeat."""
     slug = _ANCHOR_UNSAFE.sub("-", check.name).strip("-") or "check"
     return f"check-{index + 1}-{slug}"
+
+
+def repeats_submission(check: CheckResult, result: GradeResult) -> bool:
+    """A check failed only because the whole submission did (timeout, crash):
+    it carries nothing the submission's own diagnosis does not say already."""
+    return (
+        not check.passed
+        and result.diagnosis is not None
+        and check.diagnosis in (None, result.diagnosis)
+        and check.divergence is None
+        and check.example is None
+        and check.error is None
+        and check.trajectory is None
+    )
+
+
+def divergence_text(check: CheckResult, lang: str) -> str:
+    """The first divergent step in one line: where, yours, the reference's."""
+    d = check.divergence
+    if d is None:
+        return ""
+    head = text("report.divergence-caption", lang, label=d.label or d.series, step=d.step)
+    return (
+        f"{head} {text('report.yours', lang)}: {number(d.student)}, "
+        f"{text('report.reference', lang)}: {number(d.reference)}"
+    )
+
+
+def failure_text(check: CheckResult, lang: str, *, example: bool = True) -> str:
+    """Everything a text-only report says about a failed check, in the HTML
+    page's order: diagnosis, first divergent step, example, traceback."""
+    parts = []
+    diag = check_diagnosis(check, lang)
+    if diag is not None:
+        parts.append(diag.plain())
+    if check.divergence is not None:
+        parts.append(divergence_text(check, lang))
+    if example and check.example:
+        parts.append(f"{text('report.example', lang)}:\n{check.example.rstrip()}")
+    if check.error is not None:
+        parts.append(f"{text('report.traceback', lang)}:\n{traceback_text(check.error, lang)}")
+    return "\n\n".join(parts)
+
+
+_MD_SPECIAL = re.compile(r"([\\*_\[\]<>#|~])")
+_MD_CODE = re.compile(r"(`[^`\n]+`)")
+
+
+def markdown_text(value: str) -> str:
+    """Catalogue prose for Markdown: code spans kept, everything else literal."""
+    pieces = _MD_CODE.split(value)
+    return "".join(p if i % 2 else _MD_SPECIAL.sub(r"\\\1", p) for i, p in enumerate(pieces))
+
+
+def markdown_code(code: str, info: str = "") -> str:
+    """A fenced block that no backtick run inside ``code`` can close early."""
+    longest = max((len(m) for m in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{code.rstrip()}\n{fence}"
+
+
+def markdown_cell(value: str) -> str:
+    """Prose for one Markdown table cell: one line, and no '|' that ends it
+    (GitHub wants it escaped inside code spans too)."""
+    pieces = _MD_CODE.split(" ".join(value.split()))
+    return "".join(p.replace("|", "\\|") if i % 2 else _MD_SPECIAL.sub(r"\\\1", p) for i, p in enumerate(pieces))

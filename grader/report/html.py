@@ -129,19 +129,6 @@ def _rows(divergence: Divergence) -> tuple[Row, ...]:
     )
 
 
-def _repeats_submission(check: CheckResult, result: GradeResult) -> bool:
-    # A timeout or crash fails every check with the submission's own
-    # diagnosis; saying it once, at the top, is enough.
-    return (
-        result.diagnosis is not None
-        and check.diagnosis in (None, result.diagnosis)
-        and check.divergence is None
-        and check.example is None
-        and check.error is None
-        and check.trajectory is None
-    )
-
-
 def _view(check: CheckResult, index: int, result: GradeResult, lang: str, figures: bool) -> CheckView:
     title = common.check_title(check, lang)
     pts = f"{common.points(check.score)}/{common.points(check.max_score)}"
@@ -149,7 +136,7 @@ def _view(check: CheckResult, index: int, result: GradeResult, lang: str, figure
     if check.passed or check.hidden:
         # Hidden checks stay opaque whatever happened: title and points only.
         return CheckView(check, anchor, title, pts, detail=False)
-    if _repeats_submission(check, result):
+    if common.repeats_submission(check, result):
         return CheckView(check, SUBMISSION_ANCHOR, title, pts, detail=False, linked=True)
     figs: tuple[object, ...] = ()
     if figures and check.trajectory is not None:

@@ -1,0 +1,101 @@
+"""Gradescope's ``results.json`` (its autograder specification).
+
+Top level: ``score``, ``execution_time``, ``output`` (the verdict), visibility
+settings and ``tests``; each test has ``name``, ``number``, ``score``,
+``max_score``, ``status``, ``output`` (the diagnosis, Markdown), ``tags`` (the
+diagnosis code) and ``visibility``.  Hidden checks are ``after_published``: the
+student sees them once grades are published, and even then without their
+example call, which would give the hidden inputs away.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from grader.report import common
+from grader.results import CheckResult, GradeResult
+
+
+def _check_output(check: CheckResult, result: GradeResult, lang: str) -> str:
+    if check.passed:
+        return ""
+    if common.repeats_submission(check, result):
+        diag = common.submission_diagnosis(result, lang)
+        return _markdown_diagnosis(diag) if diag else ""
+    parts = []
+    diag = common.check_diagnosis(check, lang)
+    if diag is not None:
+        parts.append(_markdown_diagnosis(diag))
+    if check.divergence is not None and not check.hidden:
+        parts.append(common.markdown_text(common.divergence_text(check, lang)))
+    if check.example and not check.hidden:
+        parts.append(f"**{common.text('report.example', lang)}**\n\n{common.markdown_code(check.example, 'python')}")
+    if check.error is not None:
+        tb = common.traceback_text(check.error, lang)
+        parts.append(f"**{common.text('report.traceback', lang)}**\n\n{common.markdown_code(tb)}")
+    return "\n\n".join(parts)
+
+
+def _markdown_diagnosis(diag: common.DiagnosisText) -> str:
+    lines = [f"**{common.markdown_text(diag.title)}**"]
+    if diag.why:
+        lines.append(common.markdown_text(diag.why))
+    if diag.fix:
+        lines.append(common.markdown_text(diag.fix))
+    if diag.hint:
+        lines.append(common.markdown_code(diag.hint, "python"))
+    return "\n\n".join(lines)
+
+
+def _submission_output(result: GradeResult, lang: str) -> str:
+    parts = [common.markdown_text(common.verdict(result, lang))]
+    diag = common.submission_diagnosis(result, lang)
+    if diag is not None:
+        parts.append(_markdown_diagnosis(diag))
+    if result.error is not None:
+        parts.append(common.markdown_code(common.traceback_text(result.error, lang)))
+    if result.run.protections_missing:
+        parts.append(common.markdown_text(common.text("protections.missing", lang, names=", ".join(result.run.protections_missing))))
+    for cell in result.run.cells:
+        label = common.text("report.cell", lang, index=cell.index)
+        parts.append(f"**{common.markdown_text(label)}**\n\n{common.markdown_code(common.traceback_text(cell.error, lang))}")
+    return "\n\n".join(parts)
+
+
+def render_gradescope(result: GradeResult, lang: str = "en") -> dict[str, Any]:
+    """The results.json object; ``json.dumps(..., allow_nan=False)`` accepts it."""
+    tests = []
+    for i, check in enumerate(result.checks):
+        test: dict[str, Any] = {
+            "name": common.check_title(check, lang),
+            "number": str(i + 1),
+            "score": common.finite(check.score),
+            "max_score": common.finite(check.max_score),
+            "status": "passed" if check.passed else "failed",
+            "output": _check_output(check, result, lang),
+            "output_format": "md",
+            "tags": [check.diagnosis] if check.diagnosis and not check.passed else [],
+            "visibility": "after_published" if check.hidden else "visible",
+        }
+        tests.append(test)
+    return {
+        "score": common.finite(result.score),
+        "execution_time": round(max(common.finite(result.run.wall_time), 0.0), 3),
+        "output": _submission_output(result, lang),
+        "output_format": "md",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {
+            "exercise": result.exercise,
+            "submission": result.submission,
+            "max_score": common.finite(result.max_score),
+            "diagnoses": list(result.diagnoses),
+            "language": lang,
+        },
+    }
+
+
+def dumps_gradescope(result: GradeResult, lang: str = "en") -> str:
+    """results.json as text: strict JSON, UTF-8 as is (Korean stays readable)."""
+    return json.dumps(render_gradescope(result, lang), ensure_ascii=False, allow_nan=False, indent=2) + "\n"

@@ -1,0 +1,39 @@
+"""Every real submission in tests/submissions gets the outcome its first line declares.
+
+Correct styles (`# expect: full-marks`) must get full marks: a false failure is
+the worst bug we can ship.  Each buggy submission must be named by its diagnosis.
+"""
+from pathlib import Path
+
+import pytest
+
+from conftest import TESTS, expectation
+from grader.grading import Options, grade
+from grader.sandbox import Limits
+from grader.submission import locate
+
+CORPUS = sorted((TESTS / "submissions").glob("exercise*/*.py"))
+OPTIONS = Options(limits=Limits(timeout=30))
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_corpus_submission(path: Path) -> None:
+    expected = expectation(path)
+    result = grade(locate(str(path), exercise=path.parent.name), OPTIONS)
+    failing = {c.name: c.diagnosis for c in result.checks if not c.passed}
+    if expected == "full-marks":
+        assert result.full_marks, f"false failure: {failing}"
+    else:
+        assert not result.full_marks, "a buggy submission got full marks"
+        assert expected in result.diagnoses, f"expected {expected}, got {failing} (submission: {result.diagnosis})"
+
+
+def test_corpus_covers_every_diagnosis_code() -> None:
+    required = {
+        "grad-not-cleared", "gradient-ascent", "wrong-epochs", "wrong-learning-rate", "wrong-loss",
+        "history-misaligned", "parameter-rebound", "weight-not-transposed", "bias-enabled",
+        "not-using-torch-api", "step-before-backward", "input-mutated", "wrong-shape", "wrong-type",
+        "wrong-value", "not-implemented", "missing-function", "syntax-error", "runtime-error",
+    }
+    found = {expectation(p) for p in CORPUS}
+    assert required <= found, f"no corpus submission demonstrates {sorted(required - found)}"
