@@ -250,6 +250,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "report.reference": ("Reference", "정답"),
     "report.difference": ("Difference", "차이"),
     "report.first-divergence": ("first difference", "처음 달라짐"),
+    "report.note": ("Note", "비고"),
     "report.missing-value": ("missing or not finite (NaN/∞)", "값이 없거나 유한하지 않음 (NaN/∞)"),
     "report.figures": ("Training: yours beside the reference", "학습 과정: 내 코드와 정답 비교"),
     "report.figures-passed": ("Your training on the lecture's data", "강의 데이터에서의 학습 과정"),

@@ -66,10 +66,15 @@ def timeouts(cell_timeout: Optional[float] = None, notebook_timeout: Optional[fl
     )
 
 
+# The sandbox hands the worker a scrubbed environment: these are read here too,
+# while the module is imported in the grader (prewarm), before any fork.
+_ENV_AT_IMPORT = {name: os.environ.get(name) for name in (CELL_TIMEOUT_ENV, NOTEBOOK_TIMEOUT_ENV)}
+
+
 def _positive(value: Optional[float], env: str, default: float) -> float:
     if value is None:
         try:
-            value = float(os.environ.get(env, ""))
+            value = float(os.environ.get(env) or _ENV_AT_IMPORT.get(env) or "")
         except ValueError:
             value = default
     return float(value) if value == value and value > 0 else default
@@ -307,18 +312,21 @@ def _not_run(index: int, notebook_timeout: float) -> dict[str, Any]:
     }
 
 
-def _use_worker_streams() -> None:
-    """Point sys.stdout/sys.stderr at fds 1 and 2, unbuffered.
+def _settle_in_worker() -> None:
+    """Undo what the forked worker inherited from the grader and a fresh kernel would not have.
 
-    The forked worker inherits the grader's stream objects, which may not
-    write to fds 1 and 2 at all (pytest's capture) and whose buffers
-    ``os._exit`` would drop.
+    The grader's stream objects may not write to fds 1 and 2 at all (pytest's
+    capture), and ``os._exit`` would drop their buffers.  ``tempfile`` cached
+    the grader's temporary directory; the sandbox points TMPDIR at the
+    worker's own.
     """
     import io
+    import tempfile
 
     for fd, name in ((1, "stdout"), (2, "stderr")):
         raw = io.FileIO(fd, "w", closefd=False)
         setattr(sys, name, io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace", write_through=True))
+    tempfile.tempdir = None
 
 
 # --------------------------------------------------------------------------
@@ -548,7 +556,7 @@ def run_fast(
     notebook_timeout: Optional[float] = None,
 ) -> NoReturn:
     """Entry point in the forked worker: run the notebook in-process, report, then serve calls."""
-    _use_worker_streams()
+    _settle_in_worker()
     nb, invalid = read_notebook(path, display_name)
     if invalid is not None:
         _send_invalid(reply_fd, functions, invalid)
@@ -609,7 +617,9 @@ def parse_kernel_traceback(traceback_lines: list[str], names: CellNames) -> list
             filename = names.label_for_count(int(cell.group(1)))
             lineno, function = int(cell.group(2)), cell.group(3) or "<module>"
         elif magic:
-            filename, lineno, function = names.display_name, int(magic.group(2)), magic.group(3) or "<module>"
+            # IPython has no source for what %%time compiled; the fast path shows no line either.
+            frames.append({"filename": names.display_name, "lineno": int(magic.group(2)), "function": magic.group(3) or "<module>", "line": ""})
+            continue
         else:
             continue
         line = ""
@@ -624,6 +634,10 @@ def parse_kernel_traceback(traceback_lines: list[str], names: CellNames) -> list
                 line = lines[1].strip()
         frames.append({"filename": filename[:200], "lineno": lineno, "function": function[:200], "line": line[:400]})
     return frames[-12:]
+
+
+# Imported in the kernel before the notebook runs; the fast path's worker has them from the grader.
+KERNEL_PREIMPORT = ("torch", "matplotlib.pyplot")
 
 
 def _popen_in_worker_group(popen: Any) -> Any:
@@ -689,6 +703,7 @@ class KernelRun:
         # Interrupt the kernel alone: its process group is the worker's now.
         km.provisioner.pgid = None
         client.start_new_kernel_client()
+        self._preimport(client)
         names = CellNames(None, self.count_to_index, self.display_name)
         started = time.monotonic()
         for index, _ in _code_cells(nb):
@@ -714,6 +729,20 @@ class KernelRun:
                 self.cells.append({"index": index, "timed_out": True, "error": error})
             elif errors:
                 self.cells.append({"index": index, "timed_out": False, "error": self._error(errors[-1], names)})
+
+    def _preimport(self, client: Any) -> None:
+        """Import what the fast path's worker inherits already imported, so that both run the cells alike.
+
+        Otherwise the first cell pays for ``import torch`` here and not there,
+        and a cell limit that the fast path meets can interrupt the import.
+        """
+        code = "\n".join(f"try:\n    import {m}\nexcept Exception:\n    pass" for m in KERNEL_PREIMPORT)
+        msg_id = client.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        saved, client.timeout = client.timeout, 300
+        try:
+            client.wait_for_reply(msg_id)
+        finally:
+            client.timeout = saved
 
     @staticmethod
     def _error(output: Any, names: CellNames) -> dict[str, Any]:
@@ -769,7 +798,7 @@ def run_kernel(
     kernel's own namespace: this process only relays bytes between the
     grader's pipes and two FIFOs in its directory.
     """
-    _use_worker_streams()
+    _settle_in_worker()
     # The worker's group gets no SIGINT from us, but a stray one must not kill the relay.
     signal.signal(signal.SIGINT, lambda signum, frame: None)
     nb, invalid = read_notebook(path, display_name)

@@ -401,10 +401,10 @@ class VirtualCuda(TorchFunctionMode):
             return result
         if not self.available:
             return func(*args, **kwargs)
-        target = _common_device(args, kwargs)
+        common = _common_device(args, kwargs)
         result = func(*args, **kwargs)
-        if target is not None:
-            _tag_results(result, target, args, kwargs)
+        if common is not None:
+            _tag_results(result, common, args, kwargs)
         return result
 
 
@@ -469,18 +469,24 @@ def _tag_results(result: Any, device: torch.device, args: tuple[Any, ...], kwarg
 # the special cases
 
 
-@_handles(torch.Tensor.device.__get__)
+def _property(name: str) -> Any:
+    # Tensor properties reach __torch_function__ as their descriptor's
+    # __get__ / __set__ (e.g. Tensor.device.__get__ for `t.device`).
+    return vars(torch._C.TensorBase)[name]
+
+
+@_handles(_property("device").__get__)
 def _device(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     tag = device_of(args[0])
     return tag if tag is not None else func(*args, **kwargs)
 
 
-@_handles(torch.Tensor.is_cuda.__get__)
+@_handles(_property("is_cuda").__get__)
 def _is_cuda(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return device_of(args[0]) is not None or func(*args, **kwargs)
 
 
-@_handles(torch.Tensor.is_cpu.__get__)
+@_handles(_property("is_cpu").__get__)
 def _is_cpu(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return device_of(args[0]) is None and func(*args, **kwargs)
 
@@ -493,13 +499,34 @@ def _get_device(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dic
 
 @_handles(torch.Tensor.type)
 def _type(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    result = func(*args, **kwargs)
-    if len(args) == 1 and not kwargs and device_of(args[0]) is not None and isinstance(result, str):
-        return result.replace("torch.", "torch.cuda.", 1)
+    t = args[0]
+    spec = args[1] if len(args) > 1 else kwargs.get("dtype")
+    if spec is None:
+        name = func(*args, **kwargs)
+        return name.replace("torch.", "torch.cuda.", 1) if device_of(t) is not None else name
+    # A legacy type name says where the result lives: x.type(torch.FloatTensor)
+    # moves x to the CPU, x.type(torch.cuda.FloatTensor) to the GPU.
+    if isinstance(spec, type):
+        spec = f"{spec.__module__}.{spec.__name__}"
+    source = _virtual(t)
+    if isinstance(spec, str):
+        target = CUDA if spec.startswith("torch.cuda.") else _CPU
+        spec = spec.replace("torch.cuda.", "torch.", 1)
+    else:
+        target = source
+    if target.type == "cuda":
+        mode._check_cuda(target)
+    rest = dict(kwargs)
+    rest.pop("dtype", None)
+    result = func(t, spec, **rest)
+    if result is t and target != source:
+        result = torch.Tensor.to(t, copy=True)
+    if result is not t:
+        _set_tag(result, target)
     return result
 
 
-@_handles(torch.Tensor.grad.__get__)
+@_handles(_property("grad").__get__)
 def _grad_get(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     # The autograd engine creates gradients without __torch_function__; they
     # take the device of their tensor when first seen.
@@ -510,7 +537,7 @@ def _grad_get(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[
     return grad
 
 
-@_handles(torch.Tensor.grad.__set__)
+@_handles(_property("grad").__set__)
 def _grad_set(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     t, grad = args[0], args[1]
     if isinstance(grad, torch.Tensor):
@@ -527,7 +554,7 @@ def _grad_set(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[
     return func(*args, **kwargs)
 
 
-@_handles(torch.Tensor.data.__get__)
+@_handles(_property("data").__get__)
 def _data_get(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     data = func(*args, **kwargs)
     if isinstance(data, torch.Tensor) and data is not args[0]:
@@ -535,7 +562,7 @@ def _data_get(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[
     return data
 
 
-@_handles(torch.Tensor.data.__set__)
+@_handles(_property("data").__set__)
 def _data_set(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     # `t.data = other` really moves t to other's device (Module._apply relies on it).
     result = func(*args, **kwargs)
@@ -549,7 +576,7 @@ def _parse_to(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[
     # Module.to parses its arguments with this; a tensor argument must give its
     # virtual device, and a bare int means a cuda index (which this CPU build
     # refuses to parse).
-    rest = list(args)
+    rest: list[Any] = list(args)
     if rest and isinstance(rest[0], torch.Tensor):
         other = rest[0]
         rest[0:1] = [_virtual(other), other.dtype]
@@ -673,11 +700,19 @@ def _like_self(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict
 @_handles(
     torch.Tensor.copy_,
     torch.Tensor.__setitem__,
-    torch.Tensor.set_,
     torch._has_compatible_shallow_copy_type,
 )
 def _cross_device(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     # Allowed between devices in PyTorch; the result is self, on its own device.
+    return func(*args, **kwargs)
+
+
+@_handles(torch.Tensor.__format__)
+def _format(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    # f"{t}" of a tensor with dimensions prints its repr, which must show the device.
+    t = args[0]
+    if device_of(t) is not None and t.dim() != 0 and len(args) > 1 and args[1] == "":
+        return _repr(mode, torch.Tensor.__repr__, (t,), {})
     return func(*args, **kwargs)
 
 
@@ -689,6 +724,6 @@ def _repr(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[str,
     # device and prints device='cuda:0' where PyTorch would.
     TorchFunctionMode.__enter__(mode)
     try:
-        return torch._tensor_str._str(args[0], tensor_contents=kwargs.get("tensor_contents"))
+        return torch._tensor_str._str(args[0], tensor_contents=kwargs.get("tensor_contents"))  # type: ignore[no-untyped-call]
     finally:
-        TorchFunctionMode.__exit__(mode, None, None, None)
+        TorchFunctionMode.__exit__(mode, None, None, None)  # type: ignore[no-untyped-call]

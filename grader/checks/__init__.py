@@ -21,7 +21,7 @@ from grader.results import CheckResult, Divergence, Message, StudentError, Traje
 
 T = TypeVar("T")
 
-SHRINK_CALLS = 150  # calls spent shrinking before the smallest failure so far is reported
+SHRINK_CALLS = 100  # calls spent shrinking before the smallest failure so far is reported
 
 
 class _OutOfBudget(BaseException):
@@ -64,15 +64,21 @@ class Context:
             self._cache[key] = self.session.call(function, args, trace=trace)
         return self._cache[key]
 
-    def search(self, strategy: SearchStrategy[T], judge: Callable[[T], Verdict], example: Callable[[T], str]) -> Verdict:
-        """Look for a generated case the submission gets wrong; report the smallest one."""
+    def search(self, strategy: SearchStrategy[T], judge: Callable[..., Verdict], example: Callable[[T], str]) -> Verdict:
+        """Look for a generated case the submission gets wrong; report the smallest one.
+
+        ``judge(case)`` decides pass or fail.  If it accepts ``diagnose=False``,
+        the search only asks whether a case fails, and the (costlier) diagnosis
+        runs once, on the smallest failing case.
+        """
+        quick = _accepts_diagnose(judge)
         verdicts: dict[int, Verdict] = {}
         last_failure: list[tuple[T, Verdict]] = []
         calls = [0]
 
         def wrong(case: T) -> bool:
             calls[0] += 1
-            verdict = judge(case)
+            verdict = judge(case, diagnose=False) if quick else judge(case)
             verdicts[id(case)] = verdict
             if not verdict.passed:
                 last_failure[:] = [(case, verdict)]
@@ -94,10 +100,18 @@ class Context:
         except (NoSuchExample, Unsatisfiable):
             return PASS
         except _OutOfBudget:
-            case, verdict = last_failure[0]
-            return replace(verdict, example=example(case))
-        verdict = verdicts.get(id(case)) or judge(case)
+            case = last_failure[0][0]
+        verdict = judge(case) if quick else (verdicts.get(id(case)) or judge(case))
         return replace(verdict, example=example(case))
+
+
+def _accepts_diagnose(judge: Callable[..., Verdict]) -> bool:
+    import inspect
+
+    try:
+        return "diagnose" in inspect.signature(judge).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,10 @@ def training_checks(
         return verdict if verdict.passed else _example(verdict, code(lecture))
 
     def on_generated(ctx: Context) -> Verdict:
-        return ctx.search(generated, lambda case: judge(spec, case, ctx.call(spec.function, args(case))), code)
+        def judged(case: TrainCase, diagnose: bool = True) -> Verdict:
+            return judge(spec, case, ctx.call(spec.function, args(case)), diagnose)
+
+        return ctx.search(generated, judged, code)
 
     return [
         Check(f"{spec.function}.lecture", spec.function, title("lecture", spec.function), points[0], on_lecture),

@@ -42,7 +42,8 @@ class Student:
     final: Optional[torch.Tensor]
 
 
-def judge(spec: TrainingSpec, case: TrainCase, outcome: CallOutcome) -> Verdict:
+def judge(spec: TrainingSpec, case: TrainCase, outcome: CallOutcome, diagnose: bool = True) -> Verdict:
+    """The verdict on one call; with ``diagnose=False``, only whether it passed (cheap)."""
     problem = outcome_problem(outcome, spec.function)
     if problem is not None:
         return problem
@@ -51,6 +52,12 @@ def judge(spec: TrainingSpec, case: TrainCase, outcome: CallOutcome) -> Verdict:
         return read
     reference = spec.reference(case)
     rtol = compare.rtol_for(case.data.dtype)
+    if not diagnose:
+        lengths_ok = read.losses is None or read.losses.shape[0] == case.epochs
+        if read.weights is not None:
+            lengths_ok = lengths_ok and read.weights.shape[0] == case.epochs + 1
+        ok = lengths_ok and _matches(read, reference, rtol) and not (spec.optimizer and _step_before_backward(outcome.events))
+        return PASS if ok else Verdict(False)
     trajectory = _trajectory(spec, case, read, reference)
 
     if spec.optimizer and _step_before_backward(outcome.events):
