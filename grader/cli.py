@@ -10,7 +10,7 @@ from importlib import resources
 from typing import Optional, Sequence, TextIO
 
 from grader import __version__
-from grader.exercises import EXERCISES
+from grader.registry import EXERCISES
 from grader.messages import LANGUAGES, default_language
 from grader.results import GradeResult
 from grader.sandbox import Limits

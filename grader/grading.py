@@ -10,7 +10,7 @@ from typing import Callable, Optional
 
 from grader import __version__
 from grader.checks import Check, Context, Verdict, fail
-from grader.exercises import EXERCISES
+from grader.registry import EXERCISES
 from grader.execution import Load, Session, WorkerLost
 from grader.results import CheckResult, GradeResult, Message, RunInfo, StudentError
 from grader.sandbox import Limits

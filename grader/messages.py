@@ -235,6 +235,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "report.hidden-failed": ("This hidden check failed; its details are not shown.", "숨겨진 검사를 통과하지 못했습니다. 자세한 내용은 공개하지 않습니다."),
     "report.details": ("details", "자세히 보기"),
     "report.no-checks": ("No checks ran.", "실행된 검사가 없습니다."),
+    "report.also-fails": ("The same problem also fails these checks:", "같은 문제로 다음 검사도 통과하지 못했습니다:"),
     "report.notices": ("Notices", "알림"),
     "report.submission-problem": ("The submission could not run", "제출물을 실행할 수 없었습니다"),
     "report.diagnosis": ("What went wrong", "무엇이 잘못되었나요"),

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import math
 import os
 import re
 import selectors
@@ -72,12 +73,15 @@ _ENV_AT_IMPORT = {name: os.environ.get(name) for name in (CELL_TIMEOUT_ENV, NOTE
 
 
 def _positive(value: Optional[float], env: str, default: float) -> float:
-    if value is None:
+    """The first of the argument, the variable now, the variable at import, that is a positive number."""
+    for candidate in (value, os.environ.get(env), _ENV_AT_IMPORT.get(env)):
         try:
-            value = float(os.environ.get(env) or _ENV_AT_IMPORT.get(env) or "")
+            number = float(candidate) if candidate is not None else math.nan
         except ValueError:
-            value = default
-    return float(value) if value == value and value > 0 else default
+            continue
+        if math.isfinite(number) and number > 0:
+            return number
+    return default
 
 
 # What a worker would otherwise import on its first notebook: the shell, its

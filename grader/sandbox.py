@@ -110,6 +110,7 @@ PROTECTIONS = (
     "seccomp",
     "capabilities",
     "rlimit-as",
+    "rlimit-data",
     "rlimit-cpu",
     "rlimit-fsize",
     "rlimit-nproc",
@@ -709,7 +710,6 @@ class _Plan:
     spawned interpreter as JSON)."""
 
     workdir: str
-    timeout: float
     memory: int
     cpu: float
     file_size: int
@@ -722,6 +722,7 @@ class _Plan:
     go_r: int
     namespaces: bool = True
     seccomp: bool = True
+    accelerators: bool = False
     close_in_child: list[int] = field(default_factory=list)
 
 
@@ -771,7 +772,6 @@ def start_contained(
     go_r, go_w = os.pipe()
     plan = _Plan(
         workdir=workdir,
-        timeout=limits.timeout,
         memory=limits.memory,
         cpu=limits.cpu_seconds,
         file_size=limits.file_size,
@@ -784,6 +784,7 @@ def start_contained(
         go_r=go_r,
         namespaces=namespaces,
         seccomp=seccomp,
+        accelerators=any(kind == "device" for _, kind in rules),
         close_in_child=[status_r, go_w],
     )
     started = time.monotonic()
@@ -999,6 +1000,10 @@ def _supervise(plan: _Plan, target: Callable[[], None]) -> None:
             status = 0
             break
     if not in_namespace:
+        try:
+            os.killpg(child, signal.SIGKILL)  # the worker's own group (it called setsid)
+        except OSError:
+            pass
         _sweep_descendants()
     _mirror(status)
 
@@ -1211,8 +1216,7 @@ def _become_worker(plan: _Plan, target: Callable[[], None], in_namespace: bool, 
         missing.append("seccomp")
     if not _drop_capabilities():
         missing.append("capabilities")
-    if not _limit_address_space(plan.memory):
-        missing.append("rlimit-as")
+    missing += _limit_memory(plan.memory, plan.accelerators)
     _report(plan.status_w, "ready " + ",".join(missing))
     os.close(plan.status_w)
     go = os.read(plan.go_r, 1)
@@ -1279,14 +1283,28 @@ def _tasks_of_user(uid: int) -> int:
     return count
 
 
-def _limit_address_space(memory: int) -> bool:
-    """RLIMIT_AS = what is mapped now + ``memory``: torch alone maps gigabytes."""
+def _limit_memory(memory: int, accelerators: bool) -> list[str]:
+    """Allow ``memory`` bytes beyond what is mapped now: torch alone maps gigabytes.
+
+    RLIMIT_DATA counts private writable memory (heap, anonymous mmaps: every
+    tensor and Python object); RLIMIT_AS counts all address space.  CUDA
+    reserves terabytes of inaccessible address space at initialisation, which
+    RLIMIT_AS would refuse, so where accelerator devices exist only
+    RLIMIT_DATA applies.
+    """
+    missing = []
     try:
-        with open("/proc/self/statm", "rb") as handle:
-            mapped = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return False
-    return _setrlimit(resource.RLIMIT_AS, mapped + memory)
+        with open("/proc/self/status", "rb") as handle:
+            status = handle.read()
+        data = int(re.search(rb"VmData:\s+(\d+) kB", status).group(1)) * 1024  # type: ignore[union-attr]
+        size = int(re.search(rb"VmSize:\s+(\d+) kB", status).group(1)) * 1024  # type: ignore[union-attr]
+    except (OSError, AttributeError, ValueError):
+        return ["rlimit-as", "rlimit-data"]
+    if not _setrlimit(resource.RLIMIT_DATA, data + memory):
+        missing.append("rlimit-data")
+    if accelerators or not _setrlimit(resource.RLIMIT_AS, size + memory):
+        missing.append("rlimit-as")
+    return missing
 
 
 class _CapHeader(ctypes.Structure):

@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
-from grader.exercises import EXERCISES, detect
+from grader.registry import EXERCISES, detect
 
 KINDS = {".py": "py", ".ipynb": "ipynb"}
 

@@ -46,6 +46,7 @@ __all__ = [
     "classify_message",
     "device_of",
     "place",
+    "tag_gradients",
 ]
 
 CUDA = torch.device("cuda", 0)
@@ -132,6 +133,22 @@ def place(obj: Placed, device: Union[str, torch.device]) -> Placed:
             if t.grad is not None:
                 _set_tag(t.grad, target)
     return obj
+
+
+def tag_gradients(obj: Union[torch.Tensor, torch.nn.Module]) -> None:
+    """Give each untagged ``.grad`` of ``obj`` (a tensor, or a module's parameters) its owner's tag.
+
+    Gradients made by ``backward()`` are tagged when the emulation sees them
+    read; call this before reading them with the emulation no longer active
+    (e.g. when the worker observes the arguments after the call).
+    """
+    tensors = list(obj.parameters()) if isinstance(obj, torch.nn.Module) else [obj]
+    with torch._C.DisableTorchFunction():
+        for t in tensors:
+            owner = device_of(t)
+            grad = t.grad
+            if owner is not None and grad is not None and device_of(grad) is None:
+                _set_tag(grad, owner)
 
 
 def _as_device(spec: Any) -> torch.device:
@@ -341,17 +358,21 @@ class VirtualCuda(TorchFunctionMode):
             self._patch(cuda, "get_device_name", lambda device=None: "Virtual CUDA device (emulated on the CPU)")
             self._patch(cuda, "synchronize", lambda device=None: None)
             self._patch(cuda, "is_current_stream_capturing", lambda: False)
-            # nn.Parameter(t) builds its object with _make_subclass, which
-            # __torch_function__ never sees; without this the parameter of a
-            # tagged tensor would come out untagged.
-            make_subclass = torch._C.TensorBase._make_subclass
+            # nn.Parameter(t) builds its object with Tensor._make_subclass,
+            # which __torch_function__ never sees; without this the parameter
+            # of a tagged tensor would come out untagged.  Parameter.__new__ is
+            # patched rather than _make_subclass itself: torch._dynamo, which
+            # the first torch.optim.SGD(...) imports, checks the signature of
+            # _make_subclass at import time and refuses a wrapper.
+            parameter_new = torch.nn.Parameter.__new__
 
-            def _make_subclass(cls: Any, data: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-                made = make_subclass(cls, data, *args, **kwargs)
-                _set_tag(made, device_of(data))
+            def new_parameter(cls: Any, data: Any = None, requires_grad: bool = True) -> Any:
+                made = parameter_new(cls, data, requires_grad)
+                if isinstance(data, torch.Tensor) and made is not data:
+                    _set_tag(made, device_of(data))
                 return made
 
-            self._patch(torch.Tensor, "_make_subclass", staticmethod(_make_subclass))
+            self._patch(torch.nn.Parameter, "__new__", staticmethod(new_parameter))
         else:
 
             def unavailable(*args: Any, **kwargs: Any) -> Any:

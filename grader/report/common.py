@@ -204,7 +204,7 @@ def repeats_submission(check: CheckResult, result: GradeResult) -> bool:
         and check.diagnosis in (None, result.diagnosis)
         and check.divergence is None
         and check.example is None
-        and check.error is None
+        and (check.error is None or check.error == result.error)
         and check.trajectory is None
     )
 
@@ -259,3 +259,24 @@ def markdown_cell(value: str) -> str:
     (GitHub wants it escaped inside code spans too)."""
     pieces = _MD_CODE.split(" ".join(value.split()))
     return "".join(p.replace("|", "\\|") if i % 2 else _MD_SPECIAL.sub(r"\\\1", p) for i, p in enumerate(pieces))
+
+
+def clean(value: str) -> str:
+    """Text that encodes as UTF-8: a student's exception message may carry a
+    lone surrogate, which would make writing the report file fail."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "replace").decode("utf-8")
+
+
+def clean_json(value: Any) -> Any:
+    """``clean`` applied to every string of a JSON-like value."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {clean(k): clean_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_json(v) for v in value]
+    return value

@@ -4,8 +4,8 @@
 commit and in the "Files changed" view at the line that raised; ``step_summary``
 gives the Markdown the CLI appends to ``$GITHUB_STEP_SUMMARY``.
 """
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: this module's public function
+# is itself called `annotations`.
 from typing import Optional, Sequence
 
 from grader.report import common
@@ -27,7 +27,7 @@ def _command(path: str, title: str, message: str, line: Optional[int]) -> str:
     if line is not None and line > 0:
         props.append(f"line={line}")
     props.append(f"title={escape_property(title)}")
-    return f"::error {','.join(props)}::{escape_data(message)}"
+    return common.clean(f"::error {','.join(props)}::{escape_data(message)}")
 
 
 def _submission_line(result: GradeResult) -> Optional[int]:
@@ -109,4 +109,4 @@ def step_summary(results: Sequence[GradeResult], lang: str = "en") -> str:
                         status += f": {common.markdown_cell(d.title)}"
                 out.append(f"| {title} | {status} | {common.points(check.score)}/{common.points(check.max_score)} |")
             out.append("")
-    return "\n".join(out) + "\n"
+    return common.clean("\n".join(out) + "\n")

@@ -78,7 +78,7 @@ def render_gradescope(result: GradeResult, lang: str = "en") -> dict[str, Any]:
             "visibility": "after_published" if check.hidden else "visible",
         }
         tests.append(test)
-    return {
+    return common.clean_json({
         "score": common.finite(result.score),
         "execution_time": round(max(common.finite(result.run.wall_time), 0.0), 3),
         "output": _submission_output(result, lang),
@@ -93,7 +93,7 @@ def render_gradescope(result: GradeResult, lang: str = "en") -> dict[str, Any]:
             "diagnoses": list(result.diagnoses),
             "language": lang,
         },
-    }
+    })
 
 
 def dumps_gradescope(result: GradeResult, lang: str = "en") -> str:

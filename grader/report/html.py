@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html as _html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import jinja2
@@ -46,6 +46,7 @@ class CheckView:
     figures: tuple[object, ...] = ()
     error: Optional[StudentError] = None
     linked: bool = False
+    also: tuple[str, ...] = ()
 
     @property
     def link(self) -> Optional[str]:
@@ -157,6 +158,31 @@ def _view(check: CheckResult, index: int, result: GradeResult, lang: str, figure
     )
 
 
+def _merge_repeats(views: tuple[CheckView, ...]) -> tuple[CheckView, ...]:
+    """One detail for checks that failed the same way.
+
+    A NameError in gradient_step fails five checks with one diagnosis and one
+    traceback; the first shows it and lists the others, whose rows link there.
+    A check with its own divergence or figures always keeps its own detail.
+    """
+    out = list(views)
+    first: dict[tuple[object, ...], int] = {}
+    also: dict[int, list[str]] = {}
+    for i, view in enumerate(out):
+        if not view.detail:
+            continue
+        key = (view.check.diagnosis, view.diagnosis, view.check.error)
+        if key in first and view.check.divergence is None and view.check.trajectory is None:
+            j = first[key]
+            out[i] = replace(view, detail=False, linked=True, anchor=out[j].anchor)
+            also.setdefault(j, []).append(view.title)
+        else:
+            first.setdefault(key, i)
+    for j, titles in also.items():
+        out[j] = replace(out[j], also=tuple(titles))
+    return tuple(out)
+
+
 def _notices(result: GradeResult, lang: str) -> tuple[str, ...]:
     notes = []
     if result.run.protections_missing:
@@ -174,7 +200,7 @@ def render_html(result: GradeResult, lang: str, *, figures: bool = True) -> str:
     full-marks report still shows the training it rewards.
     """
     lang = lang if lang in messages.LANGUAGES else "en"
-    views = tuple(_view(c, i, result, lang, figures) for i, c in enumerate(result.checks))
+    views = _merge_repeats(tuple(_view(c, i, result, lang, figures) for i, c in enumerate(result.checks)))
     passed_figures: tuple[object, ...] = ()
     if figures and result.checks and all(c.passed for c in result.checks):
         shown = next((c for c in result.checks if c.trajectory is not None and not c.hidden), None)
@@ -200,7 +226,7 @@ def render_html(result: GradeResult, lang: str, *, figures: bool = True) -> str:
         return common.text(key, lang, **params)
 
     template = _environment().get_template("report.html.j2")
-    return template.render(
+    return common.clean(template.render(
         page=page,
         t=t,
         submission_anchor=SUBMISSION_ANCHOR,
@@ -208,7 +234,7 @@ def render_html(result: GradeResult, lang: str, *, figures: bool = True) -> str:
         omitted=_omitted,
         error_line=common.error_line,
         wall_time=common.finite(result.run.wall_time, -1.0),
-    )
+    ))
 
 
 def _percent(result: GradeResult) -> Optional[float]:
