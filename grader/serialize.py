@@ -29,18 +29,18 @@ def from_data(cls: Any, data: Any) -> Any:
     """Rebuild ``cls`` (a results dataclass or a typing form) from plain data."""
     origin = typing.get_origin(cls)
     if origin is Union:
-        args = [a for a in typing.get_args(cls) if a is not type(None)]
+        options = [a for a in typing.get_args(cls) if a is not type(None)]
         if data is None:
             return None
-        return from_data(args[0], data)
+        return from_data(options[0], data)
     if origin in (tuple,):
-        args = typing.get_args(cls)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(from_data(args[0], item) for item in data)
-        return tuple(from_data(a, item) for a, item in zip(args, data))
+        items = typing.get_args(cls)
+        if len(items) == 2 and items[1] is Ellipsis:
+            return tuple(from_data(items[0], item) for item in data)
+        return tuple(from_data(a, item) for a, item in zip(items, data))
     if origin in (dict, typing.Mapping) or cls is typing.Mapping or origin is typing.Mapping or str(origin) == "<class 'collections.abc.Mapping'>":
         return dict(data)
-    if dataclasses.is_dataclass(cls):
+    if isinstance(cls, type) and dataclasses.is_dataclass(cls):
         if not isinstance(data, dict):
             raise ValueError(f"expected an object for {cls.__name__}")
         hints = typing.get_type_hints(cls, vars(results))

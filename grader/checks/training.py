@@ -145,11 +145,11 @@ def _lengths(spec: TrainingSpec, case: TrainCase, read: Student, reference: muta
         return None
     if n_losses == epochs and (n_weights is None or n_weights == epochs + 1):
         return None
-    if n_weights is not None and n_losses == epochs and n_weights == epochs:
+    if read.weights is not None and n_losses == epochs and n_weights == epochs:
         if compare.all_close(read.weights, reference.weights[1:], rtol):
             return _misaligned("misaligned.missing-initial", {"found": n_weights, "expected": epochs + 1})
     ran = n_losses if n_losses is not None else 0
-    if ran > 0 and (n_weights is None or n_weights == ran + 1) and ran != epochs:
+    if read.losses is not None and ran > 0 and (n_weights is None or n_weights == ran + 1) and ran != epochs:
         longer = mutants.simulate(case, mutants.Loop(loss=spec.loss), max(ran, epochs))
         agrees = compare.all_close(read.losses, longer.losses[:ran], rtol)
         if read.weights is not None:

@@ -36,7 +36,6 @@ def render_terminal(result: GradeResult, lang: str = "en", colour: bool = False)
         if check.passed or check.hidden:
             continue
         # The same diagnosis repeated on every check of a dead worker says nothing new.
-        key = f"{check.diagnosis}:{check.function if hasattr(check, 'function') else ''}:{check.message}"
         if check.diagnosis in shown_codes and check.divergence is None and check.diagnosis in ("timeout", "memory-limit", "crashed", "syntax-error", "invalid-notebook", "not-implemented", "missing-function"):
             continue
         shown_codes.add(check.diagnosis or "")
@@ -44,6 +43,15 @@ def render_terminal(result: GradeResult, lang: str = "en", colour: bool = False)
     if result.run.protections_missing:
         lines.append(paint(_DIM, render("protections.missing", lang, names=", ".join(result.run.protections_missing))))
     return "\n".join(lines)
+
+
+def _error_lines(result: GradeResult) -> list[str]:
+    """Where the whole file failed: the student's own line, as Python reported it."""
+    assert result.error is not None
+    out = [f"  {result.error.type}: {result.error.message}"]
+    for frame in result.error.frames[-3:]:
+        out.append(f"  {frame.filename}:{frame.lineno}: {frame.line.strip()}")
+    return out
 
 
 def _detail(check: CheckResult, lang: str) -> list[str]:
