@@ -26,12 +26,13 @@ class Options:
     limits: Limits = field(default_factory=Limits)
     max_examples: int = 20
     notebook_path: str = "fast"  # "fast" (forked IPython shell) | "kernel" (nbclient)
+    reference_dir: Optional[str] = None  # an instructor's private checks (may hold hidden ones)
 
 
 def grade(submission: Submission, options: Options = Options()) -> GradeResult:
     exercise = EXERCISES[submission.exercise]
-    checks = exercise.checks()
-    functions = exercise.functions
+    checks = exercise.checks(options.reference_dir)
+    functions = exercise.functions(options.reference_dir)
     session = Session(submission.path, functions, options.limits, entry=_entry(submission, options))
     results: list[CheckResult] = []
     submission_code: Optional[str] = None

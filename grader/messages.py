@@ -219,6 +219,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "verdict.ungraded": ("0/{max_score:g}: the submission could not run ({code}).", "0/{max_score:g}: 제출물을 실행할 수 없었습니다 ({code})."),
     "protections.missing": ("Sandbox protections unavailable on this machine: {names}.", "이 컴퓨터에서 사용할 수 없는 샌드박스 보호 기능: {names}."),
     "start.spawn": ("Workers were spawned, not forked (fork after importing torch is unsafe here): slower, equally correct.", "작업 프로세스를 fork 대신 spawn으로 실행했습니다 (이 환경에서는 torch를 불러온 뒤 fork가 안전하지 않음): 느리지만 결과는 같습니다."),
+    "diagnosis.invalid-notebook.title": ("the notebook cannot be read", "노트북 파일을 읽을 수 없습니다"),
+    "diagnosis.invalid-notebook.why": ("{detail}", "{detail}"),
+    "diagnosis.invalid-notebook.fix": ("Open it in Jupyter, save it again (File → Save), and resubmit the .ipynb file.", "Jupyter에서 열어 다시 저장(File → Save)한 뒤 .ipynb 파일을 다시 제출하세요."),
+    # ------------------------------------------------------------------
+    # class summary (grader.report.summary)
+    "report.summary.title": ("Class summary", "전체 채점 요약"),
+    "report.summary.counts": ("{count} submissions, {graded} graded; mean score {mean:.2f}/{max_score:g}.", "제출 {count}개, 채점 {graded}개; 평균 점수 {mean:.2f}/{max_score:g}."),
+    "report.summary.histogram": ("Score distribution", "점수 분포"),
+    "report.summary.rates": ("Pass rate of each check", "검사별 통과율"),
+    "report.summary.check": ("Check", "검사"),
+    "report.summary.passed": ("Passed", "통과"),
+    "report.summary.common": ("Most common mistakes", "가장 흔한 실수"),
+    "report.summary.diagnosis": ("Diagnosis", "진단"),
+    "report.summary.students": ("Students", "학생 수"),
+    "report.summary.who": ("Who", "학생"),
+    "report.summary.none": ("No mistakes found.", "실수가 없습니다."),
+    "report.summary.ungraded": ("Could not be graded", "채점할 수 없었던 제출물"),
+    "report.summary.student": ("Student", "학생"),
+    "report.summary.why": ("Why", "이유"),
+    "report.summary.all-graded": ("Every submission was graded.", "모든 제출물을 채점했습니다."),
+    "report.summary.all": ("All students", "전체 학생"),
+    "report.summary.score": ("Score", "점수"),
     # ------------------------------------------------------------------
     # report labels (grader.report.*)
     "report.title": ("Grading report", "채점 결과"),

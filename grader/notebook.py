@@ -16,9 +16,9 @@ Two ways to run the cells, with the same entry signature as ``worker.run``:
   slow (a kernel per notebook) and exists to prove the fast path faithful: the
   tests compare both on the corpus in ``tests/notebooks``.
 
-Both keep everything they start inside the worker's process group, so the
-sandbox that contains the worker contains the notebook's shell commands and
-the kernel too.
+Whatever a notebook starts (``!`` and ``%%bash`` commands, the kernel) is a
+descendant of the worker, so the sandbox that contains the worker contains it
+too; the kernel is also kept in the worker's process group.
 """
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ _PREWARM_MODULES = (
 )
 
 
-def prewarm(matplotlib: bool = True) -> None:
+def prewarm(with_matplotlib: bool = True) -> None:
     """Import what the fast path needs, once, in the grader process before it forks workers.
 
     Without it each worker pays about 0.3 s for IPython and nbformat, and
@@ -140,7 +140,7 @@ def prewarm(matplotlib: bool = True) -> None:
     for minor in (0, 1, 2, 3, 4, 5):
         validator.get_validator(version=4, version_minor=minor)
     nbformat.v4.new_notebook()
-    if matplotlib:
+    if with_matplotlib:
         os.environ.setdefault("MPLBACKEND", "Agg")
         try:
             import matplotlib.backends.backend_agg  # noqa: F401
@@ -429,12 +429,14 @@ def _make_shell(ipython_dir: str) -> Any:
     # No sqlite history file, no saving thread.
     config.HistoryManager.enabled = False
     config.InteractiveShell.colors = "nocolor"
+    # Tracebacks printed as Python prints them: the context view (stack_data) costs 50-150 ms each.
+    config.InteractiveShell.xmode = "Plain"
     InteractiveShell.clear_instance()
     # A profile of our own: the student's ~/.ipython startup files must not run,
     # and the sandbox only lets the worker write in its own directory.
     profile = ProfileDir.create_profile_dir(os.path.join(ipython_dir, "profile_default"), config=config)
     # .instance() so that IPython.get_ipython() (used by display() and libraries) finds it, as in a kernel.
-    shell = InteractiveShell.instance(config=config, profile_dir=profile)
+    shell: Any = InteractiveShell.instance(config=config, profile_dir=profile)
     # A kernel's enable_gui has nothing to do for the inline backend; a plain shell's raises.
     shell.enable_gui = lambda gui=None: None
     shell.register_magic_function(_matplotlib_magic, magic_kind="line", magic_name="matplotlib")
@@ -522,9 +524,10 @@ def execute_in_process(
     """Run a notebook's cells in this process: ``(namespace, cells, invalid)``.
 
     For tests and tools.  It changes this process as a notebook would (the
-    ``__main__`` module, matplotlib's backend, ``input``, SIGALRM): use it in a
-    disposable process, or accept that.  ``__main__``, ``input``, ``getpass``
-    and the SIGALRM handler are restored afterwards.
+    ``__main__`` module, matplotlib's backend, ``input``, SIGALRM, IPython's
+    shell instance): use it in a disposable process, or accept that.
+    ``__main__``, ``input``, ``getpass``, MPLBACKEND and the SIGALRM handler
+    are restored afterwards; pyplot stays on Agg.
     """
     import getpass
     import shutil
@@ -536,16 +539,20 @@ def execute_in_process(
         return {}, [], invalid
     cell_limit, notebook_limit = timeouts(cell_timeout, notebook_timeout)
     ipython_dir = tempfile.mkdtemp(prefix="grader-ipython-")
-    saved = (sys.modules.get("__main__"), builtins.input, getpass.getpass, signal.getsignal(signal.SIGALRM))
+    saved = (sys.modules.get("__main__"), builtins.input, getpass.getpass, signal.getsignal(signal.SIGALRM), os.environ.get("MPLBACKEND"))
     try:
         run = FastRun(display, cell_limit, notebook_limit, ipython_dir)
         run.run(nb)
         return run.namespace, run.cells, None
     finally:
-        main, builtins.input, getpass.getpass, handler = saved
+        main, builtins.input, getpass.getpass, handler, backend = saved
         if main is not None:
             sys.modules["__main__"] = main
         signal.signal(signal.SIGALRM, handler)
+        if backend is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = backend
         shutil.rmtree(ipython_dir, ignore_errors=True)
 
 
@@ -674,7 +681,7 @@ class KernelRun:
         import jupyter_client.launcher
         import nbclient
 
-        jupyter_client.launcher.Popen = _popen_in_worker_group(jupyter_client.launcher.Popen)  # type: ignore[attr-defined]
+        setattr(jupyter_client.launcher, "Popen", _popen_in_worker_group(jupyter_client.launcher.Popen))
         os.environ["JUPYTER_RUNTIME_DIR"] = os.path.join(self.workdir, ".jupyter")
         env = dict(os.environ)
         # The kernel chooses its own backend (inline), as in Jupyter.
@@ -705,7 +712,7 @@ class KernelRun:
         km.ip = os.path.join(self.workdir, "kernel")
         client.start_new_kernel(cwd=self.workdir, env=env)
         # Interrupt the kernel alone: its process group is the worker's now.
-        km.provisioner.pgid = None
+        setattr(km.provisioner, "pgid", None)
         client.start_new_kernel_client()
         self._preimport(client)
         names = CellNames(None, self.count_to_index, self.display_name)

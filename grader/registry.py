@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import os
 import re
+from types import ModuleType
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
@@ -17,12 +20,25 @@ class Exercise:
     summary_ko: str
     checks_module: str
 
-    @property
-    def functions(self) -> list[str]:
-        return list(importlib.import_module(self.checks_module).FUNCTIONS)
+    def functions(self, reference_dir: Optional[str] = None) -> list[str]:
+        return list(self._module(reference_dir).FUNCTIONS)
 
-    def checks(self) -> list["Check"]:
-        return list(importlib.import_module(self.checks_module).checks())
+    def checks(self, reference_dir: Optional[str] = None) -> list["Check"]:
+        return list(self._module(reference_dir).checks())
+
+    def _module(self, reference_dir: Optional[str]) -> ModuleType:
+        """The built-in checks, or an instructor's private ones (``DIR/exerciseN.py``)."""
+        if reference_dir is None:
+            return importlib.import_module(self.checks_module)
+        path = os.path.join(reference_dir, f"{self.name}.py")
+        if not os.path.exists(path):
+            return importlib.import_module(self.checks_module)
+        spec = importlib.util.spec_from_file_location(f"grader_private_{self.name}", path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load private checks from {path}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
 
 
 EXERCISES: dict[str, Exercise] = {

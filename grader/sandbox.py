@@ -1014,6 +1014,10 @@ def _enter_namespaces(missing: list[str]) -> bool:
         missing.append("user-namespace")
         return False
     uid, gid = os.geteuid(), os.getegid()
+    # A process that changed its credentials is non-dumpable, which makes
+    # /proc/self/uid_map root's; we only need to write it, then W gives it
+    # up again once the worker is forked.
+    _prctl(_PR_SET_DUMPABLE, 1)
     unshare = _LIBC.unshare
     unshare.restype = ctypes.c_int
     if unshare(ctypes.c_int(_CLONE_NEWUSER | _CLONE_NEWPID)) == 0:
@@ -1201,10 +1205,13 @@ def _become_worker(plan: _Plan, target: Callable[[], None], in_namespace: bool, 
     if not _setrlimit(resource.RLIMIT_CPU, cpu, cpu + 1):
         missing.append("rlimit-cpu")
     if nproc_applies and hasattr(resource, "RLIMIT_NPROC"):
-        limit = plan.processes
-        if not in_namespace:
-            # Outside a user namespace the count is per user, machine-wide.
-            limit += _tasks_of_user(os.getuid())
+        # The kernel counts tasks per user per user namespace: in ours that
+        # is the supervisor, this worker and what it starts.  Outside one it
+        # is every task of this user on the machine, this worker included.
+        if in_namespace:
+            limit = plan.processes + 1
+        else:
+            limit = plan.processes - 1 + _tasks_of_user(os.getuid())
         if not _setrlimit(resource.RLIMIT_NPROC, limit):
             missing.append("rlimit-nproc")
     elif nproc_applies:

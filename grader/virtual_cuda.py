@@ -25,11 +25,21 @@ the machine really has.  That is how hard-coded ``.cuda()`` is detected.
 Errors raised by the emulation carry a marker; ``classify_error`` reads it
 (and falls back on the message, so that errors from a real GPU classify the
 same way).  See ``DIAGNOSIS`` for the grader's diagnosis codes.
+
+Import the submission with the emulation already active: the common
+``device = "cuda" if torch.cuda.is_available() else "cpu"`` runs at import.
+
+Not emulated: device checks inside code that runs without the mode (backward
+hooks, custom autograd Functions' backward), indexing a CPU tensor with cuda
+indices (allowed here, an error on a GPU), CUDA random numbers (cuda factories
+draw from the CPU generator), pinned memory, streams, ``torch.Generator("cuda")``
+and memory statistics.  Real CUDA kernels word some mismatches differently
+("but got mat2 is on cpu, different from other tensors on cuda:0"); match on
+the common prefix, as ``classify_message`` does.
 """
 from __future__ import annotations
 
 import itertools
-import types
 from typing import Any, Callable, Iterator, Optional, TypeVar, Union
 
 import torch
@@ -66,15 +76,15 @@ DIAGNOSIS: dict[str, str] = {
 
 # Kept in the tensor's own __dict__ rather than in a weak dictionary: PyTorch
 # preserves a tensor's Python object (and so its __dict__) while the C++ tensor
-# lives, e.g. a .grad nobody in Python refers to, and a dict lookup costs a
-# tenth of a weak-dictionary lookup.
+# lives, e.g. a .grad nobody in Python refers to, and a dict lookup is about
+# twenty times cheaper than a WeakTensorKeyDictionary one.
 _TAG = "_grader_virtual_device"
 _KIND = "_grader_virtual_cuda_kind"
 
 _MISMATCH_PREFIX = "Expected all tensors to be on the same device"
 _NOT_COMPILED = "Torch not compiled with CUDA enabled"
 
-Placed = TypeVar("Placed", torch.Tensor, torch.nn.Module)
+Placed = TypeVar("Placed", bound=Union[torch.Tensor, torch.nn.Module])
 
 
 # --------------------------------------------------------------------------
@@ -191,8 +201,8 @@ def _mark(exc: BaseException, kind: str) -> BaseException:
 
 
 def _mismatch(a: torch.device, b: torch.device) -> BaseException:
-    # The cuda device first, as CUDA kernels report it: the kernel runs on the
-    # cuda device and complains about the CPU operand.
+    # Always the cuda device first, so that each pair gives one fixed text
+    # (PyTorch's own order depends on the kernel and on the operands' order).
     if a.type != "cuda" and b.type == "cuda":
         a, b = b, a
     return _mark(
@@ -223,8 +233,8 @@ def _invalid_ordinal(device: torch.device) -> BaseException:
     )
 
 
-def classify_message(type_name: str, message: str) -> Optional[str]:
-    """The kind of a device failure from an exception's type name and message, or None.
+def classify_message(message: str) -> Optional[str]:
+    """The kind of a device failure from an exception's message, or None.
 
     For the grader's side, which only sees what the worker sent.  Recognises
     both the emulation's errors and those of real PyTorch on a GPU or on a
@@ -271,7 +281,7 @@ def classify_error(exc: BaseException) -> Optional[str]:
             message = str(item)
         except BaseException:  # a hostile __str__
             continue
-        kind = classify_message(type(item).__name__, message)
+        kind = classify_message(message)
         if kind is not None:
             return kind
     return None

@@ -44,7 +44,7 @@ def text(key: str, lang: str, **params: Any) -> str:
 
 def _resolve(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
     # The checks pass free text in both languages as `detail` and `detail_ko`
-    # (the convention of grader.report.text): in Korean, `x_ko` stands for `x`.
+    # (the convention of grader.checks): in Korean, `x_ko` stands for `x`.
     # A parameter may also be a catalogue sentence ({"key": ..., "params": ...});
     # it is rendered in the reader's language first.
     if lang == "ko":
@@ -108,7 +108,7 @@ def submission_diagnosis(result: GradeResult, lang: str) -> Optional[DiagnosisTe
 def is_ungraded(result: GradeResult) -> bool:
     """The submission failed as a whole (syntax error, crash, timeout) and no
     check passed: its checks are errors, not failures.  The same rule as the
-    terminal's verdict (grader.report.text.verdict)."""
+    terminal's verdict."""
     if result.diagnosis in ("syntax-error", "invalid-notebook"):
         return True
     return result.diagnosis is not None and _is_zero(result.score) and not any(c.passed for c in result.checks)

@@ -233,6 +233,7 @@ def render_html(result: GradeResult, lang: str, *, figures: bool = True) -> str:
         ungraded=common.is_ungraded(result),
         omitted=_omitted,
         error_line=common.error_line,
+        finite=common.finite,
         wall_time=common.finite(result.run.wall_time, -1.0),
     ))
 

@@ -5,9 +5,8 @@ import json
 import math
 from typing import Any
 
-from grader.messages import render
-from grader.report.text import check_message
-from grader.results import GradeResult
+from grader.report.common import check_diagnosis
+from grader.results import CheckResult, GradeResult
 
 
 def to_document(result: GradeResult, lang: str = "en") -> dict[str, Any]:
@@ -24,7 +23,7 @@ def to_document(result: GradeResult, lang: str = "en") -> dict[str, Any]:
                 "score": _number(check.score),
                 "max_score": _number(check.max_score),
                 "diagnosis": check.diagnosis,
-                "message": None if check.passed else check_message(check, lang),
+                "message": None if check.passed else _message(check, lang),
             }
             for check in result.checks
         ],
@@ -34,6 +33,14 @@ def to_document(result: GradeResult, lang: str = "en") -> dict[str, Any]:
 def dumps(result: GradeResult, lang: str = "en") -> str:
     """Strict JSON (no NaN or Infinity literals), on one line."""
     return json.dumps(to_document(result, lang), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _message(check: CheckResult, lang: str) -> str:
+    """The diagnosis on one line: what is wrong — why — what to do."""
+    text = check_diagnosis(check, lang)
+    if text is None:
+        return ""
+    return " — ".join(part for part in (text.title, text.why, text.fix) if part)
 
 
 def _number(value: float) -> float:

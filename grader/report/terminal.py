@@ -5,7 +5,7 @@ import os
 from typing import Optional, TextIO
 
 from grader.messages import render
-from grader.report.text import check_message, diagnosis_fix, diagnosis_title, diagnosis_why, verdict
+from grader.report.common import check_diagnosis, verdict
 from grader.results import CheckResult, Divergence, GradeResult
 
 _GREEN, _RED, _BOLD, _DIM, _RESET = "\033[32m", "\033[31m", "\033[1m", "\033[2m", "\033[0m"
@@ -55,14 +55,14 @@ def _error_lines(result: GradeResult) -> list[str]:
 
 
 def _detail(check: CheckResult, lang: str) -> list[str]:
-    code = check.diagnosis or "wrong-value"
-    out = [diagnosis_title(code, check.message, lang)]
-    why = diagnosis_why(code, check.message, lang)
-    if why:
-        out.append(why)
-    fix = diagnosis_fix(code, check.message, lang)
-    if fix:
-        out.append("→ " + fix)
+    text = check_diagnosis(check, lang)
+    out = []
+    if text is not None:
+        out.append(text.title)
+        if text.why:
+            out.append(text.why)
+        if text.fix:
+            out.append("→ " + text.fix)
     if check.divergence is not None:
         out.append(_divergence_line(check.divergence, lang))
     if check.error is not None and check.error.frames:
