@@ -49,8 +49,7 @@ def explain(error: StudentError) -> Optional[str]:
 
 def device_error(kind: str, text: str) -> Optional[str]:
     """Device diagnoses for errors raised under the (real or emulated) accelerator."""
-    if "Expected all tensors to be on the same device" in text or "can't convert cuda" in text:
-        return "device-mismatch"
-    if "Torch not compiled with CUDA enabled" in text or "No CUDA GPUs are available" in text or "Found no NVIDIA driver" in text:
-        return "requires-cuda"
-    return None
+    from grader import virtual_cuda
+
+    found = virtual_cuda.classify_message(text)
+    return virtual_cuda.DIAGNOSIS.get(found, found) if found else None

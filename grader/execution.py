@@ -114,7 +114,15 @@ def student_error(raw: Any) -> Optional[StudentError]:
 class Session:
     """One submission's worker: start it, call into it, close it."""
 
-    def __init__(self, path: str, functions: list[str], limits: Limits, entry: Optional[Callable[..., None]] = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        functions: list[str],
+        limits: Limits,
+        entry: Optional[Callable[..., None]] = None,
+        mode: str = "cpu",
+    ) -> None:
+        self.mode = mode
         self.path = os.path.abspath(path)
         self.functions = functions
         self.limits = limits
@@ -149,20 +157,19 @@ class Session:
         functions = self.functions
         display = os.path.basename(self.path)
         parent_fds = (self._request_w, self._reply_r, self._out_r, self._err_r)
+        mode = self.mode
 
         def child() -> None:
+            from grader import worker
+
+            worker.MODE = mode
             for fd in parent_fds:
                 os.close(fd)
             os.dup2(out_w, 1)
             os.dup2(err_w, 2)
             null = os.open(os.devnull, os.O_RDONLY)
             os.dup2(null, 0)
-            if entry is not None:
-                entry(target, display, functions, request_r, reply_w)
-            else:
-                from grader import worker
-
-                worker.run(target, display, functions, request_r, reply_w)
+            (entry or worker.run)(target, display, functions, request_r, reply_w)
 
         for stream in (sys.stdout, sys.stderr):
             try:

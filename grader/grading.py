@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
 from grader import __version__
-from grader.checks import Check, Context, Verdict, fail
+from grader.checks import Check, Context, Verdict, device, fail
 from grader.registry import EXERCISES
 from grader.execution import Load, Session, WorkerLost
 from grader.results import CheckResult, GradeResult, Message, RunInfo, StudentError
@@ -26,14 +26,19 @@ class Options:
     limits: Limits = field(default_factory=Limits)
     max_examples: int = 20
     notebook_path: str = "fast"  # "fast" (forked IPython shell) | "kernel" (nbclient)
+    cell_timeout: float = 30.0  # a notebook cell's own limit, inside the submission's
     reference_dir: Optional[str] = None  # an instructor's private checks (may hold hidden ones)
+    device: str = "virtual-cuda"  # where device checks run: "virtual-cuda" (every machine), "cuda" (a real GPU) or "off"
 
 
 def grade(submission: Submission, options: Options = Options()) -> GradeResult:
     exercise = EXERCISES[submission.exercise]
     checks = exercise.checks(options.reference_dir)
+    if options.device != "off":
+        checks += device.checks(submission.exercise)
     functions = exercise.functions(options.reference_dir)
     session = Session(submission.path, functions, options.limits, entry=_entry(submission, options))
+    on_device: Optional[Session] = None
     results: list[CheckResult] = []
     submission_code: Optional[str] = None
     submission_message: Optional[Message] = None
@@ -52,13 +57,19 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
             assert submission_code is not None
             results = [check.result(Verdict(False, submission_code, submission_message, error=submission_error)) for check in checks]
         else:
-            results = _run_checks(checks, load, Context(session, module=submission.name.rsplit(".", 1)[0], seed=options.seed, max_examples=options.max_examples), submission_error)
+            ctx = Context(session, module=submission.name.rsplit(".", 1)[0], seed=options.seed, max_examples=options.max_examples)
+            if options.device != "off":
+                on_device = Session(submission.path, functions, options.limits, entry=_entry(submission, options), mode=options.device)
+                ctx.device = _device_context(on_device, ctx)
+            results = _run_checks(checks, load, ctx, submission_error)
             lost_codes = [r.diagnosis for r in results if r.diagnosis in SUBMISSION_CODES]
             if lost_codes and submission_code is None:
                 submission_code = lost_codes[0]
                 submission_message = next(r.message for r in results if r.diagnosis == submission_code)
     finally:
         run = session.close()
+        if on_device is not None:
+            on_device.close()
     score = sum(r.score for r in results)
     return GradeResult(
         exercise=submission.exercise,
@@ -73,12 +84,26 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
     )
 
 
+def _device_context(on_device: Session, ctx: Context) -> Optional[Context]:
+    """The device worker, started lazily on the first device check; None if it cannot load."""
+    try:
+        load = on_device.start()
+    except WorkerLost:
+        return None
+    if load.syntax or load.invalid is not None:
+        return None
+    return Context(on_device, module=ctx.module, seed=ctx.seed, max_examples=ctx.max_examples)
+
+
 def _entry(submission: Submission, options: Options) -> Optional[Callable[..., None]]:
     if submission.kind != "ipynb":
         return None
     from grader import notebook
 
-    return notebook.run_kernel if options.notebook_path == "kernel" else notebook.run_fast
+    # The notebook may use half of the submission's time: the checks need the rest.
+    notebook_timeout = options.limits.timeout * 0.5
+    make = notebook.kernel_entry if options.notebook_path == "kernel" else notebook.fast_entry
+    return make(cell_timeout=min(options.cell_timeout, notebook_timeout), notebook_timeout=notebook_timeout)
 
 
 def _load_problem(load: Load) -> tuple[Optional[str], Optional[Message], Optional[StudentError]]:

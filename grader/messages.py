@@ -166,11 +166,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "check.generated": ("`{function}` on generated data", "생성된 데이터에서 `{function}`"),
     "check.in-place": ("`{function}` updates `{argument}` in place", "`{function}`이(가) `{argument}`을(를) 제자리에서 업데이트"),
     "check.grad-cleared": ("`{function}` leaves the gradient cleared", "`{function}`이(가) 미분값을 초기화"),
-    "check.inputs-unchanged": ("`{function}` leaves X and y unchanged", "`{function}`이(가) X와 y를 바꾸지 않음"),
+    "check.inputs-unchanged": ("`{function}` leaves {names} unchanged", "`{function}`이(가) {names}을(를) 바꾸지 않음"),
     "check.history-lengths": ("`{function}` returns histories of the right lengths", "`{function}`의 기록(history) 길이"),
     "check.torch-api": ("`{function}` uses nn.Linear, MSELoss and optim.SGD", "`{function}`이(가) nn.Linear, MSELoss, optim.SGD를 사용"),
     "check.structure": ("`{function}` builds the right nn.Linear", "`{function}`이(가) 올바른 nn.Linear를 만듦"),
     "check.vectorized": ("`{function}` is computed without Python loops", "`{function}`을(를) 파이썬 for 문 없이 계산"),
+    "check.device": ("`{function}` runs on a GPU (cuda) and keeps float64", "`{function}`이(가) GPU(cuda)에서 실행되고 float64를 유지"),
     "check.lecture-divergent": ("`{function}` calls the lecture's α = 0.0083 divergent", "`{function}`이(가) 강의의 α = 0.0083을 발산으로 판정"),
     # ------------------------------------------------------------------
     # what a value is
@@ -219,6 +220,33 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "verdict.ungraded": ("0/{max_score:g}: the submission could not run ({code}).", "0/{max_score:g}: 제출물을 실행할 수 없었습니다 ({code})."),
     "protections.missing": ("Sandbox protections unavailable on this machine: {names}.", "이 컴퓨터에서 사용할 수 없는 샌드박스 보호 기능: {names}."),
     "start.spawn": ("Workers were spawned, not forked (fork after importing torch is unsafe here): slower, equally correct.", "작업 프로세스를 fork 대신 spawn으로 실행했습니다 (이 환경에서는 torch를 불러온 뒤 fork가 안전하지 않음): 느리지만 결과는 같습니다."),
+    "diagnosis.device-mismatch.title": ("a tensor is on another device than the inputs", "입력과 다른 장치(device)에 있는 텐서가 있습니다"),
+    "diagnosis.device-mismatch.why": (
+        "On a GPU every tensor of one operation must be on the same device, and what you return must stay where the inputs were. {where} {message}",
+        "GPU에서는 한 연산의 텐서가 모두 같은 장치에 있어야 하고, 반환값도 입력과 같은 장치에 있어야 합니다. {where} {message}",
+    ),
+    "diagnosis.device-mismatch.fix": (
+        "Create new tensors on the inputs' device and move nets there; call .cpu() before .numpy().",
+        "새 텐서는 입력과 같은 장치에 만들고 net도 그 장치로 옮기세요. .numpy() 전에는 .cpu()를 호출하세요.",
+    ),
+    "diagnosis.device-mismatch.hint": (
+        "torch.ones(n, 1, device=X.device, dtype=X.dtype)\nnet = net.to(What.device)\nvalue.detach().cpu().numpy()",
+        "torch.ones(n, 1, device=X.device, dtype=X.dtype)\nnet = net.to(What.device)\nvalue.detach().cpu().numpy()",
+    ),
+    "diagnosis.requires-cuda.title": ("the code needs a GPU: it uses cuda unconditionally", "GPU가 있어야만 실행됩니다: cuda를 무조건 사용합니다"),
+    "diagnosis.requires-cuda.why": (
+        "On a machine without a GPU (most laptops, graders and CI runners) this fails: {message} {where}",
+        "GPU가 없는 컴퓨터(대부분의 노트북, 채점기, CI)에서는 실패합니다: {message} {where}",
+    ),
+    "diagnosis.requires-cuda.fix": ("Follow the inputs' device instead of naming cuda.", "cuda를 직접 쓰지 말고 입력의 장치를 따르세요."),
+    "diagnosis.requires-cuda.hint": ("What.to(X.device)   # not What.cuda()", "What.to(X.device)   # What.cuda() 대신"),
+    "diagnosis.dtype-changed.title": ("the dtype changed: float64 inputs gave {found}", "dtype이 바뀌었습니다: float64 입력에서 {found}이(가) 나왔습니다"),
+    "diagnosis.dtype-changed.why": (
+        "{where} is {found} although every input was float64. A float32 tensor made without a dtype (torch.tensor([...]), torch.ones(...)) and mixed into the computation silently lowers the precision.",
+        "입력이 모두 float64인데 {where}이(가) {found}입니다. dtype 없이 만든 float32 텐서(torch.tensor([...]), torch.ones(...))가 계산에 섞이면 정밀도가 조용히 낮아집니다.",
+    ),
+    "diagnosis.dtype-changed.fix": ("Create tensors with the inputs' dtype and device.", "텐서를 만들 때 입력의 dtype과 device를 쓰세요."),
+    "diagnosis.dtype-changed.hint": ("torch.tensor(values, dtype=X.dtype, device=X.device)", "torch.tensor(values, dtype=X.dtype, device=X.device)"),
     "diagnosis.invalid-notebook.title": ("the notebook cannot be read", "노트북 파일을 읽을 수 없습니다"),
     "diagnosis.invalid-notebook.why": ("{detail}", "{detail}"),
     "diagnosis.invalid-notebook.fix": ("Open it in Jupyter, save it again (File → Save), and resubmit the .ipynb file.", "Jupyter에서 열어 다시 저장(File → Save)한 뒤 .ipynb 파일을 다시 제출하세요."),

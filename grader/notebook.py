@@ -572,6 +572,7 @@ def run_fast(
     if invalid is not None:
         _send_invalid(reply_fd, functions, invalid)
     cell_limit, notebook_limit = timeouts(cell_timeout, notebook_timeout)
+    _enter_device_context()
     run = FastRun(display_name, cell_limit, notebook_limit, os.path.join(os.getcwd(), ".ipython"))
     run.run(nb)
     assert run.names is not None
@@ -649,6 +650,32 @@ def parse_kernel_traceback(traceback_lines: list[str], names: CellNames) -> list
 
 # Imported in the kernel before the notebook runs; the fast path's worker has them from the grader.
 KERNEL_PREIMPORT = ("torch", "matplotlib.pyplot")
+
+
+def prepare_kernel(mode: str, modules: list[str]) -> None:
+    """Runs in the kernel before the notebook: what the fast path's worker has before its cells run.
+
+    The modules the grader imported, and the device emulation ``grader.worker``
+    runs submissions under (``worker.device_context``, where it exists).
+    """
+    import importlib
+
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except Exception:
+            pass
+    _enter_device_context(mode)
+
+
+def _enter_device_context(mode: Optional[str] = None) -> None:
+    """Run the cells under the device emulation that .py submissions get (``grader.worker``)."""
+    if mode is not None and hasattr(worker, "MODE"):
+        setattr(worker, "MODE", mode)
+    context = getattr(worker, "device_context", None)
+    if context is not None:
+        # Entered for the rest of the process's life, as worker.run does: serving never returns.
+        context().__enter__()
 
 
 def _popen_in_worker_group(popen: Any) -> Any:
@@ -747,7 +774,8 @@ class KernelRun:
         Otherwise the first cell pays for ``import torch`` here and not there,
         and a cell limit that the fast path meets can interrupt the import.
         """
-        code = "\n".join(f"try:\n    import {m}\nexcept Exception:\n    pass" for m in KERNEL_PREIMPORT)
+        # One call that binds no name: the notebook must not find torch it did not import.
+        code = f"__import__('grader.notebook', fromlist=['_']).prepare_kernel({getattr(worker, 'MODE', 'cpu')!r}, {list(KERNEL_PREIMPORT)!r})"
         msg_id = client.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
         saved, client.timeout = client.timeout, 300
         try:

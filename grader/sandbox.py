@@ -847,8 +847,10 @@ def _protection_order(name: str) -> tuple[int, str]:
 
 
 def _report(fd: int, line: str) -> None:
+    # One write below PIPE_BUF, so the supervisor's and the worker's lines
+    # never interleave; the newline survives truncation.
     try:
-        os.write(fd, (line + "\n").encode("utf-8", "replace")[:4000])
+        os.write(fd, line.encode("utf-8", "replace")[:4000] + b"\n")
     except OSError:
         pass
 
@@ -963,7 +965,7 @@ def _supervise(plan: _Plan, target: Callable[[], None]) -> None:
             os._exit(0)  # the grader died before we could ask to follow it
     else:
         missing.append("pdeathsig")
-    _reset_signals(worker=False)
+    _reset_signals()
     _replace_stray_fds(set(plan.keep_fds) | {plan.status_w, plan.go_r})
     _setrlimit(resource.RLIMIT_CORE, 0)
     was_root = os.geteuid() == 0
@@ -1109,17 +1111,13 @@ def _descendants(root: int) -> list[int]:
     return found
 
 
-def _reset_signals(worker: bool) -> None:
+def _reset_signals() -> None:
     """Default dispositions, nothing blocked: the grader's handlers must not run here."""
     for number in signal.valid_signals():
         if number in (signal.SIGKILL, signal.SIGSTOP):
             continue
-        if number in (signal.SIGPIPE, signal.SIGXFSZ):
-            wanted: Any = signal.SIG_IGN  # writes fail with an exception instead
-        elif number == signal.SIGINT and worker:
-            wanted = signal.default_int_handler
-        else:
-            wanted = signal.SIG_DFL
+        # Python's own choice: failed writes raise instead of killing.
+        wanted: Any = signal.SIG_IGN if number in (signal.SIGPIPE, signal.SIGXFSZ) else signal.SIG_DFL
         try:
             if signal.getsignal(number) is not wanted:
                 signal.signal(number, wanted)
@@ -1188,7 +1186,9 @@ def _become_worker(plan: _Plan, target: Callable[[], None], in_namespace: bool, 
         os.setsid()
     except OSError:
         pass
-    _reset_signals(worker=True)
+    # Dispositions and the mask come from the supervisor's reset; student code
+    # expects Python's own SIGINT handler (KeyboardInterrupt).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     _restart_faulthandler()
     _replace_environment(plan.env)
     os.chdir(plan.workdir)

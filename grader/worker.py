@@ -19,6 +19,35 @@ from grader import protocol
 
 _MAX_EVENTS = 5000
 
+# Which device the worker's calls run on: "cpu", "virtual-cuda" (emulated, on
+# every machine) or "cuda" (a real GPU).  Set in the child before it loads
+# the submission (grader.execution.Session).
+MODE = "cpu"
+
+
+def device_context() -> Any:
+    """The emulation the whole worker runs under, the submission's import included.
+
+    A submission may pick its device at import (``device = "cuda" if
+    torch.cuda.is_available() else "cpu"``), so the import must already see
+    the machine being emulated.  On a machine with a real GPU the CPU pass
+    pretends there is none, so that an unconditional ``.cuda()`` is caught
+    there too.
+    """
+    import contextlib
+
+    import torch
+
+    if MODE == "virtual-cuda":
+        from grader.virtual_cuda import VirtualCuda
+
+        return VirtualCuda()
+    if MODE == "cpu" and torch.cuda.is_available():
+        from grader.virtual_cuda import VirtualCuda
+
+        return VirtualCuda(available=False)
+    return contextlib.nullcontext()
+
 
 # --------------------------------------------------------------------------
 # encoding whatever student code returned
@@ -142,7 +171,13 @@ def describe_error(exc: BaseException, student_files: Callable[[str], bool]) -> 
                 "line": (exc.text or "").rstrip("\n")[:400],
             }
         )
-    return {"type": type(exc).__name__[:200], "message": message[:2000], "frames": frames[-12:]}
+    described = {"type": type(exc).__name__[:200], "message": message[:2000], "frames": frames[-12:]}
+    emulation = sys.modules.get("grader.virtual_cuda")
+    if emulation is not None:
+        kind = emulation.classify_error(exc)
+        if kind is not None:
+            described["device"] = emulation.DIAGNOSIS.get(kind, kind)
+    return described
 
 
 # --------------------------------------------------------------------------
@@ -192,20 +227,30 @@ class Spy:
 
 
 def build_argument(spec: Any) -> Any:
+    """A fresh argument from its spec, on the worker's device."""
     import torch
 
+    device = "cuda" if MODE == "cuda" else "cpu"
     if type(spec) is dict and "tensor" in spec:
         body = spec["tensor"]
-        tensor = torch.tensor(body["data"], dtype=getattr(torch, body["dtype"]))
-        return tensor.requires_grad_(bool(body.get("requires_grad")))
+        tensor = torch.tensor(body["data"], dtype=getattr(torch, body["dtype"]), device=device)
+        return _placed(tensor.requires_grad_(bool(body.get("requires_grad"))))
     if type(spec) is dict and "linear" in spec:
         body = spec["linear"]
         dtype = getattr(torch, body["dtype"])
-        net = torch.nn.Linear(2, 1, bias=False).to(dtype)
+        net = torch.nn.Linear(2, 1, bias=False).to(device=device, dtype=dtype)
         with torch.no_grad():
-            net.weight.copy_(torch.tensor(body["weight"], dtype=dtype))
-        return net
+            net.weight.copy_(torch.tensor(body["weight"], dtype=dtype, device=device))
+        return _placed(net)
     return spec
+
+
+def _placed(obj: Any) -> Any:
+    if MODE != "virtual-cuda":
+        return obj
+    from grader.virtual_cuda import place
+
+    return place(obj, "cuda")
 
 
 def observe(arg: Any) -> Any:
@@ -345,8 +390,20 @@ def load_module(path: str, display_name: str) -> tuple[Optional[dict[str, Any]],
     return module.__dict__, None
 
 
+def _own_streams() -> None:
+    """Unbuffered streams on fds 1 and 2 (nothing lost at os._exit), and temporary files in the worker's folder."""
+    import io
+    import tempfile
+
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        setattr(sys, name, io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8", errors="backslashreplace", write_through=True))
+    tempfile.tempdir = None
+
+
 def run(path: str, display_name: str, functions: list[str], request_fd: int, reply_fd: int) -> NoReturn:
     """Entry point in the forked worker: load, report, then serve calls."""
+    _own_streams()
+    device_context().__enter__()  # for the rest of the worker's life: serve() never returns
     namespace, error = load_module(path, display_name)
     present = {name: bool(namespace and callable(namespace.get(name))) for name in functions}
     protocol.send(reply_fd, {"op": "load", "error": error, "functions": present})

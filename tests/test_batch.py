@@ -1,5 +1,6 @@
 """An instructor grades a class in one command: gradebook, results, reports, summary; resume, shard, merge."""
 import csv
+import re
 import json
 import shutil
 import zipfile
@@ -114,4 +115,7 @@ def test_hidden_checks_count_but_are_not_described(tmp_path: Path) -> None:
     record = records(out)["lee"]
     hidden = [c for c in record["checks"] if c["name"] == "train.hidden-long-runs"]
     assert hidden and hidden[0]["max_score"] == 2 and not hidden[0]["passed"]
-    assert record["max_score"] == 10
+    assert record["max_score"] == sum(c["max_score"] for c in record["checks"])
+    report = (out / "lee.html").read_text(encoding="utf-8")
+    # The hidden check's failing case (more than 30 epochs) must not leak into the student's report.
+    assert re.search(r"epochs=(3[1-9]|[4-9]\d)\b", report) is None

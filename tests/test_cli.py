@@ -39,7 +39,7 @@ def test_full_marks_exit_zero_and_text_summary(tmp_path: Path) -> None:
     shutil.copy(CORRECT, tmp_path / "hw_exercise2_kim.py")
     done = run_grade("hw_exercise2_kim.py", "--no-html", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "8/8" in done.stdout and "✓" in done.stdout
+    assert "Full marks" in done.stdout and "✓" in done.stdout and "✗" not in done.stdout
     assert "\033[" not in done.stdout  # no colour when stdout is not a terminal
 
 

@@ -56,6 +56,7 @@ class Context:
     module: str
     seed: int = 43052
     max_examples: int = 20
+    device: Optional["Context"] = None  # the same submission on a (real or emulated) GPU
     _cache: dict[str, CallOutcome] = field(default_factory=dict)
 
     def call(self, function: str, args: list[Any], trace: bool = False) -> CallOutcome:

@@ -118,7 +118,7 @@ def inputs_unchanged_check(
             return fail("input-mutated", names=", ".join(changed))
         return PASS
 
-    return Check(f"{function}.inputs-unchanged", function, title("inputs-unchanged", function), points, run)
+    return Check(f"{function}.inputs-unchanged", function, title("inputs-unchanged", function, names=", ".join(names)), points, run)
 
 
 # --------------------------------------------------------------------------

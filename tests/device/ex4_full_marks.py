@@ -1,0 +1,25 @@
+# expect: full-marks
+"""Exercise 4, device-agnostic: the net follows What's device and dtype."""
+import torch
+
+
+def make_net(What):
+    net = torch.nn.Linear(in_features=2, out_features=1, bias=False)
+    net = net.to(device=What.device, dtype=What.dtype)
+    with torch.no_grad():
+        net.weight.copy_(What.T)
+    return net
+
+
+def train_net(X, y, net, lr, epochs):
+    loss_fn = torch.nn.MSELoss()
+    optimizr = torch.optim.SGD(net.parameters(), lr=lr)
+    loss_history = []
+    for epoc in range(epochs):
+        yhat = net(X)
+        loss = loss_fn(yhat, y)
+        loss.backward()
+        optimizr.step()
+        optimizr.zero_grad()
+        loss_history.append(loss.item())
+    return loss_history

@@ -1,0 +1,39 @@
+# expect: not-implemented
+# why: the untouched stub of exercise 1: every function still raises NotImplementedError
+"""Exercise 1: one gradient step by hand.
+연습 1: 경사하강법 한 스텝을 직접 구현하기.
+
+The four steps of the lecture:
+    step1: yhat = X @ What
+    step2: loss = torch.sum((y - yhat) ** 2)
+    step3: loss.backward()
+    step4: What.data = What.data - alpha * What.grad; What.grad = None
+"""
+import torch
+
+
+def predict(X, What):
+    """Return yhat = X @ What, with shape (n, 1).
+    yhat = X @ What 를 계산해 (n, 1) 크기로 반환하세요.
+
+    X: (n, 2), its first column is ones. / 첫 번째 열이 1인 (n, 2) 행렬
+    What: (2, 1), the current estimate of W. / W의 현재 추정값
+    """
+    raise NotImplementedError
+
+
+def sse_loss(yhat, y):
+    """Return the sum of squared errors, sum((y - yhat)**2), as a scalar tensor.
+    오차제곱합(SSE) sum((y - yhat)**2)을 스칼라 텐서로 반환하세요.
+    """
+    raise NotImplementedError
+
+
+def gradient_step(X, y, What, alpha):
+    """Do step 1 to step 4 once and return the loss computed before the update.
+    step1~step4를 한 번 수행하고, 업데이트 전에 계산한 손실(loss)을 반환하세요.
+
+    Update What in place (the same tensor object) and leave What.grad cleared.
+    What은 같은 텐서 객체를 제자리에서 업데이트하고, What.grad는 비워 두세요(None 또는 0).
+    """
+    raise NotImplementedError

@@ -1,0 +1,17 @@
+# expect: wrong-learning-rate
+# why: step 4 copies the lecture's 0.001 instead of the alpha argument (only visible when alpha != 0.001)
+import torch
+
+
+def train(X, y, What, alpha, epochs):
+    loss_history = []
+    What_history = [What.data.reshape(-1).tolist()]
+    for epoc in range(epochs):
+        yhat = X @ What
+        loss = torch.sum((y - yhat) ** 2)
+        loss.backward()
+        What.data = What.data - 0.001 * What.grad
+        What.grad = None
+        loss_history.append(loss.item())
+        What_history.append(What.data.reshape(-1).tolist())
+    return loss_history, What_history

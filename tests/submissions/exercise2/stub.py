@@ -1,0 +1,20 @@
+# expect: not-implemented
+# why: the untouched stub of exercise 2: every function still raises NotImplementedError
+"""Exercise 2: the training loop.
+연습 2: 학습 루프 (for epoc in range(epochs)) 작성하기.
+"""
+import torch
+
+
+def train(X, y, What, alpha, epochs):
+    """Run `epochs` gradient-descent steps on the SSE loss, updating What in place.
+    SSE 손실로 경사하강법을 `epochs` 번(에폭) 반복하고, What을 제자리에서 업데이트하세요.
+
+    Return (loss_history, What_history):
+    (loss_history, What_history)를 반환하세요:
+      loss_history: `epochs` losses, each computed before its update.
+                    에폭마다 업데이트 전에 계산한 손실, 모두 `epochs` 개.
+      What_history: `epochs + 1` entries [w0, w1], starting with the initial What.
+                    초기값으로 시작하는 [w0, w1] 항목 `epochs + 1` 개.
+    """
+    raise NotImplementedError

@@ -1,0 +1,31 @@
+# expect: wrong-epochs
+# why: a while loop with `epoc <= epochs` runs epochs+1 updates
+import torch
+
+
+def mse_loss(yhat, y):
+    return torch.mean((y - yhat) ** 2)
+
+
+def train_mse(X, y, What, alpha, epochs):
+    loss_history = []
+    What_history = [What.data.reshape(-1).tolist()]
+    epoc = 0
+    while epoc <= epochs:
+        yhat = X @ What
+        loss = mse_loss(yhat, y)
+        loss.backward()
+        What.data = What.data - alpha * What.grad
+        What.grad = None
+        loss_history.append(loss.item())
+        What_history.append(What.data.reshape(-1).tolist())
+        epoc += 1
+    return loss_history, What_history
+
+
+def mse_alpha(sse_alpha, n):
+    return sse_alpha * n
+
+
+def closed_form(X, y):
+    return torch.linalg.inv(X.T @ X) @ X.T @ y

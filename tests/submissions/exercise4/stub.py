@@ -1,0 +1,26 @@
+# expect: not-implemented
+# why: the untouched stub of exercise 4: every function still raises NotImplementedError
+"""Exercise 4: the PyTorch coding pattern (net, loss_fn, optimizer).
+연습 4: 파이토치식 코딩패턴 (net, loss_fn, optimizr).
+"""
+import torch
+
+
+def make_net(What):
+    """Return torch.nn.Linear(2, 1, bias=False) whose weight holds What transposed.
+    가중치가 What의 전치(.T)인 torch.nn.Linear(2, 1, bias=False)를 반환하세요.
+
+    What: (2, 1). nn.Linear stores its weight as (1, 2). / nn.Linear의 weight는 (1, 2) 크기입니다.
+    """
+    raise NotImplementedError
+
+
+def train_net(X, y, net, lr, epochs):
+    """Train `net` in place with torch.nn.MSELoss() and torch.optim.SGD(net.parameters(), lr=lr).
+    torch.nn.MSELoss()와 torch.optim.SGD(net.parameters(), lr=lr)로 net을 학습하세요.
+
+    Each epoch: yhat = net(X); loss = loss_fn(yhat, y); loss.backward();
+    optimizr.step(); optimizr.zero_grad().  Return loss_history (`epochs` losses,
+    each computed before its update). / 업데이트 전 손실을 담은 loss_history를 반환하세요.
+    """
+    raise NotImplementedError

@@ -1,0 +1,23 @@
+# expect: zero-grad-before-step
+# why: zero_grad() between backward() and step() throws the gradient away, so the net never moves (code from messages.py, not in the brief's list)
+import torch
+
+
+def make_net(What):
+    net = torch.nn.Linear(2, 1, bias=False)
+    net.weight.data = What.data.T
+    return net
+
+
+def train_net(X, y, net, lr, epochs):
+    loss_fn = torch.nn.MSELoss()
+    optimizr = torch.optim.SGD(net.parameters(), lr=lr)
+    loss_history = []
+    for epoc in range(epochs):
+        yhat = net(X)
+        loss = loss_fn(yhat, y)
+        loss.backward()
+        optimizr.zero_grad()  # net.weight.grad = None
+        optimizr.step()
+        loss_history.append(loss.item())
+    return loss_history
