@@ -58,7 +58,7 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--file-size-limit", type=size, default=64 * 1024**2, help="largest file a submission may write (default 64M)")
     parser.add_argument("--process-limit", type=int, default=64, help="most processes a submission may run (default 64)")
     parser.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the feedback (default: from the locale)")
-    parser.add_argument("--examples", type=int, default=20, help="generated cases per property (default 20)")
+    parser.add_argument("--examples", type=int, default=10, help="generated cases per property (default 10)")
 
 
 def limits_from(args: argparse.Namespace) -> Limits:

@@ -310,25 +310,29 @@ class Session:
             selector.close()
 
     def _drain_until_exit(self, grace: float) -> None:
+        """Collect the last output until both streams close (the worker exited) or ``grace`` runs out."""
         end = min(time.monotonic() + grace, self.deadline + grace)
-        for fd, capture in ((self._out_r, self.stdout), (self._err_r, self.stderr)):
-            os.set_blocking(fd, False)
-        while time.monotonic() < end:
-            progressed = False
-            for fd, capture in ((self._out_r, self.stdout), (self._err_r, self.stderr)):
-                try:
-                    chunk = os.read(fd, 1 << 16)
-                except BlockingIOError:
-                    continue
-                except OSError:
-                    continue
-                if chunk:
-                    capture.feed(chunk)
-                    progressed = True
-            if not progressed:
-                if self.contained is None or self.contained.poll() is not None:
+        selector = selectors.DefaultSelector()
+        streams = {self._out_r: self.stdout, self._err_r: self.stderr}
+        for fd in streams:
+            selector.register(fd, selectors.EVENT_READ)
+        try:
+            while streams:
+                remaining = end - time.monotonic()
+                if remaining <= 0:
                     return
-                time.sleep(0.002)
+                for key, _ in selector.select(timeout=remaining):
+                    try:
+                        chunk = os.read(key.fd, 1 << 16)
+                    except OSError:
+                        chunk = b""
+                    if chunk:
+                        streams[key.fd].feed(chunk)
+                    else:
+                        selector.unregister(key.fd)
+                        del streams[key.fd]
+        finally:
+            selector.close()
 
     def _lose(self, code: str, detail: str) -> WorkerLost:
         if self.contained is not None:

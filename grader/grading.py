@@ -24,7 +24,7 @@ SUBMISSION_CODES = ("syntax-error", "invalid-notebook", "timeout", "memory-limit
 class Options:
     seed: int = 43052
     limits: Limits = field(default_factory=Limits)
-    max_examples: int = 20
+    max_examples: int = 10
     notebook_path: str = "fast"  # "fast" (forked IPython shell) | "kernel" (nbclient)
     cell_timeout: float = 30.0  # a notebook cell's own limit, inside the submission's
     reference_dir: Optional[str] = None  # an instructor's private checks (may hold hidden ones)

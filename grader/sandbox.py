@@ -548,10 +548,13 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(_SockFilter))]
 
 
-def _seccomp_program(machine: str) -> list[tuple[int, int, int, int]]:
+def _seccomp_program(machine: str, unix_sockets: bool = False) -> list[tuple[int, int, int, int]]:
     ld_abs, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
     allow, errno_ = 0x7FFF0000, 0x00050000
     eperm, enosys = 1, 38
+    af_unix = 1
+    blocked = dict(_BLOCKED_SYSCALLS[machine])
+    socket_nr = blocked.pop("socket")
     # Instructions with symbolic jump targets, resolved to BPF's relative
     # offsets below; None means "fall through".
     code: list[tuple[int, Optional[str], Optional[str], int]] = [
@@ -563,7 +566,8 @@ def _seccomp_program(machine: str) -> list[tuple[int, int, int, int]]:
     code.append((ld_abs, None, None, 0))  # seccomp_data.nr
     if machine == "x86_64":
         code.append((jge, "deny", None, 0x40000000))  # x32 syscalls
-    for number in sorted(_BLOCKED_SYSCALLS[machine].values()):
+    code.append((jeq, "socket" if unix_sockets else "deny", None, socket_nr))
+    for number in sorted(blocked.values()):
         code.append((jeq, "deny", None, number))
     # clone3's flags sit behind a pointer the filter cannot read: ENOSYS makes
     # glibc fall back to clone, whose flags are an argument we can check.
@@ -572,24 +576,36 @@ def _seccomp_program(machine: str) -> list[tuple[int, int, int, int]]:
     labels["not-clone3"] = len(code)
     code.append((jeq, None, "allow", _NR_CLONE[machine]))
     code.append((ld_abs, None, None, 16))  # low half of args[0]: clone flags
-    code.append((jset, "deny", None, _CLONE_NAMESPACES))
+    code.append((jset, "deny", "allow", _CLONE_NAMESPACES))
+    if unix_sockets:  # BPF only jumps forward: this sits before allow/deny
+        labels["socket"] = len(code)
+        code.append((ld_abs, None, None, 16))  # low half of args[0]: the address family
+        code.append((jeq, "allow", "deny", af_unix))
     labels["allow"] = len(code)
     code.append((ret, None, None, allow))
     labels["deny"] = len(code)
     code.append((ret, None, None, errno_ | eperm))
 
     def offset(here: int, label: Optional[str]) -> int:
-        return 0 if label is None else labels[label] - here - 1
+        jump = 0 if label is None else labels[label] - here - 1
+        assert 0 <= jump < 256, "BPF jumps are forward and 8-bit"
+        return jump
 
     return [(op, offset(i, jt), offset(i, jf), k) for i, (op, jt, jf, k) in enumerate(code)]
 
 
-def apply_seccomp() -> bool:
-    """Install the worker's syscall filter on this thread; False where unsupported."""
+def apply_seccomp(unix_sockets: bool = False) -> bool:
+    """Install the worker's syscall filter on this thread; False where unsupported.
+
+    ``unix_sockets`` lets ``socket(AF_UNIX, ...)`` through (a Jupyter kernel
+    over ipc needs it).  Landlock still confines new socket files to the
+    workdir and abstract sockets to the worker, but existing socket files the
+    grader's user may use (docker.sock, for one) become reachable.
+    """
     machine = platform.machine()
     if not _LINUX or machine not in _AUDIT_ARCH:
         return False
-    program = _seccomp_program(machine)
+    program = _seccomp_program(machine, unix_sockets)
     filters = (_SockFilter * len(program))(*[_SockFilter(c, jt, jf, k) for c, jt, jf, k in program])
     fprog = _SockFprog(len(program), filters)
     if not _prctl(_PR_SET_NO_NEW_PRIVS, 1):
@@ -722,6 +738,7 @@ class _Plan:
     go_r: int
     namespaces: bool = True
     seccomp: bool = True
+    unix_sockets: bool = False
     accelerators: bool = False
     close_in_child: list[int] = field(default_factory=list)
 
@@ -750,6 +767,7 @@ def start_contained(
     method: Optional[str] = None,
     namespaces: bool = True,
     seccomp: bool = True,
+    unix_sockets: bool = False,
 ) -> Contained:
     """Start ``target`` in a contained worker and return once it is locked in.
 
@@ -759,6 +777,8 @@ def start_contained(
     (see :func:`fork_is_safe`) and ``spawn`` is given, a fresh interpreter
     runs ``spawn`` instead.  ``method`` forces ``"fork"`` or ``"spawn"``;
     ``namespaces=False`` and ``seccomp=False`` exist to test the fallbacks.
+    ``unix_sockets=True`` lets the worker create unix sockets (see
+    :func:`apply_seccomp` for what that opens).
     """
     if method is None:
         method = "spawn" if spawn is not None and not fork_is_safe() else "fork"
@@ -784,6 +804,7 @@ def start_contained(
         go_r=go_r,
         namespaces=namespaces,
         seccomp=seccomp,
+        unix_sockets=unix_sockets,
         accelerators=any(kind == "device" for _, kind in rules),
         close_in_child=[status_r, go_w],
     )
@@ -1219,7 +1240,7 @@ def _become_worker(plan: _Plan, target: Callable[[], None], in_namespace: bool, 
     if not _prctl(_PR_SET_NO_NEW_PRIVS, 1):
         missing.append("no-new-privs")
     missing += apply_landlock(plan.rules)
-    if not (plan.seccomp and apply_seccomp()):
+    if not (plan.seccomp and apply_seccomp(plan.unix_sockets)):
         missing.append("seccomp")
     if not _drop_capabilities():
         missing.append("capabilities")

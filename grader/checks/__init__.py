@@ -21,7 +21,7 @@ from grader.results import CheckResult, Divergence, Message, StudentError, Traje
 
 T = TypeVar("T")
 
-SHRINK_CALLS = 100  # calls spent shrinking before the smallest failure so far is reported
+SHRINK_CALLS = 30  # calls spent shrinking before the smallest failure so far is reported
 
 
 class _OutOfBudget(BaseException):
@@ -55,7 +55,7 @@ class Context:
     session: Session
     module: str
     seed: int = 43052
-    max_examples: int = 20
+    max_examples: int = 10
     device: Optional["Context"] = None  # the same submission on a (real or emulated) GPU
     _cache: dict[str, CallOutcome] = field(default_factory=dict)
 
