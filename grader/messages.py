@@ -23,6 +23,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "`loss.backward()` adds the new gradient to `What.grad`. Without a reset, epoch {epoch} updates with the sum of all gradients so far, so the steps grow and the path overshoots.",
         "`loss.backward()`는 새 미분값을 `What.grad`에 더합니다. 초기화하지 않으면 {epoch}번째 에폭에서 지금까지의 미분값을 모두 더한 값으로 업데이트하므로 업데이트 폭이 점점 커집니다.",
     ),
+    "diagnosis.grad-not-cleared.why-step": (
+        "After `{function}` returns, `What.grad` still holds this step's gradient. `loss.backward()` adds to it, so the next call's update would use the sum of two gradients.",
+        "`{function}`이(가) 끝난 뒤에도 `What.grad`에 이번 스텝의 미분값이 남아 있습니다. `loss.backward()`는 미분값을 더하므로 다음 호출의 업데이트는 두 미분값의 합을 쓰게 됩니다.",
+    ),
     "diagnosis.grad-not-cleared.fix": ("Clear the gradient after each update.", "매 업데이트 뒤에 미분값을 초기화하세요."),
     "diagnosis.grad-not-cleared.hint": ("What.grad = None   # or: What.grad.zero_() / optimizr.zero_grad()", "What.grad = None   # 또는 What.grad.zero_() / optimizr.zero_grad()"),
     "diagnosis.gradient-ascent.title": ("the update goes uphill: the gradient is added instead of subtracted", "업데이트 방향이 반대입니다: 미분값을 빼야 하는데 더했습니다"),

@@ -552,7 +552,7 @@ def _seccomp_program(machine: str, unix_sockets: bool = False) -> list[tuple[int
     ld_abs, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
     allow, errno_ = 0x7FFF0000, 0x00050000
     eperm, enosys = 1, 38
-    af_unix = 1
+    af_unix, af_netlink = 1, 16
     blocked = dict(_BLOCKED_SYSCALLS[machine])
     socket_nr = blocked.pop("socket")
     # Instructions with symbolic jump targets, resolved to BPF's relative
@@ -580,7 +580,8 @@ def _seccomp_program(machine: str, unix_sockets: bool = False) -> list[tuple[int
     if unix_sockets:  # BPF only jumps forward: this sits before allow/deny
         labels["socket"] = len(code)
         code.append((ld_abs, None, None, 16))  # low half of args[0]: the address family
-        code.append((jeq, "allow", "deny", af_unix))
+        code.append((jeq, "allow", None, af_unix))
+        code.append((jeq, "allow", "deny", af_netlink))
     labels["allow"] = len(code)
     code.append((ret, None, None, allow))
     labels["deny"] = len(code)
@@ -597,10 +598,12 @@ def _seccomp_program(machine: str, unix_sockets: bool = False) -> list[tuple[int
 def apply_seccomp(unix_sockets: bool = False) -> bool:
     """Install the worker's syscall filter on this thread; False where unsupported.
 
-    ``unix_sockets`` lets ``socket(AF_UNIX, ...)`` through (a Jupyter kernel
-    over ipc needs it).  Landlock still confines new socket files to the
-    workdir and abstract sockets to the worker, but existing socket files the
-    grader's user may use (docker.sock, for one) become reachable.
+    ``unix_sockets`` lets ``socket(AF_UNIX | AF_NETLINK, ...)`` through: a
+    Jupyter kernel over ipc needs unix sockets, and libzmq lists network
+    interfaces (netlink, read-only without CAP_NET_ADMIN) before any bind.
+    Landlock still confines new socket files to the workdir and abstract
+    sockets to the worker, but existing socket files the grader's user may
+    use (docker.sock, for one) become reachable.
     """
     machine = platform.machine()
     if not _LINUX or machine not in _AUDIT_ARCH:

@@ -23,3 +23,7 @@ def _warm() -> None:
     from grader.runner import prewarm
 
     prewarm([])
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite the golden report snapshots in tests/golden/")

@@ -85,7 +85,7 @@ def grad_cleared_check(function: str, case: TrainCase, args: Args, points: float
         numbers = values.numbers(grad) if grad is not None else None
         if grad is None or (numbers is not None and all(v == 0 for v in numbers)):
             return PASS
-        return _example(fail("grad-not-cleared", epoch=1), train_call_code(function, case))
+        return _example(fail("grad-not-cleared", "diagnosis.grad-not-cleared.why-step", function=function), train_call_code(function, case))
 
     return Check(f"{function}.grad-cleared", function, title("grad-cleared", function), points, run)
 
