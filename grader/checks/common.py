@@ -50,8 +50,9 @@ def _example(verdict: Verdict, code: str) -> Verdict:
     return replace(verdict, example=code)
 
 
-def in_place_check(function: str, case: TrainCase, args: Args, points: float, argument: str = "What") -> Check:
+def in_place_check(function: str, case: TrainCase, args: Args, points: float, argument: str = "What", code: Optional[Callable[[TrainCase], str]] = None) -> Check:
     """The caller's What (or net) holds the new weights after the call."""
+    code = code or (lambda c: train_call_code(function, c))
 
     def run(ctx: Context) -> Verdict:
         outcome = ctx.call(function, args(case))
@@ -66,8 +67,8 @@ def in_place_check(function: str, case: TrainCase, args: Args, points: float, ar
         start = case.What(False).reshape(-1).tolist()
         if numbers is None or len(numbers) != 2:
             return fail("parameter-rebound", function=function)
-        if numbers == [float(v) for v in start] and case.epochs > 0:
-            return _example(fail("parameter-rebound", function=function), train_call_code(function, case))
+        if numbers == [float(v) for v in start] and case.epochs > 0 and _history_moves(outcome.returned):
+            return _example(fail("parameter-rebound", function=function), code(case))
         if "is_leaf" in observed and not (observed["is_leaf"] and observed["requires_grad"]):
             return fail("parameter-rebound", function=function)
         return PASS
@@ -75,7 +76,21 @@ def in_place_check(function: str, case: TrainCase, args: Args, points: float, ar
     return Check(f"{function}.in-place", function, title("in-place", function, argument=argument), points, run)
 
 
-def grad_cleared_check(function: str, case: TrainCase, args: Args, points: float) -> Check:
+def _history_moves(returned: Any) -> bool:
+    """Whether what the function returned shows training happening.
+
+    A caller's What that never changed is a rebinding only if the student's own
+    histories moved; when nothing moved at all (the gradient was thrown away
+    before the update), the numeric checks say why, and this one has nothing to add.
+    """
+    found = values.numbers(returned)
+    if found is None or len(found) < 2:
+        return True
+    finite = [v for v in found if v == v and abs(v) != float("inf")]
+    return not finite or max(finite) - min(finite) > 1e-12 * max(1.0, max(abs(v) for v in finite))
+
+
+def grad_cleared_check(function: str, case: TrainCase, args: Args, points: float, code: Callable[[TrainCase], str]) -> Check:
     def run(ctx: Context) -> Verdict:
         outcome = ctx.call(function, args(case))
         problem = outcome_problem(outcome, function)
@@ -85,7 +100,7 @@ def grad_cleared_check(function: str, case: TrainCase, args: Args, points: float
         numbers = values.numbers(grad) if grad is not None else None
         if grad is None or (numbers is not None and all(v == 0 for v in numbers)):
             return PASS
-        return _example(fail("grad-not-cleared", "diagnosis.grad-not-cleared.why-step", function=function), train_call_code(function, case))
+        return _example(fail("grad-not-cleared", "diagnosis.grad-not-cleared.why-step", function=function), code(case))
 
     return Check(f"{function}.grad-cleared", function, title("grad-cleared", function), points, run)
 

@@ -103,7 +103,7 @@ def checks() -> list[Check]:
         (1, 1),
     )
     found += training_checks(spec, lecture, generated, (2, 2), args=_step_args, code=_step_code)
-    found.append(in_place_check("gradient_step", lecture, _step_args, 1))
-    found.append(grad_cleared_check("gradient_step", lecture, _step_args, 1))
+    found.append(in_place_check("gradient_step", lecture, _step_args, 1, code=_step_code))
+    found.append(grad_cleared_check("gradient_step", lecture, _step_args, 1, code=_step_code))
     found.append(inputs_unchanged_check("gradient_step", lecture, _step_args, 1))
     return found

@@ -144,5 +144,5 @@ def checks() -> list[Check]:
     found = _make_net_checks()
     found += training_checks(spec, lecture, train_cases("mse"), (2, 2), args=net_args, code=net_code)
     found.append(_api_check(lecture))
-    found.append(in_place_check("train_net", lecture, net_args, 1, argument="net"))
+    found.append(in_place_check("train_net", lecture, net_args, 1, argument="net", code=net_code))
     return found
