@@ -14,7 +14,7 @@ import os
 import shutil
 import sys
 import time
-from typing import Any, Optional, Sequence
+from typing import Any, Sequence
 
 from grader import __version__
 from grader.discover import find

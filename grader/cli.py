@@ -4,10 +4,9 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import sys
 from importlib import resources
-from typing import Optional, Sequence, TextIO
+from typing import Optional, Sequence
 
 from grader import __version__
 from grader.registry import EXERCISES

@@ -15,12 +15,12 @@ import signal
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from grader import protocol
 from grader.results import CellError, Frame, Output, RunInfo, StudentError
-from grader.sandbox import Contained, Exit, Limits, start_contained
+from grader.sandbox import Contained, Exit, Limits, SpawnTarget, start_contained
 
 
 class WorkerLost(BaseException):
@@ -121,8 +121,10 @@ class Session:
         limits: Limits,
         entry: Optional[Callable[..., None]] = None,
         mode: str = "cpu",
+        unix_sockets: bool = False,
     ) -> None:
         self.mode = mode
+        self.unix_sockets = unix_sockets
         self.path = os.path.abspath(path)
         self.functions = functions
         self.limits = limits
@@ -178,7 +180,14 @@ class Session:
                 pass
         self.started = time.monotonic()
         self.deadline = self.started + self.limits.timeout
-        self.contained = start_contained(child, workdir=self._workdir, limits=self.limits, keep_fds=child_fds)
+        # Spawning is only for machines where forking the warm grader is unsafe;
+        # a notebook entry is a closure and cannot cross into a new interpreter.
+        spawn = None
+        if entry is None:
+            spawn = SpawnTarget("grader.worker:run_spawned", (mode, target, display, functions, request_r, reply_w), stdout=out_w, stderr=err_w)
+        self.contained = start_contained(
+            child, workdir=self._workdir, limits=self.limits, keep_fds=child_fds, spawn=spawn, unix_sockets=self.unix_sockets
+        )
         self.start_method = self.contained.start_method
         self.protections_missing = self.contained.protections_missing
         for fd in child_fds:

@@ -5,14 +5,14 @@ Submission -> Execution (``grader.execution``) -> checks (``grader.checks``) ->
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from grader import __version__
 from grader.checks import Check, Context, Verdict, device, fail
 from grader.registry import EXERCISES
 from grader.execution import Load, Session, WorkerLost
-from grader.results import CheckResult, GradeResult, Message, RunInfo, StudentError
+from grader.results import CheckResult, GradeResult, Message, StudentError
 from grader.sandbox import Limits
 from grader.submission import Submission
 
@@ -37,7 +37,9 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
     if options.device != "off":
         checks += device.checks(submission.exercise)
     functions = exercise.functions(options.reference_dir)
-    session = Session(submission.path, functions, options.limits, entry=_entry(submission, options))
+    # A real Jupyter kernel talks to its client over unix sockets, which the sandbox otherwise refuses.
+    kernel = submission.kind == "ipynb" and options.notebook_path == "kernel"
+    session = Session(submission.path, functions, options.limits, entry=_entry(submission, options), unix_sockets=kernel)
     on_device: Optional[Session] = None
     results: list[CheckResult] = []
     submission_code: Optional[str] = None
@@ -59,7 +61,8 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
         else:
             ctx = Context(session, module=submission.name.rsplit(".", 1)[0], seed=options.seed, max_examples=options.max_examples)
             if options.device != "off":
-                on_device = Session(submission.path, functions, options.limits, entry=_entry(submission, options), mode=options.device)
+                hung = tuple(cell.index for cell in load.cells if cell.timed_out)
+                on_device = Session(submission.path, functions, options.limits, entry=_entry(submission, options, hung), mode=options.device, unix_sockets=kernel)
                 ctx.device = _device_context(on_device, ctx)
             results = _run_checks(checks, load, ctx, submission_error)
             lost_codes = [r.diagnosis for r in results if r.diagnosis in SUBMISSION_CODES]
@@ -95,15 +98,17 @@ def _device_context(on_device: Session, ctx: Context) -> Optional[Context]:
     return Context(on_device, module=ctx.module, seed=ctx.seed, max_examples=ctx.max_examples)
 
 
-def _entry(submission: Submission, options: Options) -> Optional[Callable[..., None]]:
+def _entry(submission: Submission, options: Options, skip_cells: tuple[int, ...] = ()) -> Optional[Callable[..., None]]:
     if submission.kind != "ipynb":
         return None
     from grader import notebook
 
     # The notebook may use half of the submission's time: the checks need the rest.
     notebook_timeout = options.limits.timeout * 0.5
-    make = notebook.kernel_entry if options.notebook_path == "kernel" else notebook.fast_entry
-    return make(cell_timeout=min(options.cell_timeout, notebook_timeout), notebook_timeout=notebook_timeout)
+    cell_timeout = min(options.cell_timeout, notebook_timeout)
+    if options.notebook_path == "kernel":
+        return notebook.kernel_entry(cell_timeout=cell_timeout, notebook_timeout=notebook_timeout)
+    return notebook.fast_entry(cell_timeout=cell_timeout, notebook_timeout=notebook_timeout, skip_cells=skip_cells)
 
 
 def _load_problem(load: Load) -> tuple[Optional[str], Optional[Message], Optional[StudentError]]:

@@ -565,12 +565,21 @@ def run_fast(
     *,
     cell_timeout: Optional[float] = None,
     notebook_timeout: Optional[float] = None,
+    skip_cells: tuple[int, ...] = (),
 ) -> NoReturn:
-    """Entry point in the forked worker: run the notebook in-process, report, then serve calls."""
+    """Entry point in the forked worker: run the notebook in-process, report, then serve calls.
+
+    ``skip_cells`` are not run (as if tagged skip-execution): the device pass
+    skips the cells that already hung in the CPU pass rather than wait for them again.
+    """
     _settle_in_worker()
     nb, invalid = read_notebook(path, display_name)
     if invalid is not None:
         _send_invalid(reply_fd, functions, invalid)
+    for index in skip_cells:
+        if 0 <= index < len(nb.cells):
+            tags = nb.cells[index].setdefault("metadata", {}).setdefault("tags", [])
+            tags.append(SKIP_TAG)
     cell_limit, notebook_limit = timeouts(cell_timeout, notebook_timeout)
     _enter_device_context()
     run = FastRun(display_name, cell_limit, notebook_limit, os.path.join(os.getcwd(), ".ipython"))
@@ -580,7 +589,7 @@ def run_fast(
     NotebookWorker(run.namespace, run.names).serve(request_fd, reply_fd)
 
 
-def fast_entry(cell_timeout: Optional[float] = None, notebook_timeout: Optional[float] = None) -> Entry:
+def fast_entry(cell_timeout: Optional[float] = None, notebook_timeout: Optional[float] = None, skip_cells: tuple[int, ...] = ()) -> Entry:
     """:func:`run_fast` with its limits bound, for ``Session(..., entry=...)``.
 
     Binding them in the grader process does not depend on the worker's
@@ -589,7 +598,7 @@ def fast_entry(cell_timeout: Optional[float] = None, notebook_timeout: Optional[
     cell_limit, notebook_limit = timeouts(cell_timeout, notebook_timeout)
 
     def entry(path: str, display_name: str, functions: list[str], request_fd: int, reply_fd: int) -> None:
-        run_fast(path, display_name, functions, request_fd, reply_fd, cell_timeout=cell_limit, notebook_timeout=notebook_limit)
+        run_fast(path, display_name, functions, request_fd, reply_fd, cell_timeout=cell_limit, notebook_timeout=notebook_limit, skip_cells=skip_cells)
 
     return entry
 

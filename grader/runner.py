@@ -10,7 +10,7 @@ import json
 import os
 import selectors
 import sys
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Iterable, Iterator
 
 from grader.grading import Options, grade
 from grader.results import GradeResult

@@ -103,7 +103,7 @@ def history(value: Any, width: int, name: str) -> Union[torch.Tensor, Problem]:
     (2, 1) or (1, 2) tensor.  A whole history may also be one tensor of shape
     (k,), (k, width), (k, width, 1) or (k, 1, width).
     """
-    expected = "a list with one number per epoch" if width == 1 else f"a list of [w0, w1] entries"
+    expected = "a list with one number per epoch" if width == 1 else "a list of [w0, w1] entries"
     if isinstance(value, TensorValue):
         if len(value.shape) == 0:
             return Problem("wrong-shape", describe(value), expected, "shape.history")

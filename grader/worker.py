@@ -19,6 +19,18 @@ from grader import protocol
 
 _MAX_EVENTS = 5000
 
+# Bound when the grader imports this module, before any submission loads:
+# student code can replace attributes of torch.Tensor, torch and math in its
+# own process, but these references keep pointing at the originals.
+import torch as _torch  # noqa: E402
+
+_TB = _torch._C.TensorBase
+_Tensor = _torch.Tensor
+_Module = _torch.nn.Module
+_isfinite = math.isfinite
+_float64 = _torch.float64
+_DisableSubclass = _torch._C.DisableTorchFunctionSubclass
+
 # Which device the worker's calls run on: "cpu", "virtual-cuda" (emulated, on
 # every machine) or "cuda" (a real GPU).  Set in the child before it loads
 # the submission (grader.execution.Session).
@@ -86,9 +98,9 @@ def encode(obj: Any, budget: Optional[_Budget] = None, depth: int = 0) -> Any:
         budget.take(list.__len__(obj) if kind is list else tuple.__len__(obj))
         items = [encode(item, budget, depth + 1) for item in (list.__iter__(obj) if kind is list else tuple.__iter__(obj))]
         return {"list" if kind is list else "tuple": items}
-    if issubclass(kind, torch.Tensor):
+    if issubclass(kind, _Tensor):
         return {"tensor": _encode_tensor(obj, budget)}
-    if issubclass(kind, torch.nn.Module):
+    if issubclass(kind, _Module):
         return {"module": _encode_module(obj, budget)}
     numpy = sys.modules.get("numpy")
     if numpy is not None:
@@ -101,23 +113,21 @@ def encode(obj: Any, budget: Optional[_Budget] = None, depth: int = 0) -> Any:
 
 
 def _encode_tensor(t: Any, budget: _Budget, dtype: Optional[str] = None) -> dict[str, Any]:
-    import torch
-
-    with torch._C.DisableTorchFunctionSubclass():
-        plain = torch.Tensor.detach(t)
-        budget.take(int(plain.numel()))
-        if plain.is_complex():
+    with _DisableSubclass():
+        plain = _TB.detach(t)
+        budget.take(int(_TB.numel(plain)))
+        if _TB.is_complex(plain):
             raise protocol.ProtocolError("complex tensors are not graded")
         device = _device_of(t)
-        data = plain.to("cpu", torch.float64).reshape(-1).tolist()
-        if not bool(torch.isfinite(plain.to("cpu", torch.float64)).all()):
+        data = _TB.tolist(_TB.reshape(_TB.to(plain, "cpu", _float64), (-1,)))
+        if not all(_isfinite(v) for v in data):
             data = [protocol.number_out(v) for v in data]
         return {
-            "shape": list(plain.shape),
-            "dtype": dtype or str(plain.dtype).replace("torch.", ""),
+            "shape": list(_TB.size(plain)),
+            "dtype": dtype or str(_TB.dtype.__get__(plain)).replace("torch.", ""),
             "device": device,
             "data": data,
-            "requires_grad": bool(t.requires_grad),
+            "requires_grad": bool(_TB.requires_grad.__get__(t)),
         }
 
 
@@ -128,13 +138,13 @@ def _device_of(t: Any) -> str:
         tagged = emulation.device_of(t)
         if tagged is not None:
             return str(tagged)
-    return str(t.device)
+    return str(_TB.device.__get__(t))
 
 
 def _encode_module(module: Any, budget: _Budget) -> dict[str, Any]:
     import torch
 
-    params = {name: {"tensor": _encode_tensor(p, budget)} for name, p in torch.nn.Module.named_parameters(module)}
+    params = {name: {"tensor": _encode_tensor(p, budget)} for name, p in _Module.named_parameters(module)}
     body: dict[str, Any] = {"type": type(module).__qualname__, "params": params}
     if isinstance(module, torch.nn.Linear):
         body["in_features"] = int(module.in_features)
@@ -255,18 +265,17 @@ def _placed(obj: Any) -> Any:
 
 def observe(arg: Any) -> Any:
     """What an argument looks like after the call: value, gradient, leaf status."""
-    import torch
 
-    if isinstance(arg, torch.Tensor):
-        grad = arg.grad
+    if isinstance(arg, _Tensor):
+        grad = _TB.grad.__get__(arg)
         return {
             "value": encode(arg),
             "grad": None if grad is None else encode(grad),
-            "is_leaf": bool(arg.is_leaf),
-            "requires_grad": bool(arg.requires_grad),
+            "is_leaf": bool(_TB.is_leaf.__get__(arg)),
+            "requires_grad": bool(_TB.requires_grad.__get__(arg)),
         }
-    if isinstance(arg, torch.nn.Module):
-        grads = {name: (None if p.grad is None else encode(p.grad)) for name, p in arg.named_parameters()}
+    if isinstance(arg, _Module):
+        grads = {name: (None if _TB.grad.__get__(p) is None else encode(_TB.grad.__get__(p))) for name, p in _Module.named_parameters(arg)}
         return {"value": encode(arg), "grads": grads}
     return None
 
@@ -398,6 +407,13 @@ def _own_streams() -> None:
     for fd, name in ((1, "stdout"), (2, "stderr")):
         setattr(sys, name, io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8", errors="backslashreplace", write_through=True))
     tempfile.tempdir = None
+
+
+def run_spawned(mode: str, path: str, display_name: str, functions: list[str], request_fd: int, reply_fd: int) -> NoReturn:
+    """Entry point of a worker in a freshly spawned interpreter (grader.sandbox.SpawnTarget)."""
+    global MODE
+    MODE = mode
+    run(path, display_name, functions, request_fd, reply_fd)
 
 
 def run(path: str, display_name: str, functions: list[str], request_fd: int, reply_fd: int) -> NoReturn:

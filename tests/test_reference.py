@@ -1,7 +1,7 @@
 """The references reproduce the lecture's printed numbers, and everything derived from them agrees."""
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
 
 from grader import golden, mutants, stubs
 from grader.cases import lecture_case, train_cases

@@ -7,7 +7,7 @@ import torch
 from hypothesis.strategies import SearchStrategy
 
 from grader import compare, values
-from grader.cases import Data, TrainCase, lecture_case, tensor_arg, train_args, train_call_code
+from grader.cases import TrainCase, train_args, train_call_code
 from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, problem_verdict, title
 from grader.checks.training import TrainingSpec, judge
 from grader.execution import CallOutcome

@@ -8,7 +8,7 @@ must still be on it, still float64, and agree with the CPU run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator
 
 import torch
 

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from grader import mutants
-from grader.cases import Data, TrainCase, call_code, datasets, lecture_case, lecture_data, tensor_arg, tensor_code, train_call_code, train_cases
+from grader.cases import TrainCase, call_code, lecture_case, tensor_arg, tensor_code, train_cases
 from grader.checks import Check
 from grader.checks.common import (
     grad_cleared_check,

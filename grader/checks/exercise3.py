@@ -80,7 +80,6 @@ def _mse_alpha_check() -> Check:
 
 def checks() -> list[Check]:
     lecture = lecture_case("mse")
-    sse_lecture = lecture_case("sse")
     spec = TrainingSpec("train_mse", "mse", "alpha", "histories", lambda case: history_run(ref.train_mse, case))
     found: list[Check] = []
     found += value_checks(

@@ -29,7 +29,7 @@ def _surface(data: Data, w0: torch.Tensor, w1: torch.Tensor) -> torch.Tensor:
 
 def judge_surface(data: Data, w0: torch.Tensor, w1: torch.Tensor, outcome: CallOutcome) -> Verdict:
     expected = _surface(data, w0, w1)
-    transposed = [("wrong-shape", {"found": "transposed", "expected": f"LOSS[i, j] for w0[i], w1[j]", "detail": "LOSS[i, j] must belong to w0[i] and w1[j]; yours is transposed.", "detail_ko": "LOSS[i, j]는 w0[i], w1[j]에 대한 값이어야 하는데 전치되어 있습니다."}, expected.T)] if expected.shape[0] == expected.shape[1] else []
+    transposed = [("wrong-shape", {"found": "transposed", "expected": "LOSS[i, j] for w0[i], w1[j]", "detail": "LOSS[i, j] must belong to w0[i] and w1[j]; yours is transposed.", "detail_ko": "LOSS[i, j]는 w0[i], w1[j]에 대한 값이어야 하는데 전치되어 있습니다."}, expected.T)] if expected.shape[0] == expected.shape[1] else []
     return judge_tensor("loss_surface", outcome, expected, data.dtype, transposed)
 
 

@@ -1,0 +1,66 @@
+"""`grade exercise2.ipynb` grades a notebook exactly as `exercise2.py`; a class batch mixes both."""
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import TESTS
+from grader import cli
+from grader.grading import Options, grade
+from grader.sandbox import Limits
+from grader.submission import locate
+
+NOTEBOOKS = TESTS / "notebooks"
+
+
+def expected(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("grader_expect") or {}
+    except ValueError:
+        return {}
+
+
+CASES = sorted(p for p in NOTEBOOKS.glob("*.ipynb") if expected(p).get("outcome"))
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_notebook_outcome(path: Path) -> None:
+    expect = expected(path)
+    result = grade(locate(str(path), exercise=expect["exercise"]), Options(limits=Limits(timeout=30), cell_timeout=2))
+    if expect["outcome"] == "full-marks":
+        assert result.full_marks, {c.name: c.diagnosis for c in result.checks if not c.passed}
+    else:
+        assert expect["outcome"] in result.diagnoses
+
+
+def test_notebook_and_python_file_get_the_same_verdict() -> None:
+    notebook = grade(locate(str(NOTEBOOKS / "ex2_grad_not_cleared.ipynb"), exercise="exercise2"), Options(limits=Limits(timeout=30)))
+    script = grade(locate(str(TESTS / "submissions" / "exercise2" / "grad_never_reset.py"), exercise="exercise2"), Options(limits=Limits(timeout=30)))
+    assert [(c.name, c.passed, c.diagnosis) for c in notebook.checks] == [(c.name, c.passed, c.diagnosis) for c in script.checks]
+
+
+def test_truncated_notebook_is_invalid_with_a_clear_message() -> None:
+    result = grade(locate(str(NOTEBOOKS / "broken_truncated.ipynb"), exercise="exercise2"), Options(limits=Limits(timeout=30)))
+    assert result.diagnosis == "invalid-notebook" and result.score == 0
+    assert result.message is not None and "JSON" in str(result.message.params.get("detail"))
+
+
+def test_mixed_batch_of_notebooks_and_files(tmp_path: Path) -> None:
+    klass = tmp_path / "class"
+    klass.mkdir()
+    shutil.copy(NOTEBOOKS / "ex2_correct.ipynb", klass / "ahn_exercise2.ipynb")
+    shutil.copy(NOTEBOOKS / "ex2_hang.ipynb", klass / "baek_exercise2.ipynb")
+    shutil.copy(NOTEBOOKS / "broken_truncated.ipynb", klass / "cho_exercise2.ipynb")
+    shutil.copy(TESTS / "submissions" / "exercise2" / "gradient_ascent.py", klass / "dong_exercise2.py")
+    out = tmp_path / "out"
+    assert cli.main(["batch", str(klass), "--exercise", "exercise2", "--out", str(out), "-j", "2", "--timeout", "20"]) == 0
+    with open(out / "gradebook.csv", newline="", encoding="utf-8") as handle:
+        rows = {r["student"]: r for r in csv.DictReader(handle)}
+    assert set(rows) == {"ahn", "baek", "cho", "dong"}
+    assert rows["ahn"]["score"] == rows["ahn"]["max_score"]
+    assert rows["cho"]["diagnoses"] == "invalid-notebook"
+    assert "gradient-ascent" in rows["dong"]["diagnoses"]
+    summary = (out / "summary.html").read_text(encoding="utf-8")
+    assert "cho" in summary and "invalid-notebook" in summary
