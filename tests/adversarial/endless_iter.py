@@ -1,4 +1,4 @@
-# expect: wrong-value
+# expect: wrong-type
 """Returns histories whose __iter__ (and __len__) never end."""
 
 

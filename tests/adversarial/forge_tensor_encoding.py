@@ -1,4 +1,4 @@
-# expect: wrong-value
+# expect: parameter-rebound
 """Leaves What untouched, but patches the tensor method the worker reads values
 with, so that What is reported as trained in place.
 

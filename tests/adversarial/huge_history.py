@@ -1,4 +1,4 @@
-# expect: wrong-value
+# expect: result-too-large
 """Returns a loss history of ten million entries."""
 
 

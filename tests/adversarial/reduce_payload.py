@@ -1,4 +1,4 @@
-# expect: wrong-value
+# expect: wrong-type
 """Returns an object whose unpickling (or copying) runs a shell command."""
 import os
 import tempfile
