@@ -72,11 +72,76 @@ def peak_run(cmd: list[str], cwd: str) -> tuple[float, int]:
     return elapsed, peak[0]
 
 
+NOTEBOOKS = ROOT / "tests" / "notebooks"
+# Realistic proportions for a class: most notebooks right, a third with a bug,
+# a couple with a stray failing cell, one in twenty hanging.
+NOTEBOOK_MIX = [
+    ("ex2_correct.ipynb", 20),
+    ("ex2_stray_error.ipynb", 4),
+    ("ex2_old_v40.ipynb", 2),
+    ("ex2_grad_not_cleared.ipynb", 6),
+    ("ex2_gradient_ascent.ipynb", 6),
+    ("ex2_hang.ipynb", 2),
+]
+
+
+def grading_time(device: str, repeat: int) -> float:
+    """Median in-process time to grade one correct exercise2.py (interpreter start excluded)."""
+    from grader.grading import Options, grade
+    from grader.runner import prewarm
+    from grader.submission import locate
+
+    submission = locate(str(CORPUS / "lecture_style.py"), "exercise2")
+    prewarm([submission])
+    grade(submission, Options(device=device))
+    times = []
+    for _ in range(max(repeat, 5)):
+        start = time.perf_counter()
+        grade(submission, Options(device=device))
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def nbclient_time(paths: list[str], sample: int) -> float:
+    """Mean wall time of running a notebook in a plain nbclient kernel (no grading)."""
+    import nbclient
+    import nbformat
+
+    times = []
+    for path in paths[:sample]:
+        nb = nbformat.read(path, as_version=4)
+        start = time.perf_counter()
+        nbclient.NotebookClient(nb, timeout=1, allow_errors=True, kernel_name="python3").execute()
+        times.append(time.perf_counter() - start)
+    return statistics.mean(times)
+
+
+def notebooks(work: str, torch_import: float, jobs: int, sample: int) -> None:
+    batch = os.path.join(work, "notebooks")
+    os.makedirs(batch)
+    paths = []
+    for name, count in NOTEBOOK_MIX:
+        for i in range(count):
+            path = os.path.join(batch, f"{Path(name).stem}_{i:02d}_exercise2.ipynb")
+            shutil.copy(NOTEBOOKS / name, path)
+            paths.append(path)
+    out = os.path.join(work, "notebook-grades")
+    cmd = GRADE + ["batch", batch, "--exercise", "exercise2", "--out", out, "-j", str(jobs), "--timeout", "10", "--cell-timeout", "1"]
+    elapsed, peak = peak_run(cmd, work)
+    per = elapsed / len(paths)
+    print(f"grade batch of {len(paths)} notebooks, -j {jobs}  {elapsed:.3f} s   {per:.3f} s each, ratio {per / torch_import:.3f}  (goal <= 0.25 s each)")
+    print(f"peak memory (PSS of the process tree), notebook batch: {peak / 2**20:.0f} MiB")
+    spread = [paths[i] for i in range(0, len(paths), max(1, len(paths) // sample))]
+    print(f"plain nbclient kernel, per notebook (mean of {min(sample, len(spread))}, no grading)  {nbclient_time(spread, sample):.3f} s")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--count", type=int, default=40)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--notebooks", action="store_true", help="also time a batch of notebooks (and a plain nbclient kernel)")
+    parser.add_argument("--nbclient-sample", type=int, default=6)
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="grader-bench-")
     try:
@@ -101,6 +166,10 @@ def main() -> int:
         print(f"grade {args.count} submissions, -j {args.jobs}      {many:.3f} s   {per:.3f} s each, ratio {per / torch_import:.3f}  (goal <= 0.1)")
         print(f"grade {args.count} submissions, -j 1       {many_serial:.3f} s   {many_serial / args.count:.3f} s each, ratio {many_serial / args.count / torch_import:.3f}")
         print(f"peak memory (PSS of the process tree), {args.count}-file run: {peak / 2**20:.0f} MiB")
+        off, on = grading_time("off", args.repeat), grading_time("virtual-cuda", args.repeat)
+        print(f"grading time in process, device checks off {off:.3f} s, on (emulated cuda) {on:.3f} s: +{(on / off - 1) * 100:.0f} %  (goal <= 25 %)")
+        if args.notebooks:
+            notebooks(work, torch_import, args.jobs, args.nbclient_sample)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

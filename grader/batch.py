@@ -38,7 +38,7 @@ def main(command: str, argv: list[str]) -> int:
 
 
 def _batch(argv: list[str]) -> int:
-    from grader.cli import add_grading_options, limits_from
+    from grader.cli import add_grading_options, options_from
 
     parser = argparse.ArgumentParser(prog="grade batch", description="Grade a class: folders, nbgrader's submitted/ layout, or LMS .zip files.")
     parser.add_argument("paths", nargs="+", metavar="PATH")
@@ -58,10 +58,9 @@ def _batch(argv: list[str]) -> int:
         submissions = shard(submissions, args.shard)
     os.makedirs(args.out, exist_ok=True)
 
-    from grader.grading import Options
     from grader.runner import grade_iter
 
-    options = Options(seed=args.seed, limits=limits_from(args), max_examples=args.examples, reference_dir=args.reference)
+    options = options_from(args, reference_dir=args.reference)
     fingerprint = _fingerprint(args)
     previous = load_results(args.out)
     records: dict[str, dict[str, Any]] = {}
@@ -111,7 +110,7 @@ def content_hash(path: str) -> str:
 
 def _fingerprint(args: argparse.Namespace) -> str:
     """What else decides a grade: the grader version, the exercise, the seed, the examples, the checks."""
-    return f"{__version__}|{args.exercise}|{args.seed}|{args.examples}|{args.reference or ''}"
+    return f"{__version__}|{args.exercise}|{args.seed}|{args.examples}|{args.device}|{args.reference or ''}"
 
 
 def make_record(submission: Submission, result: GradeResult, fingerprint: str, lang: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import os
 import re
 import sys
 from importlib import resources
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from grader import __version__
 from grader.registry import EXERCISES
@@ -14,6 +14,9 @@ from grader.messages import LANGUAGES, default_language
 from grader.results import GradeResult
 from grader.sandbox import Limits
 from grader.submission import UsageError, locate
+
+if TYPE_CHECKING:
+    from grader.grading import Options
 
 EXIT_FULL, EXIT_PARTIAL, EXIT_UNGRADED = 0, 1, 2
 SUBCOMMANDS = ("init", "list", "batch", "merge")
@@ -58,6 +61,26 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--process-limit", type=int, default=64, help="most processes a submission may run (default 64)")
     parser.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the feedback (default: from the locale)")
     parser.add_argument("--examples", type=int, default=10, help="generated cases per property (default 10)")
+    parser.add_argument("--cell-timeout", type=float, default=30.0, help="a notebook cell's own time limit, in seconds (default 30)")
+    parser.add_argument(
+        "--device",
+        choices=("virtual-cuda", "cuda", "off"),
+        default="virtual-cuda",
+        help="where device checks run: an emulated cuda device (default, any machine), a real GPU, or nowhere",
+    )
+
+
+def options_from(args: argparse.Namespace, **extra: object) -> "Options":
+    from grader.grading import Options
+
+    return Options(
+        seed=args.seed,
+        limits=limits_from(args),
+        max_examples=args.examples,
+        cell_timeout=args.cell_timeout,
+        device=args.device,
+        **extra,  # type: ignore[arg-type]
+    )
 
 
 def limits_from(args: argparse.Namespace) -> Limits:
@@ -79,10 +102,9 @@ def _grade(argv: list[str]) -> int:
     lang = args.lang or default_language()
     submissions = [locate(path, args.exercise) for path in args.paths]
 
-    from grader.grading import Options
     from grader.runner import grade_all
 
-    options = Options(seed=args.seed, limits=limits_from(args), max_examples=args.examples)
+    options = options_from(args)
     results = grade_all(submissions, options, jobs=max(1, args.jobs))
     _write_outputs(results, args, lang)
     for result in results:

@@ -244,11 +244,15 @@ class Session:
 
     # -- calls -----------------------------------------------------------
 
-    def call(self, function: str, args: list[Any], trace: bool = False) -> CallOutcome:
+    def call(self, function: str, args: list[Any], trace: bool = False, device: Optional[str] = None) -> CallOutcome:
+        """Call a student function; ``device`` runs it on a (real or emulated) GPU instead."""
         if self.lost is not None:
             raise self.lost
+        request: dict[str, Any] = {"op": "call", "fn": function, "args": args, "trace": trace}
+        if device is not None:
+            request["device"] = device
         try:
-            protocol.send(self._request_w, {"op": "call", "fn": function, "args": args, "trace": trace})
+            protocol.send(self._request_w, request)
         except (BrokenPipeError, OSError):
             raise self._lose_after_death()
         reply = self._receive()

@@ -60,7 +60,11 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
             results = [check.result(Verdict(False, submission_code, submission_message, error=submission_error)) for check in checks]
         else:
             ctx = Context(session, module=submission.name.rsplit(".", 1)[0], seed=options.seed, max_examples=options.max_examples)
-            if options.device != "off":
+            if options.device != "off" and submission.kind == "py":
+                # The same worker serves the device calls, from a second import under the device.
+                ctx.device = Context(session, module=ctx.module, seed=ctx.seed, max_examples=ctx.max_examples, device_mode=options.device)
+            elif options.device != "off":
+                # A notebook runs again in a worker of its own on the device, skipping the cells that hung.
                 hung = tuple(cell.index for cell in load.cells if cell.timed_out)
                 on_device = Session(submission.path, functions, options.limits, entry=_entry(submission, options, hung), mode=options.device, unix_sockets=kernel)
                 ctx.device = _device_context(on_device, ctx)

@@ -37,7 +37,7 @@ _DisableSubclass = _torch._C.DisableTorchFunctionSubclass
 MODE = "cpu"
 
 
-def device_context() -> Any:
+def device_context(mode: Optional[str] = None) -> Any:
     """The emulation the whole worker runs under, the submission's import included.
 
     A submission may pick its device at import (``device = "cuda" if
@@ -50,11 +50,12 @@ def device_context() -> Any:
 
     import torch
 
-    if MODE == "virtual-cuda":
+    mode = mode or MODE
+    if mode == "virtual-cuda":
         from grader.virtual_cuda import VirtualCuda
 
         return VirtualCuda()
-    if MODE == "cpu" and torch.cuda.is_available():
+    if mode == "cpu" and torch.cuda.is_available():
         from grader.virtual_cuda import VirtualCuda
 
         return VirtualCuda(available=False)
@@ -236,27 +237,28 @@ class Spy:
 # building arguments, calling, observing
 
 
-def build_argument(spec: Any) -> Any:
-    """A fresh argument from its spec, on the worker's device."""
+def build_argument(spec: Any, mode: Optional[str] = None) -> Any:
+    """A fresh argument from its spec, on the device of ``mode`` (default: the worker's)."""
     import torch
 
-    device = "cuda" if MODE == "cuda" else "cpu"
+    mode = mode or MODE
+    device = "cuda" if mode == "cuda" else "cpu"
     if type(spec) is dict and "tensor" in spec:
         body = spec["tensor"]
         tensor = torch.tensor(body["data"], dtype=getattr(torch, body["dtype"]), device=device)
-        return _placed(tensor.requires_grad_(bool(body.get("requires_grad"))))
+        return _placed(tensor.requires_grad_(bool(body.get("requires_grad"))), mode)
     if type(spec) is dict and "linear" in spec:
         body = spec["linear"]
         dtype = getattr(torch, body["dtype"])
         net = torch.nn.Linear(2, 1, bias=False).to(device=device, dtype=dtype)
         with torch.no_grad():
             net.weight.copy_(torch.tensor(body["weight"], dtype=dtype, device=device))
-        return _placed(net)
+        return _placed(net, mode)
     return spec
 
 
-def _placed(obj: Any) -> Any:
-    if MODE != "virtual-cuda":
+def _placed(obj: Any, mode: str) -> Any:
+    if mode != "virtual-cuda":
         return obj
     from grader.virtual_cuda import place
 
@@ -299,20 +301,43 @@ class _LineCounter:
 
 
 class Worker:
-    """Serves the grader's requests against one loaded submission."""
+    """Serves the grader's requests against one loaded submission.
 
-    def __init__(self, namespace: dict[str, Any], student_files: Callable[[str], bool]) -> None:
+    A request with ``"device"`` runs on that device instead: the submission is
+    loaded a second time, under the device's emulation, into a namespace of
+    its own (so that a device chosen at import sees the emulated machine),
+    and the call, its arguments and their encoding all happen on the device.
+    This costs no second process.
+    """
+
+    def __init__(self, namespace: dict[str, Any], student_files: Callable[[str], bool], reload: Optional[Callable[[], tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]]] = None) -> None:
         self.namespace = namespace
         self.student_files = student_files
+        self.reload = reload
+        self.on_device: dict[str, tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]] = {}
         self.spy = Spy()
         self.spy.install()
 
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
+        device = request.get("device")
+        if device is None:
+            return self._call(self.namespace, request, MODE)
+        if device not in ("virtual-cuda", "cuda") or self.reload is None:
+            return {"ok": False, "error": {"type": "GraderError", "message": f"device {device!r} is not served by this worker", "frames": []}}
+        with device_context(device):
+            if device not in self.on_device:
+                self.on_device[device] = self.reload()
+            namespace, error = self.on_device[device]
+            if namespace is None or (error is not None and not callable((namespace or {}).get(request["fn"]))):
+                return {"ok": False, "error": error or {"type": "ImportError", "message": "the submission did not load", "frames": []}}
+            return self._call(namespace, request, device)
+
+    def _call(self, namespace: dict[str, Any], request: dict[str, Any], mode: str) -> dict[str, Any]:
         name = request["fn"]
-        function = self.namespace.get(name)
+        function = namespace.get(name)
         if not callable(function):
             return {"ok": False, "missing": True}
-        args = [build_argument(spec) for spec in request.get("args", [])]
+        args = [build_argument(spec, mode) for spec in request.get("args", [])]
         self.spy.events = []
         self.spy.active = True
         lines = _LineCounter(self.student_files) if request.get("trace") else None
@@ -371,10 +396,15 @@ def _flush() -> None:
 # loading a .py submission
 
 
-def load_module(path: str, display_name: str) -> tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]:
-    """Execute the submission as a module; return (namespace, error)."""
-    with open(path, "rb") as handle:
-        source = handle.read()
+def load_module(path: str, display_name: str, source: Optional[bytes] = None) -> tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]:
+    """Execute the submission as a module; return (namespace, error).
+
+    ``source`` is the file's content when already read: the submission may
+    delete its own file before it is loaded again for the device calls.
+    """
+    if source is None:
+        with open(path, "rb") as handle:
+            source = handle.read()
 
     def is_student(filename: str) -> bool:
         return filename == path
@@ -420,7 +450,9 @@ def run(path: str, display_name: str, functions: list[str], request_fd: int, rep
     """Entry point in the forked worker: load, report, then serve calls."""
     _own_streams()
     device_context().__enter__()  # for the rest of the worker's life: serve() never returns
-    namespace, error = load_module(path, display_name)
+    with open(path, "rb") as handle:
+        source = handle.read()
+    namespace, error = load_module(path, display_name, source)
     present = {name: bool(namespace and callable(namespace.get(name))) for name in functions}
     protocol.send(reply_fd, {"op": "load", "error": error, "functions": present})
     if error is not None and error.get("syntax"):
@@ -429,4 +461,4 @@ def run(path: str, display_name: str, functions: list[str], request_fd: int, rep
     def is_student(filename: str) -> bool:
         return filename == path
 
-    Worker(namespace or {}, is_student).serve(request_fd, reply_fd)
+    Worker(namespace or {}, is_student, reload=lambda: load_module(path, display_name, source)).serve(request_fd, reply_fd)

@@ -57,12 +57,13 @@ class Context:
     seed: int = 43052
     max_examples: int = 10
     device: Optional["Context"] = None  # the same submission on a (real or emulated) GPU
+    device_mode: Optional[str] = None  # set on that device context: where its calls run
     _cache: dict[str, CallOutcome] = field(default_factory=dict)
 
     def call(self, function: str, args: list[Any], trace: bool = False) -> CallOutcome:
         key = f"{function}:{trace}:{args!r}"
         if key not in self._cache:
-            self._cache[key] = self.session.call(function, args, trace=trace)
+            self._cache[key] = self.session.call(function, args, trace=trace, device=self.device_mode)
         return self._cache[key]
 
     def search(self, strategy: SearchStrategy[T], judge: Callable[..., Verdict], example: Callable[[T], str]) -> Verdict:

@@ -91,12 +91,12 @@ def _check(probe: Probe, case: TrainCase) -> Check:
         if ctx.device is None:
             return PASS
         on_device = ctx.device.call(probe.function, args)
-        return judge(probe.function, on_cpu, on_device, ctx.device.session.mode)
+        return judge(probe.function, on_cpu, on_device)
 
     return Check(f"{probe.function}.device", probe.function, title("device", probe.function), 1, run)
 
 
-def judge(function: str, on_cpu: CallOutcome, on_device: CallOutcome, mode: str) -> Verdict:
+def judge(function: str, on_cpu: CallOutcome, on_device: CallOutcome) -> Verdict:
     for outcome in (on_cpu, on_device):
         if outcome.error is not None:
             code = device_error(outcome.error.type, outcome.error.message)
