@@ -96,7 +96,7 @@ def _grade(argv: list[str]) -> int:
     parser.add_argument("--no-html", action="store_true", help="do not write HTML reports")
     parser.add_argument("--junit", metavar="PATH", help="write JUnit XML")
     parser.add_argument("--gradescope", metavar="PATH", help="write Gradescope's results.json")
-    parser.add_argument("-j", "--jobs", type=int, default=1, help="grade this many submissions at once (default 1)")
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="grade this many submissions at once (default: the number of cores)")
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
     args = parser.parse_args(argv)
     lang = args.lang or default_language()

@@ -1,17 +1,17 @@
 """Grading many submissions from one warm process: in turn, or several at once.
 
-torch is imported once, here.  With ``jobs > 1`` each submission is graded in
-a child forked from this process (which then forks its own worker); the child
-sends its GradeResult back as JSON.
+torch is imported once, here.  With ``jobs > 1``, a pool of children forked
+from this process grade the submissions (each forking a worker per
+submission) and send every GradeResult back as JSON.
 """
 from __future__ import annotations
 
-import json
 import os
 import selectors
 import sys
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Optional
 
+from grader import protocol
 from grader.grading import Options, grade
 from grader.results import GradeResult
 from grader.serialize import result_from_data, to_data
@@ -19,11 +19,12 @@ from grader.submission import Submission
 
 
 def grade_all(submissions: list[Submission], options: Options, jobs: int = 1) -> list[GradeResult]:
-    return [result for _, result in grade_iter(submissions, options, jobs)]
+    ordered = sorted(grade_iter(submissions, options, jobs), key=lambda pair: pair[0])
+    return [result for _, result in ordered]
 
 
 def grade_iter(submissions: list[Submission], options: Options, jobs: int = 1) -> Iterator[tuple[int, GradeResult]]:
-    """Yield (index, result) as submissions finish; results come in input order when jobs == 1."""
+    """Yield (index, result) as submissions finish: in input order only when jobs == 1."""
     prewarm(submissions)
     if jobs <= 1 or len(submissions) <= 1:
         for index, submission in enumerate(submissions):
@@ -55,56 +56,99 @@ def prewarm(submissions: Iterable[Submission]) -> None:
 
 
 def _parallel(submissions: list[Submission], options: Options, jobs: int) -> Iterator[tuple[int, GradeResult]]:
-    pending = list(enumerate(submissions))
-    running: dict[int, tuple[int, int, bytearray]] = {}  # fd -> (index, pid, buffer)
+    """A pool of grading children forked from this warm process, each grading many submissions.
+
+    A child keeps what its first submission warmed up (lazy imports, Hypothesis's
+    caches), which a child per submission would pay again every time.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    pending = list(range(len(submissions)))
+    children: dict[int, _Child] = {}  # result fd -> child
     selector = selectors.DefaultSelector()
     try:
-        while pending or running:
-            while pending and len(running) < jobs:
-                index, submission = pending.pop(0)
-                read_fd, write_fd = os.pipe()
-                for stream in (sys.stdout, sys.stderr):
-                    stream.flush()
-                pid = os.fork()
-                if pid == 0:
-                    os.close(read_fd)
-                    _child(submission, options, write_fd)
-                os.close(write_fd)
-                running[read_fd] = (index, pid, bytearray())
-                selector.register(read_fd, selectors.EVENT_READ)
+        for _ in range(min(jobs, len(submissions))):
+            inherited = [fd for c in children.values() for fd in (c.tasks, c.results)]
+            child = _Child.start(submissions, options, inherited)
+            children[child.results] = child
+            selector.register(child.results, selectors.EVENT_READ)
+            child.give(pending.pop(0))
+        while children:
             for key, _ in selector.select():
-                fd = key.fd
-                chunk = os.read(fd, 1 << 16)
-                index, pid, buffer = running[fd]
-                if chunk:
-                    buffer += chunk
-                    continue
-                selector.unregister(fd)
-                os.close(fd)
-                del running[fd]
-                os.waitpid(pid, 0)
-                yield index, _decode(buffer, submissions[index], options)
+                child = children[key.fd]
+                chunk = os.read(key.fd, 1 << 16)
+                messages = child.reader.feed(chunk) if chunk else []
+                for message in messages:
+                    index = child.busy
+                    assert index is not None
+                    child.busy = None
+                    yield index, _decode(message, submissions[index], options)
+                    if pending:
+                        child.give(pending.pop(0))
+                if not chunk or child.busy is None and not pending:
+                    if child.busy is not None:
+                        # Our own grading child died: grade its submission here rather than lose it.
+                        yield child.busy, grade(submissions[child.busy], options)
+                    selector.unregister(key.fd)
+                    del children[key.fd]
+                    child.stop()
     finally:
         selector.close()
+        for child in children.values():
+            child.stop()
 
 
-def _child(submission: Submission, options: Options, fd: int) -> None:
+class _Child:
+    def __init__(self, pid: int, tasks: int, results: int) -> None:
+        self.pid, self.tasks, self.results = pid, tasks, results
+        self.reader = protocol.Reader()
+        self.busy: Optional[int] = None
+
+    @classmethod
+    def start(cls, submissions: list[Submission], options: Options, inherited: list[int]) -> "_Child":
+        task_r, task_w = os.pipe()
+        result_r, result_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            # The other children's pipes: holding them open would keep those children from seeing EOF.
+            for fd in [task_w, result_r, *inherited]:
+                os.close(fd)
+            _serve(submissions, options, task_r, result_w)
+        os.close(task_r)
+        os.close(result_w)
+        return cls(pid, task_w, result_r)
+
+    def give(self, index: int) -> None:
+        self.busy = index
+        os.write(self.tasks, f"{index}\n".encode())
+
+    def stop(self) -> None:
+        for fd in (self.tasks, self.results):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def _serve(submissions: list[Submission], options: Options, tasks: int, results: int) -> None:
     status = 0
     try:
-        result = grade(submission, options)
-        payload = json.dumps(to_data(result), allow_nan=False).encode()
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(fd, view) :]
+        with os.fdopen(tasks, "r") as lines:
+            for line in lines:
+                result = grade(submissions[int(line)], options)
+                protocol.send(results, to_data(result))
     except BaseException:
         status = 1
     finally:
         os._exit(status)
 
 
-def _decode(buffer: bytearray, submission: Submission, options: Options) -> GradeResult:
+def _decode(message: object, submission: Submission, options: Options) -> GradeResult:
     try:
-        return result_from_data(json.loads(bytes(buffer)))
+        return result_from_data(message)
     except (ValueError, KeyError, TypeError):
-        # Our own grading child died: grade it again here rather than lose the submission.
         return grade(submission, options)
