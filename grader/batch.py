@@ -75,17 +75,24 @@ def _batch(argv: list[str]) -> int:
     progress = Progress(len(todo), sys.stderr)
     if len(todo) < len(submissions):
         progress.note(f"{len(submissions) - len(todo)} unchanged submissions kept from the last run (--force regrades them)")
+    graded = {student: result_from_data(record["result"]) for student, record in records.items()}
+
+    def write_report(index: int, result: GradeResult) -> None:
+        write_atomic(os.path.join(args.out, f"{todo[index].student}.html"), _html(result, lang))
+
     try:
-        for index, result in grade_iter(todo, options, jobs=max(1, args.jobs)):
+        for index, result in grade_iter(todo, options, jobs=max(1, args.jobs), finish=write_report):
             submission = todo[index]
-            record = make_record(submission, result, fingerprint, lang)
-            records[submission.student or ""] = record
-            write_atomic(os.path.join(args.out, f"{submission.student}.html"), _html(result, lang))
-            write_outputs(args.out, records, found.skipped, lang)
-            progress.step(f"{submission.student}: {result.score:g}/{result.max_score:g}")
-        write_outputs(args.out, records, found.skipped, lang)
+            student = submission.student or ""
+            records[student] = make_record(submission, result, fingerprint, lang)
+            graded[student] = result
+            write_records(args.out, records)
+            progress.step(f"{student}: {result.score:g}/{result.max_score:g}")
     finally:
         progress.close()
+        # Also after a Ctrl-C: the class view of what was graded so far.
+        write_records(args.out, records)
+        write_summary(args.out, graded, found.skipped, lang)
         for folder in found.temporary:
             shutil.rmtree(folder, ignore_errors=True)
     print(f"graded {len(records)} submissions: {os.path.join(args.out, GRADEBOOK)}, {os.path.join(args.out, SUMMARY)}")
@@ -143,14 +150,17 @@ def load_results(folder: str) -> dict[str, dict[str, Any]]:
     return records
 
 
-def write_outputs(folder: str, records: dict[str, dict[str, Any]], skipped: Sequence[tuple[str, str]], lang: str) -> None:
+def write_records(folder: str, records: dict[str, dict[str, Any]]) -> None:
+    """results.jsonl and gradebook.csv, rewritten (atomically) after every submission."""
     ordered = [records[k] for k in sorted(records)]
     write_atomic(os.path.join(folder, RESULTS), "".join(json.dumps(r, ensure_ascii=False, allow_nan=False) + "\n" for r in ordered))
     write_atomic(os.path.join(folder, GRADEBOOK), gradebook_csv(ordered))
+
+
+def write_summary(folder: str, results: dict[str, GradeResult], skipped: Sequence[tuple[str, str]], lang: str) -> None:
     from grader.report.summary import render_summary
 
-    results = [(r["student"], result_from_data(r["result"])) for r in ordered]
-    write_atomic(os.path.join(folder, SUMMARY), render_summary(results, list(skipped), lang))
+    write_atomic(os.path.join(folder, SUMMARY), render_summary([(s, results[s]) for s in sorted(results)], list(skipped), lang))
 
 
 def gradebook_csv(records: Sequence[dict[str, Any]]) -> str:
@@ -197,7 +207,8 @@ def _merge(argv: list[str]) -> int:
             report = os.path.join(folder, f"{student}.html")
             if os.path.exists(report) and os.path.abspath(folder) != os.path.abspath(args.out):
                 shutil.copyfile(report, os.path.join(args.out, f"{student}.html"))
-    write_outputs(args.out, records, [], lang)
+    write_records(args.out, records)
+    write_summary(args.out, {s: result_from_data(r["result"]) for s, r in records.items()}, [], lang)
     print(f"merged {len(records)} submissions from {len(args.dirs)} folders into {args.out}")
     return 0
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import selectors
 import sys
-from typing import Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from grader import protocol
 from grader.grading import Options, grade
@@ -23,14 +23,25 @@ def grade_all(submissions: list[Submission], options: Options, jobs: int = 1) ->
     return [result for _, result in ordered]
 
 
-def grade_iter(submissions: list[Submission], options: Options, jobs: int = 1) -> Iterator[tuple[int, GradeResult]]:
-    """Yield (index, result) as submissions finish: in input order only when jobs == 1."""
+Finish = Callable[[int, GradeResult], None]
+
+
+def grade_iter(submissions: list[Submission], options: Options, jobs: int = 1, finish: Optional[Finish] = None) -> Iterator[tuple[int, GradeResult]]:
+    """Yield (index, result) as submissions finish: in input order only when jobs == 1.
+
+    ``finish(index, result)`` runs where the submission was graded, right after
+    it (in a grading child when jobs > 1): per-submission work such as writing
+    its report happens in parallel too.
+    """
     prewarm(submissions)
     if jobs <= 1 or len(submissions) <= 1:
         for index, submission in enumerate(submissions):
-            yield index, grade(submission, options)
+            result = grade(submission, options)
+            if finish is not None:
+                finish(index, result)
+            yield index, result
         return
-    yield from _parallel(submissions, options, jobs)
+    yield from _parallel(submissions, options, jobs, finish)
 
 
 def prewarm(submissions: Iterable[Submission]) -> None:
@@ -55,7 +66,7 @@ def prewarm(submissions: Iterable[Submission]) -> None:
         notebook.prewarm()
 
 
-def _parallel(submissions: list[Submission], options: Options, jobs: int) -> Iterator[tuple[int, GradeResult]]:
+def _parallel(submissions: list[Submission], options: Options, jobs: int, finish: Optional[Finish]) -> Iterator[tuple[int, GradeResult]]:
     """A pool of grading children forked from this warm process, each grading many submissions.
 
     A child keeps what its first submission warmed up (lazy imports, Hypothesis's
@@ -69,7 +80,7 @@ def _parallel(submissions: list[Submission], options: Options, jobs: int) -> Ite
     try:
         for _ in range(min(jobs, len(submissions))):
             inherited = [fd for c in children.values() for fd in (c.tasks, c.results)]
-            child = _Child.start(submissions, options, inherited)
+            child = _Child.start(submissions, options, inherited, finish)
             children[child.results] = child
             selector.register(child.results, selectors.EVENT_READ)
             child.give(pending.pop(0))
@@ -88,7 +99,10 @@ def _parallel(submissions: list[Submission], options: Options, jobs: int) -> Ite
                 if not chunk or child.busy is None and not pending:
                     if child.busy is not None:
                         # Our own grading child died: grade its submission here rather than lose it.
-                        yield child.busy, grade(submissions[child.busy], options)
+                        result = grade(submissions[child.busy], options)
+                        if finish is not None:
+                            finish(child.busy, result)
+                        yield child.busy, result
                     selector.unregister(key.fd)
                     del children[key.fd]
                     child.stop()
@@ -105,7 +119,7 @@ class _Child:
         self.busy: Optional[int] = None
 
     @classmethod
-    def start(cls, submissions: list[Submission], options: Options, inherited: list[int]) -> "_Child":
+    def start(cls, submissions: list[Submission], options: Options, inherited: list[int], finish: Optional[Finish]) -> "_Child":
         task_r, task_w = os.pipe()
         result_r, result_w = os.pipe()
         pid = os.fork()
@@ -113,7 +127,7 @@ class _Child:
             # The other children's pipes: holding them open would keep those children from seeing EOF.
             for fd in [task_w, result_r, *inherited]:
                 os.close(fd)
-            _serve(submissions, options, task_r, result_w)
+            _serve(submissions, options, task_r, result_w, finish)
         os.close(task_r)
         os.close(result_w)
         return cls(pid, task_w, result_r)
@@ -134,12 +148,15 @@ class _Child:
             pass
 
 
-def _serve(submissions: list[Submission], options: Options, tasks: int, results: int) -> None:
+def _serve(submissions: list[Submission], options: Options, tasks: int, results: int, finish: Optional[Finish]) -> None:
     status = 0
     try:
         with os.fdopen(tasks, "r") as lines:
             for line in lines:
-                result = grade(submissions[int(line)], options)
+                index = int(line)
+                result = grade(submissions[index], options)
+                if finish is not None:
+                    finish(index, result)
                 protocol.send(results, to_data(result))
     except BaseException:
         status = 1
