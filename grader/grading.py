@@ -5,6 +5,7 @@ Submission -> Execution (``grader.execution``) -> checks (``grader.checks``) ->
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -60,11 +61,14 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
             results = [check.result(Verdict(False, submission_code, submission_message, error=submission_error)) for check in checks]
         else:
             ctx = Context(session, module=submission.name.rsplit(".", 1)[0], seed=options.seed, max_examples=options.max_examples)
-            if options.device != "off" and submission.kind == "py":
-                # The same worker serves the device calls, from a second import under the device.
+            if options.device != "off" and (submission.kind == "py" or not _mentions_devices(submission.path)):
+                # The same worker serves the device calls: a .py file is imported a second
+                # time under the device; a notebook that never mentions devices cannot
+                # have chosen one while its cells ran, so its namespace serves as it is.
                 ctx.device = Context(session, module=ctx.module, seed=ctx.seed, max_examples=ctx.max_examples, device_mode=options.device)
             elif options.device != "off":
-                # A notebook runs again in a worker of its own on the device, skipping the cells that hung.
+                # A notebook that may pick its device while it runs runs again in a
+                # worker of its own on the device, skipping the cells that hung.
                 hung = tuple(cell.index for cell in load.cells if cell.timed_out)
                 on_device = Session(submission.path, functions, options.limits, entry=_entry(submission, options, hung), mode=options.device, unix_sockets=kernel)
                 ctx.device = _device_context(on_device, ctx)
@@ -89,6 +93,15 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
         error=submission_error,
         run=run,
     )
+
+
+_DEVICE_WORDS = re.compile(rb"cuda|device|is_available|mps|accelerator")
+
+
+def _mentions_devices(path: str) -> bool:
+    """Whether a notebook's text could make its behaviour depend on the machine's devices."""
+    with open(path, "rb") as handle:
+        return bool(_DEVICE_WORDS.search(handle.read()))
 
 
 def _device_context(on_device: Session, ctx: Context) -> Optional[Context]:

@@ -194,7 +194,7 @@ def test_non_finite_values_do_not_crash() -> None:
     for lang in LANGS:
         text = html("non_finite", lang)
         assert "—" in text and "NaN" not in _plain(text).replace("NaN/", "")
-        assert text.count("<svg") == 6
+        assert text.count("<svg") == 3  # the first failing check with a trajectory is drawn, not every one
     # A trajectory made only of gaps still draws.
     figs = figures.trajectory_figures(samples.non_finite().checks[1].trajectory, "en")  # type: ignore[arg-type]
     assert len(figs) == 3 and all(f.svg.startswith("<svg") for f in figs)

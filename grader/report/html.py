@@ -195,12 +195,16 @@ def _notices(result: GradeResult, lang: str) -> tuple[str, ...]:
 def render_html(result: GradeResult, lang: str, *, figures: bool = True) -> str:
     """The report page of ``result`` in ``lang`` ("en" or "ko").
 
-    Figures are drawn for failing checks that carry a trajectory; when every
+    Figures are drawn for the first failing check that carries a trajectory; when every
     check passed, for the first check with one (the lecture's data), so that a
     full-marks report still shows the training it rewards.
     """
     lang = lang if lang in messages.LANGUAGES else "en"
-    views = _merge_repeats(tuple(_view(c, i, result, lang, figures) for i, c in enumerate(result.checks)))
+    # Figures for the first failing check that has a trajectory only: it is the
+    # picture of the mistake (the lecture's data when that check fails), and
+    # drawing the same mistake again for every check costs more than it shows.
+    drawn = next((c for c in result.checks if not c.passed and not c.hidden and c.trajectory is not None), None)
+    views = _merge_repeats(tuple(_view(c, i, result, lang, figures and c is drawn) for i, c in enumerate(result.checks)))
     passed_figures: tuple[object, ...] = ()
     if figures and result.checks and all(c.passed for c in result.checks):
         shown = next((c for c in result.checks if c.trajectory is not None and not c.hidden), None)
