@@ -30,6 +30,7 @@ _Module = _torch.nn.Module
 _isfinite = math.isfinite
 _float64 = _torch.float64
 _DisableSubclass = _torch._C.DisableTorchFunctionSubclass
+_get: dict[str, Callable[[Any], Any]] = {name: vars(_TB)[name].__get__ for name in ("grad", "dtype", "requires_grad", "is_leaf", "device")}
 
 # Which device the worker's calls run on: "cpu", "virtual-cuda" (emulated, on
 # every machine) or "cuda" (a real GPU).  Set in the child before it loads
@@ -125,10 +126,10 @@ def _encode_tensor(t: Any, budget: _Budget, dtype: Optional[str] = None) -> dict
             data = [protocol.number_out(v) for v in data]
         return {
             "shape": list(_TB.size(plain)),
-            "dtype": dtype or str(_TB.dtype.__get__(plain)).replace("torch.", ""),
+            "dtype": dtype or str(_get["dtype"](plain)).replace("torch.", ""),
             "device": device,
             "data": data,
-            "requires_grad": bool(_TB.requires_grad.__get__(t)),
+            "requires_grad": bool(_get["requires_grad"](t)),
         }
 
 
@@ -139,7 +140,7 @@ def _device_of(t: Any) -> str:
         tagged = emulation.device_of(t)
         if tagged is not None:
             return str(tagged)
-    return str(_TB.device.__get__(t))
+    return str(_get["device"](t))
 
 
 def _encode_module(module: Any, budget: _Budget) -> dict[str, Any]:
@@ -269,15 +270,15 @@ def observe(arg: Any) -> Any:
     """What an argument looks like after the call: value, gradient, leaf status."""
 
     if isinstance(arg, _Tensor):
-        grad = _TB.grad.__get__(arg)
+        grad = _get["grad"](arg)
         return {
             "value": encode(arg),
             "grad": None if grad is None else encode(grad),
-            "is_leaf": bool(_TB.is_leaf.__get__(arg)),
-            "requires_grad": bool(_TB.requires_grad.__get__(arg)),
+            "is_leaf": bool(_get["is_leaf"](arg)),
+            "requires_grad": bool(_get["requires_grad"](arg)),
         }
     if isinstance(arg, _Module):
-        grads = {name: (None if _TB.grad.__get__(p) is None else encode(_TB.grad.__get__(p))) for name, p in _Module.named_parameters(arg)}
+        grads = {name: (None if _get["grad"](p) is None else encode(_get["grad"](p))) for name, p in _Module.named_parameters(arg)}
         return {"value": encode(arg), "grads": grads}
     return None
 
