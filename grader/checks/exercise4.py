@@ -112,15 +112,15 @@ def net_reference(case: TrainCase) -> mutants.Run:
 
 
 def net_code(case: TrainCase) -> str:
+    """The failing call, with the net it was given built first."""
     data = case.data
+    if data.lecture:
+        X, y = "X", "y"
+    else:
+        X, y = tensor_code(data.X), tensor_code(data.y)
+    call = call_code("train_net", [("X", X), ("y", y), ("net", "net"), ("lr", repr(case.alpha)), ("epochs", str(case.epochs))], data)
     setup = f"net = torch.nn.Linear(2, 1, bias=False)\nnet.weight.data = {tensor_code(case.What(False).T)}\n"
-    return call_code(
-        "train_net",
-        [("X", tensor_code(data.X)), ("y", tensor_code(data.y)), ("net", "net"), ("lr", repr(case.alpha)), ("epochs", str(case.epochs))],
-        data,
-    ).replace("from submission", setup + "from submission", 1) if not data.lecture else call_code(
-        "train_net", [("X", "X"), ("y", "y"), ("net", "net"), ("lr", repr(case.alpha)), ("epochs", str(case.epochs))], data
-    ).replace("from submission", setup + "from submission", 1)
+    return call.replace("from submission", setup + "from submission", 1)
 
 
 def _api_check(case: TrainCase) -> Check:

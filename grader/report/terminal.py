@@ -35,8 +35,11 @@ def render_terminal(result: GradeResult, lang: str = "en", colour: bool = False)
         lines.append(f"  {mark} {title}  {points}{tail}")
         if check.passed or check.hidden:
             continue
-        # The same diagnosis repeated on every check of a dead worker says nothing new.
-        if check.diagnosis in shown_codes and check.divergence is None and check.diagnosis in ("timeout", "memory-limit", "crashed", "syntax-error", "invalid-notebook", "not-implemented", "missing-function"):
+        # A diagnosis already explained above is not explained again (one screen):
+        # only where this check's values first diverge is new.
+        if check.diagnosis in shown_codes:
+            if check.divergence is not None:
+                lines.append("      " + _divergence_line(check.divergence, lang))
             continue
         shown_codes.add(check.diagnosis or "")
         lines += ["      " + line for line in _detail(check, lang)]
