@@ -182,6 +182,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "what.loss": ("the loss at epoch {epoch}", "{epoch}번째 에폭의 손실"),
     "what.w": ("{label} after epoch {epoch}", "{epoch}번째 에폭 뒤의 {label}"),
     "what.value": ("the returned value", "반환값"),
+    "loss.sse": ("SSE (sum of squared errors)", "SSE (오차제곱합)"),
+    "loss.mse": ("MSE (mean squared error)", "MSE (평균제곱오차)"),
+    "loss.sse/100": ("SSE/100 (n hard-coded as the lecture's 100)", "SSE/100 (n을 강의의 100으로 고정)"),
+    "loss.square-of-sum": ("the square of the sum of errors", "오차합의 제곱"),
+    "loss.sum": ("the sum of errors, not squared", "제곱하지 않은 오차합"),
+    "loss.square-of-mean": ("the square of the mean error", "오차평균의 제곱"),
+    "loss.mean": ("the mean error, not squared", "제곱하지 않은 오차평균"),
     "divergence.first": ("first divergence: {where}: yours {yours}, reference {reference}", "처음 달라지는 곳: {where}: 내 값 {yours}, 정답 {reference}"),
     "misaligned.missing-initial": (
         "What_history has {found} entries and starts with What after the first update: the initial value is missing (it should have epochs + 1 = {expected} entries).",

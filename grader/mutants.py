@@ -102,24 +102,27 @@ def fitted_learning_rate(case: TrainCase, weights: torch.Tensor, loss: str) -> O
     return lr if lr > 0 else None
 
 
+HINTS = {"sse": "loss = torch.sum((y - yhat) ** 2)", "mse": "loss = torch.mean((y - yhat) ** 2)"}
+
+
+def wrong_loss(expected: str, found: str) -> dict[str, object]:
+    """The parameters of a wrong-loss diagnosis: the two losses, named in the catalogue (loss.*)."""
+    return {"expected": {"key": f"loss.{expected}"}, "found": {"key": f"loss.{found}"}, "hint_code": HINTS[expected]}
+
+
 def training_mutants(case: TrainCase, loss: str, lr_name: str, optimizer: bool = False) -> list[Mutant]:
     """The mistakes worth trying for a training loop whose loss should be ``loss``."""
     n = case.data.n
     other = "mse" if loss == "sse" else "sse"
-    names = {"sse/100": "SSE/100 (n hard-coded as the lecture's 100)", "sse": "SSE (sum of squared errors)", "mse": "MSE (mean squared error)", "square-of-sum": "square of the sum of errors", "sum": "sum of errors (not squared)"}
-    hints = {
-        "sse": "loss = torch.sum((y - yhat) ** 2)",
-        "mse": "loss = torch.mean((y - yhat) ** 2)",
-    }
     base = Loop(loss=loss)
     mutants = [
         Mutant("grad-not-cleared", replace(base, clear=False)),
-        Mutant("wrong-loss", replace(base, loss=other), (("expected", names[loss]), ("found", names[other]), ("hint_code", hints[loss]))),
-        Mutant("wrong-loss", replace(base, loss="square-of-sum"), (("expected", names[loss]), ("found", names["square-of-sum"]), ("hint_code", hints[loss]))),
-        Mutant("wrong-loss", replace(base, loss="sum"), (("expected", names[loss]), ("found", names["sum"]), ("hint_code", hints[loss]))),
+        Mutant("wrong-loss", replace(base, loss=other), tuple(wrong_loss(loss, other).items())),
+        Mutant("wrong-loss", replace(base, loss="square-of-sum"), tuple(wrong_loss(loss, "square-of-sum").items())),
+        Mutant("wrong-loss", replace(base, loss="sum"), tuple(wrong_loss(loss, "sum").items())),
     ]
     if loss == "mse" and n != 100:
-        mutants.append(Mutant("wrong-loss", replace(base, loss="sse/100"), (("expected", names[loss]), ("found", names["sse/100"]), ("hint_code", hints[loss]))))
+        mutants.append(Mutant("wrong-loss", replace(base, loss="sse/100"), tuple(wrong_loss(loss, "sse/100").items())))
     if optimizer:
         mutants += [
             Mutant("step-before-backward", replace(base, lag=True)),

@@ -22,7 +22,6 @@ from grader.checks.training import TrainingSpec
 from grader.reference import exercise1 as ref
 
 FUNCTIONS = ["predict", "sse_loss", "gradient_step"]
-SSE_NAMES = {"sse": "SSE (sum of squared errors)", "mse": "MSE (mean squared error)"}
 
 
 def _what(case: TrainCase) -> torch.Tensor:
@@ -47,8 +46,8 @@ def _loss_args(case: TrainCase) -> list[Any]:
 
 def _loss_alternatives(case: TrainCase) -> list[tuple[str, dict[str, Any], torch.Tensor]]:
     r = case.data.y - _yhat(case)
-    found = [("MSE (mean squared error)", (r**2).mean()), ("square of the sum of errors", r.sum() ** 2), ("sum of errors (not squared)", r.sum())]
-    return [("wrong-loss", {"expected": SSE_NAMES["sse"], "found": name, "hint_code": "loss = torch.sum((y - yhat) ** 2)"}, value.reshape(1)) for name, value in found]
+    found = [("mse", (r**2).mean()), ("square-of-sum", r.sum() ** 2), ("sum", r.sum())]
+    return [("wrong-loss", mutants.wrong_loss("sse", kind), value.reshape(1)) for kind, value in found]
 
 
 def _step_args(case: TrainCase) -> list[Any]:

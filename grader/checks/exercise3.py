@@ -7,7 +7,7 @@ import torch
 from hypothesis import strategies as st
 
 from grader.cases import Data, TrainCase, call_code, datasets, lecture_case, lecture_data, tensor_arg, tensor_code, train_cases
-from grader import compare
+from grader import compare, mutants
 from grader.checks import Check, Context, Verdict, title
 from grader.execution import CallOutcome
 from grader.checks.common import judge_scalar, judge_tensor, training_checks, value_checks
@@ -16,7 +16,6 @@ from grader.checks.training import TrainingSpec
 from grader.reference import exercise3 as ref
 
 FUNCTIONS = ["mse_loss", "train_mse", "mse_alpha", "closed_form"]
-LOSS_NAMES = {"mse": "MSE (mean squared error)", "sse": "SSE (sum of squared errors)"}
 
 
 def _yhat(case: TrainCase) -> torch.Tensor:
@@ -25,13 +24,8 @@ def _yhat(case: TrainCase) -> torch.Tensor:
 
 def _alternatives(case: TrainCase) -> list[tuple[str, dict[str, Any], torch.Tensor]]:
     r = case.data.y - _yhat(case)
-    found = [
-        (LOSS_NAMES["sse"], (r**2).sum()),
-        ("SSE/100 (n hard-coded as the lecture's 100)", (r**2).sum() / 100),
-        ("square of the mean error", r.mean() ** 2),
-        ("mean error (not squared)", r.mean()),
-    ]
-    return [("wrong-loss", {"expected": LOSS_NAMES["mse"], "found": name, "hint_code": "loss = torch.mean((y - yhat) ** 2)"}, v.reshape(1)) for name, v in found]
+    found = [("sse", (r**2).sum()), ("sse/100", (r**2).sum() / 100), ("square-of-mean", r.mean() ** 2), ("mean", r.mean())]
+    return [("wrong-loss", mutants.wrong_loss("mse", kind), v.reshape(1)) for kind, v in found]
 
 
 def _loss_args(case: TrainCase) -> list[Any]:
