@@ -6,7 +6,7 @@ Submission -> Execution (``grader.execution``) -> checks (``grader.checks``) ->
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
 from grader import __version__
@@ -60,7 +60,7 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
             assert submission_code is not None
             results = [check.result(Verdict(False, submission_code, submission_message, error=submission_error)) for check in checks]
         else:
-            ctx = Context(session, module=submission.name.rsplit(".", 1)[0], seed=options.seed, max_examples=options.max_examples)
+            ctx = Context(session, module=_module_name(submission), seed=options.seed, max_examples=options.max_examples)
             if options.device != "off" and (submission.kind == "py" or not _mentions_devices(submission.path)):
                 # The same worker serves the device calls: a .py file is imported a second
                 # time under the device; a notebook that never mentions devices cannot
@@ -102,6 +102,12 @@ def _mentions_devices(path: str) -> bool:
     """Whether a notebook's text could make its behaviour depend on the machine's devices."""
     with open(path, "rb") as handle:
         return bool(_DEVICE_WORDS.search(handle.read()))
+
+
+def _module_name(submission: Submission) -> str:
+    """What the student imports their functions from: the file's name, if Python can import it."""
+    stem = submission.name.rsplit(".", 1)[0]
+    return stem if stem.isidentifier() and submission.kind == "py" else submission.exercise
 
 
 def _device_context(on_device: Session, ctx: Context) -> Optional[Context]:
@@ -161,6 +167,9 @@ def _run_checks(checks: list[Check], load: Load, ctx: Context, import_error: Opt
                 lost = exc
                 code, message = _lost(exc)
                 verdict = Verdict(False, code, message)
+        if verdict.example:
+            # The examples import from a placeholder module: name the student's own file.
+            verdict = replace(verdict, example=verdict.example.replace("from submission import", f"from {ctx.module} import"))
         results.append(check.result(verdict))
     return results
 
