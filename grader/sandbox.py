@@ -318,6 +318,8 @@ _RULE_ACCESS = {
     "list": _FS_READ_DIR,
     "null": _FS_READ_FILE | _FS_WRITE_FILE | _FS_TRUNCATE,
     "device": _FS_READ_FILE | _FS_WRITE_FILE | _FS_TRUNCATE | _FS_IOCTL_DEV,
+    # A pseudo-terminal, for IPython's `!cmd` in a notebook; not "device", which means a GPU.
+    "tty": _FS_READ_FILE | _FS_WRITE_FILE | _FS_IOCTL_DEV,
     # Everything inside the workdir except running what was written there and
     # making device nodes.
     "write": _ALL_FS & ~(_FS_EXECUTE | _FS_MAKE_CHAR | _FS_MAKE_BLOCK | _FS_IOCTL_DEV),
@@ -422,7 +424,15 @@ _ETC_WITHHELD = frozenset(
         "gitlab-runner", "polkit-1", "netplan", "cloud", "letsencrypt", "ipsec.secrets",
     }
 )
-_DEVICES = (("/dev/null", "null"), ("/dev/full", "null"), ("/dev/zero", "read"), ("/dev/random", "read"), ("/dev/urandom", "read"))
+_DEVICES = (
+    ("/dev/null", "null"),
+    ("/dev/full", "null"),
+    ("/dev/zero", "read"),
+    ("/dev/random", "read"),
+    ("/dev/urandom", "read"),
+    ("/dev/ptmx", "tty"),
+    ("/dev/pts", "tty"),
+)
 # Accelerators need read-write device nodes and ioctl.
 _ACCELERATOR_PREFIXES = ("nvidia", "dri", "kfd")
 
