@@ -64,3 +64,26 @@ def test_mixed_batch_of_notebooks_and_files(tmp_path: Path) -> None:
     assert "gradient-ascent" in rows["dong"]["diagnoses"]
     summary = (out / "summary.html").read_text(encoding="utf-8")
     assert "cho" in summary and "invalid-notebook" in summary
+
+
+def test_shell_escapes_run_inside_the_sandbox(tmp_path: Path) -> None:
+    import nbformat
+
+    from grader.execution import Session
+    from grader import notebook
+
+    outside = tmp_path / "escaped.txt"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(f"!echo ran-in-the-sandbox > inside.txt && cat inside.txt\n!touch {outside}"),
+        nbformat.v4.new_code_cell("def train(X, y, What, alpha, epochs):\n    return [], []"),
+    ]
+    path = tmp_path / "exercise2.ipynb"
+    nbformat.write(nb, str(path))
+    notebook.prewarm()
+    session = Session(str(path), ["train"], Limits(timeout=20), entry=notebook.fast_entry(5))
+    load = session.start()
+    info = session.close()
+    assert load.functions == {"train": True}
+    assert "ran-in-the-sandbox" in info.stdout.text, "the shell escape did not run"
+    assert not outside.exists(), "a shell escape wrote outside the worker's folder"
