@@ -110,14 +110,13 @@ def _module_name(submission: Submission) -> str:
     return stem if stem.isidentifier() and submission.kind == "py" else submission.exercise
 
 
-def _device_context(on_device: Session, ctx: Context) -> Optional[Context]:
-    """The device worker, started lazily on the first device check; None if it cannot load."""
+def _device_context(on_device: Session, ctx: Context) -> Context:
+    """The device worker's context.  A worker that cannot start keeps its loss,
+    and every device call then fails with the same diagnosis (timeout, crash)."""
     try:
-        load = on_device.start()
+        on_device.start()
     except WorkerLost:
-        return None
-    if load.syntax or load.invalid is not None:
-        return None
+        pass
     return Context(on_device, module=ctx.module, seed=ctx.seed, max_examples=ctx.max_examples)
 
 
