@@ -44,7 +44,7 @@ def test_device_checks_off_leaves_cpu_grading_alone() -> None:
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a real CUDA device (run bench/gpu_check.sh on a GPU machine)")
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a real CUDA device: run `pytest -m gpu` on a machine with one")
 @pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.stem)
 def test_real_gpu_agrees_with_the_emulation(path: Path) -> None:
     emulated = grade(locate(str(path), exercise=exercise_of(path)), OPTIONS)
