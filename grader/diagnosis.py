@@ -21,7 +21,7 @@ def from_error(error: StudentError, function: str) -> tuple[str, Message]:
         return "not-implemented", Message("diagnosis.not-implemented.why", {"function": function})
     if kind == "MemoryError" or (kind == "RuntimeError" and any(m in text for m in _MEMORY_MARKERS)):
         return "memory-limit", Message("diagnosis.memory-limit.why", {"detail": f"{kind}: {text}", "detail_ko": f"{kind}: {text}"})
-    device = device_error(kind, text)
+    device = device_error(text)
     if device is not None:
         return device, Message(f"diagnosis.{device}.why", {"function": function, "type": kind, "message": text, "line": error.line})
     explanation = explain(error)
@@ -47,7 +47,7 @@ def explain(error: StudentError) -> Optional[str]:
     return None
 
 
-def device_error(kind: str, text: str) -> Optional[str]:
+def device_error(text: str) -> Optional[str]:
     """Device diagnoses for errors raised under the (real or emulated) accelerator."""
     from grader import virtual_cuda
 

@@ -9,17 +9,12 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
-from grader import __version__
 from grader.checks import Check, Context, Verdict, device, fail
 from grader.registry import EXERCISES
 from grader.execution import Load, Session, WorkerLost
-from grader.results import CheckResult, GradeResult, Message, StudentError
+from grader.results import SUBMISSION_CODES, CheckResult, GradeResult, Message, StudentError
 from grader.sandbox import Limits
 from grader.submission import Submission
-
-# Diagnoses that concern the whole submission rather than one check.
-SUBMISSION_CODES = ("syntax-error", "invalid-notebook", "timeout", "memory-limit", "crashed")
-
 
 @dataclass(frozen=True)
 class Options:
@@ -176,7 +171,3 @@ def _run_checks(checks: list[Check], load: Load, ctx: Context, import_error: Opt
 def _lost(lost: WorkerLost) -> tuple[str, Message]:
     code = lost.code if lost.code in ("timeout", "memory-limit", "crashed") else "crashed"
     return code, Message(f"diagnosis.{code}.why", {"detail": lost.detail, "detail_ko": lost.detail})
-
-
-def grader_version() -> str:
-    return __version__

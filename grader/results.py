@@ -10,6 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 
+# Diagnoses of a submission as a whole (it could not be graded check by check),
+# as opposed to a mistake found by one check.
+SUBMISSION_CODES = ("syntax-error", "invalid-notebook", "timeout", "memory-limit", "crashed")
+
+
 @dataclass(frozen=True)
 class Message:
     """A sentence from the catalogue (``grader.messages``), with its parameters.

@@ -75,7 +75,7 @@ def numbers(value: Any) -> Optional[list[float]]:
     return None
 
 
-def scalar(value: Any, function: str) -> Union[float, Problem]:
+def scalar(value: Any) -> Union[float, Problem]:
     """A single number: a float, an int, or a tensor with one element."""
     found = numbers(value)
     if found is None:
@@ -95,7 +95,7 @@ def tensor_of_shape(value: Any, shape: tuple[int, ...]) -> Union[torch.Tensor, P
     return as_tensor(value)
 
 
-def history(value: Any, width: int, name: str) -> Union[torch.Tensor, Problem]:
+def history(value: Any, width: int) -> Union[torch.Tensor, Problem]:
     """A history as a (k, width) float64 tensor.
 
     Entries may be floats, 0-d or 1-element tensors (width 1), or anything with

@@ -161,7 +161,7 @@ def judge_scalar(function: str, outcome: CallOutcome, expected: float, dtype: st
     problem = outcome_problem(outcome, function)
     if problem is not None:
         return problem
-    found = values.scalar(outcome.returned, function)
+    found = values.scalar(outcome.returned)
     if isinstance(found, values.Problem):
         return problem_verdict(found, function)
     return _compare(function, torch.tensor([found], dtype=torch.float64), torch.tensor([expected], dtype=torch.float64), compare.rtol_for(dtype), alternatives)

@@ -98,20 +98,20 @@ def _read(spec: TrainingSpec, outcome: CallOutcome) -> Union[Student, Verdict]:
                 values.Problem("wrong-type", values.describe(returned), "a tuple (loss_history, What_history)", "type.none" if returned is None else "type.other"),
                 spec.function,
             )
-        loss_hist = values.history(returned[0], 1, "loss_history")
+        loss_hist = values.history(returned[0], 1)
         if isinstance(loss_hist, values.Problem):
             return problem_verdict(loss_hist, spec.function)
-        w_hist = values.history(returned[1], 2, "What_history")
+        w_hist = values.history(returned[1], 2)
         if isinstance(w_hist, values.Problem):
             return problem_verdict(w_hist, spec.function)
         losses, weights = loss_hist, w_hist
     elif spec.returns == "losses":
-        loss_hist = values.history(returned, 1, "loss_history")
+        loss_hist = values.history(returned, 1)
         if isinstance(loss_hist, values.Problem):
             return problem_verdict(loss_hist, spec.function)
         losses = loss_hist
     else:
-        loss = values.scalar(returned, spec.function)
+        loss = values.scalar(returned)
         if isinstance(loss, values.Problem):
             return problem_verdict(loss, spec.function)
         losses = torch.tensor([[loss]], dtype=torch.float64)

@@ -13,9 +13,8 @@ import jinja2
 
 from grader.messages import render
 from grader.report.common import diagnosis
-from grader.results import GradeResult, Message
+from grader.results import SUBMISSION_CODES, GradeResult, Message
 
-UNGRADABLE = ("syntax-error", "invalid-notebook", "timeout", "memory-limit", "crashed")
 
 
 def _environment() -> jinja2.Environment:
@@ -48,8 +47,8 @@ def _title(code: Optional[str], message: Optional[Message], lang: str) -> str:
 
 
 def render_summary(results: Sequence[tuple[str, GradeResult]], skipped: Sequence[tuple[str, str]], lang: str = "en") -> str:
-    graded = [(s, r) for s, r in results if r.diagnosis not in UNGRADABLE]
-    ungraded = [(s, r.diagnosis, _title(r.diagnosis, r.message, lang)) for s, r in results if r.diagnosis in UNGRADABLE]
+    graded = [(s, r) for s, r in results if r.diagnosis not in SUBMISSION_CODES]
+    ungraded = [(s, r.diagnosis, _title(r.diagnosis, r.message, lang)) for s, r in results if r.diagnosis in SUBMISSION_CODES]
     max_score = max((r.max_score for _, r in results), default=0.0)
     passes: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     titles: dict[str, str] = {}
