@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Any, Sequence
 
-from grader import __version__
+from grader import __version__, zygote
 from grader.discover import find
 from grader.messages import LANGUAGES, default_language
 from grader.report.json_output import to_document
@@ -52,6 +52,8 @@ def _batch(argv: list[str]) -> int:
     if not args.exercise:
         raise UsageError("grade batch needs --exercise NAME (one of exercise1 … exercise5): a class folder mixes file names")
     lang = args.lang or default_language()
+    # Before any submission is read or any check loaded: workers are forked from a process that never held them.
+    zygote.start()
     found = find(args.paths, args.exercise)
     submissions = found.submissions
     if args.shard:

@@ -8,7 +8,7 @@ import sys
 from importlib import resources
 from typing import TYPE_CHECKING, Optional, Sequence
 
-from grader import __version__
+from grader import __version__, zygote
 from grader.registry import EXERCISES
 from grader.messages import LANGUAGES, default_language
 from grader.results import GradeResult
@@ -100,6 +100,8 @@ def _grade(argv: list[str]) -> int:
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
     args = parser.parse_args(argv)
     lang = args.lang or default_language()
+    # Before any submission is read or any check loaded: workers are forked from a process that never held them.
+    zygote.start()
     submissions = [locate(path, args.exercise) for path in args.paths]
 
     from grader.runner import grade_all

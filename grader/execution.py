@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import selectors
 import shutil
+import socket
 import signal
 import sys
 import tempfile
@@ -20,7 +21,8 @@ from typing import Any, Callable, Optional
 
 from grader import protocol
 from grader.results import CellError, Frame, Output, RunInfo, StudentError
-from grader.sandbox import Contained, Exit, Limits, SpawnTarget, start_contained
+from grader.sandbox import Contained, Exit, Limits, SandboxError, start_contained
+from grader.zygote import ZygoteError
 
 
 class WorkerLost(BaseException):
@@ -122,7 +124,14 @@ class Session:
         entry: Optional[Callable[..., None]] = None,
         mode: str = "cpu",
         unix_sockets: bool = False,
+        spec: Optional[dict[str, Any]] = None,
+        withheld: tuple[str, ...] = (),
     ) -> None:
+        """``spec`` names the worker's entry (``{"function": "module:name",
+        "kwargs": {...}}``, default the ``.py`` runner); ``entry`` instead
+        forks this process to run a closure (tests of the runners only)."""
+        self.spec = spec
+        self.withheld = withheld
         self.mode = mode
         self.unix_sockets = unix_sockets
         self.path = os.path.abspath(path)
@@ -137,9 +146,12 @@ class Session:
         self.lost: Optional[WorkerLost] = None
         self.exit: Optional[Exit] = None
         self._reader = protocol.Reader()
+        self._channel = self._out_r = self._err_r = -1
         self._pending: list[Any] = []
         self._workdir = ""
         self.cells: tuple[CellError, ...] = ()
+        # (module, line) of each attempt the worker saw to import the grader
+        self.grader_imports: list[tuple[str, int]] = []
         self.start_method = "fork"
         self.protections_missing: tuple[str, ...] = ()
 
@@ -149,16 +161,72 @@ class Session:
         self._workdir = tempfile.mkdtemp(prefix="grader-")
         os.chmod(self._workdir, 0o700)
         target = os.path.join(self._workdir, os.path.basename(self.path))
-        shutil.copyfile(self.path, target)
-        request_r, self._request_w = os.pipe()
-        self._reply_r, reply_w = os.pipe()
+        shutil.copyfile(self.path, target, follow_symlinks=False)
+        # One socket for requests and replies: unlike a pipe, the worker cannot
+        # re-open it through /proc/self/fd to get the grader's end and fill it.
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._channel = ours.detach()
+        worker_channel = theirs.detach()
+        os.set_blocking(self._channel, False)
         self._out_r, out_w = os.pipe()
         self._err_r, err_w = os.pipe()
-        child_fds = (request_r, reply_w, out_w, err_w)
-        entry = self.entry
-        functions = self.functions
+        child_fds = (worker_channel, out_w, err_w)
         display = os.path.basename(self.path)
-        parent_fds = (self._request_w, self._reply_r, self._out_r, self._err_r)
+        self.started = time.monotonic()
+        self.deadline = self.started + self.limits.timeout
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        try:
+            if self.entry is not None:
+                self.contained = self._start_forked(self.entry, target, display, child_fds)
+            else:
+                spec = dict(self.spec or {"function": "grader.worker:run"})
+                spec["kwargs"] = {**spec.get("kwargs", {}), "mode": self.mode}
+                self.contained = start_contained(
+                    workdir=self._workdir,
+                    limits=self.limits,
+                    unix_sockets=self.unix_sockets,
+                    entry={**spec, "path": target, "display": display, "functions": list(self.functions)},
+                    entry_fds=child_fds,
+                    withheld=self.withheld,
+                )
+        except (SandboxError, ZygoteError) as exc:
+            for fd in child_fds:
+                os.close(fd)
+            raise self._lose("crashed", f"the worker could not be started: {exc}")
+        self.start_method = self.contained.start_method
+        self.protections_missing = self.contained.protections_missing
+        for fd in child_fds:
+            os.close(fd)
+        message = self._receive()
+        if type(message) is not dict or message.get("op") != "load":
+            raise self._lose("crashed", "the worker did not report loading the submission")
+        raw_functions = message.get("functions", {})
+        functions_present = {name: bool(type(raw_functions) is dict and raw_functions.get(name) is True) for name in self.functions}
+        error = message.get("error")
+        self._note_grader_imports(message)
+        self.cells = _cell_errors(message.get("cells", []))
+        invalid = message.get("invalid")
+        return Load(
+            error=student_error(error),
+            syntax=bool(type(error) is dict and error.get("syntax")),
+            functions=functions_present,
+            cells=self.cells,
+            invalid=str(invalid)[:2000] if invalid is not None else None,
+        )
+
+    def _start_forked(self, entry: Callable[..., None], target: str, display: str, child_fds: tuple[int, int, int]) -> Contained:
+        """A worker forked from this process itself, running a closure.
+
+        Only for tests of the runners: this process may hold anything, so
+        grading always goes through the fork server (``spec``).
+        """
+        channel, out_w, err_w = child_fds
+        functions = self.functions
+        parent_fds = (self._channel, self._out_r, self._err_r)
         mode = self.mode
 
         def child() -> None:
@@ -171,59 +239,28 @@ class Session:
             os.dup2(err_w, 2)
             null = os.open(os.devnull, os.O_RDONLY)
             os.dup2(null, 0)
-            (entry or worker.run)(target, display, functions, request_r, reply_w)
+            entry(target, display, functions, channel, channel)
 
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-        self.started = time.monotonic()
-        self.deadline = self.started + self.limits.timeout
-        # Spawning is only for machines where forking the warm grader is unsafe;
-        # a notebook entry is a closure and cannot cross into a new interpreter.
-        spawn = None
-        if entry is None:
-            spawn = SpawnTarget("grader.worker:run_spawned", (mode, target, display, functions, request_r, reply_w), stdout=out_w, stderr=err_w)
-        self.contained = start_contained(
-            child, workdir=self._workdir, limits=self.limits, keep_fds=child_fds, spawn=spawn, unix_sockets=self.unix_sockets
-        )
-        self.start_method = self.contained.start_method
-        self.protections_missing = self.contained.protections_missing
-        for fd in child_fds:
-            os.close(fd)
-        message = self._receive()
-        if type(message) is not dict or message.get("op") != "load":
-            raise self._lose("crashed", "the worker did not report loading the submission")
-        raw_functions = message.get("functions", {})
-        functions_present = {name: bool(type(raw_functions) is dict and raw_functions.get(name) is True) for name in self.functions}
-        error = message.get("error")
-        self.cells = _cell_errors(message.get("cells", []))
-        invalid = message.get("invalid")
-        return Load(
-            error=student_error(error),
-            syntax=bool(type(error) is dict and error.get("syntax")),
-            functions=functions_present,
-            cells=self.cells,
-            invalid=str(invalid)[:2000] if invalid is not None else None,
-        )
+        return start_contained(child, workdir=self._workdir, limits=self.limits, keep_fds=child_fds, unix_sockets=self.unix_sockets, method="fork")
 
     def close(self) -> RunInfo:
         if self.contained is not None:
             if self.lost is None:
                 try:
-                    protocol.send(self._request_w, {"op": "exit"})
-                except OSError:
+                    protocol.send(self._channel, {"op": "exit"}, deadline=time.monotonic() + 0.5)
+                except (OSError, protocol.Timeout):
                     pass
                 self._drain_until_exit(grace=0.5)
             self.contained.kill()
             self.exit = self.contained.wait()
-            for fd in (self._request_w, self._reply_r, self._out_r, self._err_r):
+            self.contained = None
+        for fd in (self._channel, self._out_r, self._err_r):
+            if fd >= 0:
                 try:
                     os.close(fd)
                 except OSError:
                     pass
-            self.contained = None
+        self._channel = self._out_r = self._err_r = -1
         if self._workdir:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = ""
@@ -252,18 +289,38 @@ class Session:
         if device is not None:
             request["device"] = device
         try:
-            protocol.send(self._request_w, request)
-        except (BrokenPipeError, OSError):
+            protocol.send(self._channel, request, deadline=self.deadline)
+        except protocol.Timeout:
+            raise self._lose("timeout", f"the submission ran past its {self.limits.timeout:g} s limit")
+        except OSError:
             raise self._lose_after_death()
-        reply = self._receive()
+        return self.judge_reply(self._receive())
+
+    def judge_reply(self, reply: Any) -> CallOutcome:
+        """Validate one reply of the worker into a :class:`CallOutcome`.
+
+        Whatever the reply holds, this returns an outcome or raises
+        :class:`WorkerLost` (``protocol``): nothing else escapes.
+        """
         if type(reply) is not dict:
             raise self._lose("protocol", "the worker's reply is not an object")
+        self._note_grader_imports(reply)
         try:
             return self._outcome(reply)
         except protocol.TooLarge as exc:
             return CallOutcome(ok=False, too_large=str(exc))
-        except protocol.ProtocolError as exc:
-            raise self._lose("protocol", str(exc))
+        except (protocol.ProtocolError, ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError) as exc:
+            raise self._lose("protocol", f"the worker's reply does not fit the protocol: {exc}")
+
+    def _note_grader_imports(self, message: dict[str, Any]) -> None:
+        raw = message.get("imports_grader")
+        if type(raw) is not list:
+            return
+        for item in raw[:20]:
+            if type(item) is dict and type(item.get("name")) is str and type(item.get("line")) is int:
+                found = (item["name"][:200], max(0, min(item["line"], 10**7)))
+                if found not in self.grader_imports:
+                    self.grader_imports.append(found)
 
     def _outcome(self, reply: dict[str, Any]) -> CallOutcome:
         events = reply.get("events", [])
@@ -296,7 +353,7 @@ class Session:
         if self._pending:
             return self._pending.pop(0)
         selector = selectors.DefaultSelector()
-        selector.register(self._reply_r, selectors.EVENT_READ, "reply")
+        selector.register(self._channel, selectors.EVENT_READ, "reply")
         selector.register(self._out_r, selectors.EVENT_READ, "out")
         selector.register(self._err_r, selectors.EVENT_READ, "err")
         try:
@@ -305,7 +362,12 @@ class Session:
                 if remaining <= 0:
                     raise self._lose("timeout", f"the submission ran past its {self.limits.timeout:g} s limit")
                 for key, _ in selector.select(timeout=remaining):
-                    chunk = os.read(key.fd, 1 << 16)
+                    try:
+                        chunk = os.read(key.fd, 1 << 16)
+                    except BlockingIOError:
+                        continue
+                    except OSError:
+                        chunk = b""
                     if key.data == "out":
                         self.stdout.feed(chunk) if chunk else selector.unregister(key.fd)
                     elif key.data == "err":

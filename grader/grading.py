@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Callable, Optional
+from typing import Any, Optional
 
 from grader.checks import Check, Context, Verdict, device, fail
 from grader.registry import EXERCISES
@@ -35,7 +35,8 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
     functions = exercise.functions(options.reference_dir)
     # A real Jupyter kernel talks to its client over unix sockets, which the sandbox otherwise refuses.
     kernel = submission.kind == "ipynb" and options.notebook_path == "kernel"
-    session = Session(submission.path, functions, options.limits, entry=_entry(submission, options), unix_sockets=kernel)
+    withheld = (options.reference_dir,) if options.reference_dir else ()
+    session = Session(submission.path, functions, options.limits, spec=_entry(submission, options), unix_sockets=kernel, withheld=withheld)
     on_device: Optional[Session] = None
     results: list[CheckResult] = []
     submission_code: Optional[str] = None
@@ -65,7 +66,7 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
                 # A notebook that may pick its device while it runs runs again in a
                 # worker of its own on the device, skipping the cells that hung.
                 hung = tuple(cell.index for cell in load.cells if cell.timed_out)
-                on_device = Session(submission.path, functions, options.limits, entry=_entry(submission, options, hung), mode=options.device, unix_sockets=kernel)
+                on_device = Session(submission.path, functions, options.limits, spec=_entry(submission, options, hung), mode=options.device, unix_sockets=kernel, withheld=withheld)
                 ctx.device = _device_context(on_device, ctx)
             results = _run_checks(checks, load, ctx, submission_error)
             lost_codes = [r.diagnosis for r in results if r.diagnosis in SUBMISSION_CODES]
@@ -76,6 +77,11 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
         run = session.close()
         if on_device is not None:
             on_device.close()
+    reached = _grader_reached(submission, session, on_device)
+    if reached is not None:
+        submission_code, submission_message = "imports-grader", reached
+        submission_error = None
+        results = [check.result(Verdict(False, submission_code, submission_message)) for check in checks]
     score = sum(r.score for r in results)
     return GradeResult(
         exercise=submission.exercise,
@@ -88,6 +94,20 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
         error=submission_error,
         run=run,
     )
+
+
+def _grader_reached(submission: Submission, *sessions: Optional[Session]) -> Optional[Message]:
+    """Where the submission imports the grader: read in its source here, or seen by its worker."""
+    from grader.scan import grader_uses
+
+    uses = grader_uses(submission.path)
+    if uses:
+        return Message("diagnosis.imports-grader.why", {"line": uses[0].line, "text": uses[0].text})
+    for session in sessions:
+        if session is not None and session.grader_imports:
+            name, line = session.grader_imports[0]
+            return Message("diagnosis.imports-grader.why", {"line": line, "text": f"import {name}"})
+    return None
 
 
 _DEVICE_WORDS = re.compile(rb"cuda|device|is_available|mps|accelerator")
@@ -115,17 +135,18 @@ def _device_context(on_device: Session, ctx: Context) -> Context:
     return Context(on_device, module=ctx.module, seed=ctx.seed, max_examples=ctx.max_examples)
 
 
-def _entry(submission: Submission, options: Options, skip_cells: tuple[int, ...] = ()) -> Optional[Callable[..., None]]:
+def _entry(submission: Submission, options: Options, skip_cells: tuple[int, ...] = ()) -> Optional[dict[str, Any]]:
+    """Which runner the fork server starts for this submission (None: the ``.py`` one)."""
     if submission.kind != "ipynb":
         return None
     from grader import notebook
 
     # The notebook may use half of the submission's time: the checks need the rest.
     notebook_timeout = options.limits.timeout * 0.5
-    cell_timeout = min(options.cell_timeout, notebook_timeout)
+    cell_limit, notebook_limit = notebook.timeouts(min(options.cell_timeout, notebook_timeout), notebook_timeout)
     if options.notebook_path == "kernel":
-        return notebook.kernel_entry(cell_timeout=cell_timeout, notebook_timeout=notebook_timeout)
-    return notebook.fast_entry(cell_timeout=cell_timeout, notebook_timeout=notebook_timeout, skip_cells=skip_cells)
+        return {"function": "grader.notebook:run_kernel", "kwargs": {"cell_timeout": cell_limit, "notebook_timeout": notebook_limit}}
+    return {"function": "grader.notebook:run_fast", "kwargs": {"cell_timeout": cell_limit, "notebook_timeout": notebook_limit, "skip_cells": list(skip_cells)}}
 
 
 def _load_problem(load: Load) -> tuple[Optional[str], Optional[Message], Optional[StudentError]]:
@@ -161,11 +182,48 @@ def _run_checks(checks: list[Check], load: Load, ctx: Context, import_error: Opt
                 lost = exc
                 code, message = _lost(exc)
                 verdict = Verdict(False, code, message)
+            except Exception as exc:
+                # Whatever the worker sent, judging it must end in a verdict, never in a crash of the run.
+                verdict = Verdict(False, "grader-error", _grader_error(exc))
         if verdict.example:
             # The examples import from a placeholder module: name the student's own file.
             verdict = replace(verdict, example=verdict.example.replace("from submission import", f"from {ctx.module} import"))
         results.append(check.result(verdict))
     return results
+
+
+def _grader_error(exc: BaseException) -> Message:
+    try:
+        detail = f"{type(exc).__name__}: {exc}"
+    except Exception:
+        detail = type(exc).__name__
+    return Message("diagnosis.grader-error.why", {"detail": detail[:300]})
+
+
+def grade_safely(submission: Submission, options: Options = Options()) -> GradeResult:
+    """:func:`grade`, except that a failure of the grader itself becomes this submission's verdict.
+
+    One submission must never stop a class: its result then scores 0 with
+    the diagnosis ``grader-error`` (listed among the ungraded).
+    """
+    try:
+        return grade(submission, options)
+    except Exception as exc:
+        message = _grader_error(exc)
+        try:
+            checks = EXERCISES[submission.exercise].checks(options.reference_dir)
+            results = [check.result(Verdict(False, "grader-error", message)) for check in checks]
+        except Exception:
+            results = []
+        return GradeResult(
+            exercise=submission.exercise,
+            submission=submission.path,
+            score=0.0,
+            max_score=sum(r.max_score for r in results),
+            checks=tuple(results),
+            diagnosis="grader-error",
+            message=message,
+        )
 
 
 def _lost(lost: WorkerLost) -> tuple[str, Message]:

@@ -134,6 +134,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "diagnosis.missing-function.title": ("`{function}` is not defined", "`{function}`이(가) 정의되지 않았습니다"),
     "diagnosis.missing-function.why": ("The grader calls `{function}`, but the submission defines no function of that name.", "채점기는 `{function}`을(를) 호출하는데, 제출물에 그 이름의 함수가 없습니다."),
     "diagnosis.missing-function.fix": ("Keep the names and signatures of the stub (`grade init` gives a fresh copy).", "스텁의 함수 이름과 인자를 그대로 두세요 (`grade init`으로 새로 받을 수 있습니다)."),
+    "diagnosis.imports-grader.title": ("line {line} uses the grader's own code", "{line}번째 줄이 채점기의 코드를 가져옵니다"),
+    "diagnosis.imports-grader.why": (
+        "Line {line} (`{text}`) imports the grader. The grader's code is not available to submissions, and a submission that reaches for it gets no marks.",
+        "{line}번째 줄(`{text}`)이 채점기를 import합니다. 채점기의 코드는 제출물에서 쓸 수 없으며, 이를 시도한 제출물은 점수를 받지 못합니다.",
+    ),
+    "diagnosis.imports-grader.fix": ("Delete that line and write the functions yourself, as in the lecture.", "그 줄을 지우고 강의에서처럼 함수를 직접 작성하세요."),
+    "diagnosis.grader-error.title": ("the grader failed on this submission", "채점기가 이 제출물에서 오류를 냈습니다"),
+    "diagnosis.grader-error.why": (
+        "The grader itself failed while judging this submission ({detail}). This is the grader's fault, not yours.",
+        "이 제출물을 채점하는 중 채점기 자체에 오류가 났습니다({detail}). 학생의 잘못이 아닙니다.",
+    ),
+    "diagnosis.grader-error.fix": ("Tell your instructor, and attach this report.", "이 보고서를 첨부해 담당 교수자에게 알려 주세요."),
     "diagnosis.syntax-error.title": ("the file has a syntax error on line {line}", "{line}번째 줄에 문법 오류가 있습니다"),
     "diagnosis.syntax-error.why": ("Python could not read the file: {message}. Nothing in it could run.", "파이썬이 파일을 읽지 못했습니다: {message}. 아무것도 실행되지 않았습니다."),
     "diagnosis.syntax-error.fix": ("Fix the line shown below, then grade again.", "아래 줄을 고친 뒤 다시 채점하세요."),

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import select
 import struct
+import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
@@ -30,6 +32,10 @@ class ProtocolError(Exception):
 
 class TooLarge(ProtocolError):
     """A value with more numbers than the channel carries."""
+
+
+class Timeout(Exception):
+    """The other side did not take a message before the deadline."""
 
 
 # --------------------------------------------------------------------------
@@ -73,14 +79,32 @@ class OpaqueValue:
 # framing
 
 
-def send(fd: int, message: Mapping[str, Any]) -> None:
+def send(fd: int, message: Mapping[str, Any], deadline: Optional[float] = None) -> None:
+    """Write one length-prefixed JSON message.
+
+    With a ``deadline`` (``time.monotonic()`` seconds) ``fd`` must be
+    non-blocking: a reader that stops reading cannot hold the writer past it
+    (raises :class:`Timeout`).
+    """
     payload = json.dumps(message, allow_nan=False, separators=(",", ":")).encode()
     if len(payload) > MAX_MESSAGE_BYTES:
         raise TooLarge(f"message of {len(payload)} bytes")
     data = _HEADER.pack(len(payload)) + payload
     view = memoryview(data)
     while view:
-        written = os.write(fd, view)
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Timeout("the worker did not take the request in time")
+            _, writable, _ = select.select([], [fd], [], remaining)
+            if not writable:
+                continue
+            try:
+                written = os.write(fd, view)
+            except BlockingIOError:
+                continue
+        else:
+            written = os.write(fd, view)
         view = view[written:]
 
 
@@ -135,9 +159,21 @@ def number_out(value: float) -> Any:
     return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
 
 
-def number_in(value: Any) -> float:
-    if type(value) in (int, float):
+def _int_in(value: int) -> Any:
+    """Ints the judge can use: exact below 2**53, else the nearest float (inf past float's range)."""
+    if -(2**53) <= value <= 2**53:
+        return value
+    try:
         return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def number_in(value: Any) -> float:
+    if type(value) is int:
+        return float(_int_in(value))
+    if type(value) is float:
+        return value
     if type(value) is str and value in _NONFINITE:
         return _NONFINITE[value]
     raise ProtocolError(f"expected a number, found {type(value).__name__}")
@@ -152,8 +188,10 @@ def decode(obj: Any, _depth: int = 0, _count: Optional[list[int]] = None) -> Any
     count = _count if _count is not None else [0]
     if _depth > MAX_DEPTH:
         raise ProtocolError("value nested too deeply")
-    if obj is None or type(obj) in (bool, int):
+    if obj is None or type(obj) is bool:
         return obj
+    if type(obj) is int:
+        return _int_in(obj)
     if type(obj) is float:
         return obj
     if type(obj) is str:

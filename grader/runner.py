@@ -12,7 +12,7 @@ import sys
 from typing import Callable, Iterable, Iterator, Optional
 
 from grader import protocol
-from grader.grading import Options, grade
+from grader.grading import Options, grade_safely as grade
 from grader.results import GradeResult
 from grader.serialize import result_from_data, to_data
 from grader.submission import Submission
@@ -56,14 +56,22 @@ def prewarm(submissions: Iterable[Submission]) -> None:
     import grader.virtual_cuda  # noqa: F401  (the device checks' workers use it)
 
     submissions = list(submissions)
+    from grader import zygote
+
+    zygote.start()
+    warm = []
     if any(s.exercise == "exercise4" for s in submissions):
         # The first torch.optim.SGD(...) of a process imports torch._dynamo
-        # (over a second): once here, not once in every worker.
+        # (over a second): once here and once in the fork server, not once in every worker.
         import torch._dynamo  # noqa: F401
+
+        warm.append("torch._dynamo")
     if any(s.kind == "ipynb" for s in submissions):
         from grader import notebook
 
         notebook.prewarm()
+        warm.append("notebook")
+    zygote.prewarm(warm)
 
 
 def _parallel(submissions: list[Submission], options: Options, jobs: int, finish: Optional[Finish]) -> Iterator[tuple[int, GradeResult]]:

@@ -120,12 +120,19 @@ PROTECTIONS = (
 # How long the grader waits for a supervisor that should end within
 # milliseconds of its worker before it kills the supervisor too.
 _SUPERVISOR_GRACE = 2.0
+_MAX_OPEN_FILES = 256
 _SETUP_TIMEOUT = 30.0
 
 
 class Contained:
-    """A running worker.  ``pid`` is the supervisor the grader waits for;
-    ``worker_pid`` is the process that runs the target (PID 1 of its namespace)."""
+    """A running worker.  ``pid`` is its supervisor; ``worker_pid`` is the
+    process that runs the target (PID 1 of its namespace).
+
+    The supervisor is the grader's child when the grader forked or spawned it
+    itself (``child=True``: reaped with ``wait4``), and the fork server's
+    otherwise: then how the worker ended comes from the supervisor's ``exit``
+    line on the status pipe, and the supervisor is killed through a pidfd.
+    """
 
     def __init__(
         self,
@@ -136,6 +143,9 @@ class Contained:
         worker_pidfd: Optional[int] = None,
         popen: Optional[subprocess.Popen[bytes]] = None,
         setup_time: float = 0.0,
+        status: Optional[_Status] = None,
+        child: bool = True,
+        supervisor_pidfd: Optional[int] = None,
     ) -> None:
         self.pid = pid
         self.worker_pid = worker_pid
@@ -143,7 +153,10 @@ class Contained:
         self.protections_missing = missing
         self.setup_time = setup_time
         self._pidfd = worker_pidfd
+        self._supervisor_pidfd = supervisor_pidfd
         self._popen = popen
+        self._status = status
+        self._child = child
         self._killed = False
         self._kill_deadline = math.inf
         self._exit: Optional[Exit] = None
@@ -175,58 +188,109 @@ class Contained:
     def poll(self) -> Optional[Exit]:
         """The exit status if the worker has ended, else None (never blocks)."""
         if self._exit is None:
-            pid, status, usage = os.wait4(self.pid, os.WNOHANG)
-            if pid:
-                self._set(status, usage)
-            elif time.monotonic() > self._kill_deadline:
+            if self._child:
+                pid, status, usage = os.wait4(self.pid, os.WNOHANG)
+                if pid:
+                    self._set(status, usage.ru_utime + usage.ru_stime)
+            else:
+                self._read_status(0.0)
+            if self._exit is None and time.monotonic() > self._kill_deadline:
                 self._kill_supervisor()
         return self._exit
 
     def wait(self) -> Exit:
-        if self._exit is None:
-            if self._killed:
+        while self._exit is None:
+            if self._killed and time.monotonic() > self._kill_deadline:
                 # The supervisor should follow its worker within milliseconds;
                 # if it is wedged, kill it too rather than block forever.
-                while self.poll() is None and time.monotonic() < self._kill_deadline:
-                    time.sleep(0.001)
-                if self._exit is None:
-                    self._kill_supervisor()
-            if self._exit is None:
+                self._kill_supervisor()
+            if self._child:
+                if self._killed and time.monotonic() <= self._kill_deadline:
+                    if self.poll() is None:
+                        time.sleep(0.001)
+                    continue
                 _, status, usage = os.wait4(self.pid, 0)
-                self._set(status, usage)
-        assert self._exit is not None
+                self._set(status, usage.ru_utime + usage.ru_stime)
+            else:
+                self._read_status(0.05)
+        self._await_supervisor()
         return self._exit
 
+    def _await_supervisor(self) -> None:
+        """The fork server's supervisor reports the exit just before it ends: let it end (or end it)."""
+        fd = self._supervisor_pidfd
+        if fd is None:
+            return
+        readable, _, _ = select.select([fd], [], [], _SUPERVISOR_GRACE)
+        if not readable:
+            try:
+                signal.pidfd_send_signal(fd, signal.SIGKILL)
+            except OSError:
+                pass
+            select.select([fd], [], [], _SUPERVISOR_GRACE)
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+        self._supervisor_pidfd = None
+
+    def _read_status(self, timeout: float) -> None:
+        status = self._status
+        if status is None:
+            return
+        status.read(timeout)
+        if status.exit is not None:
+            self._set(*status.exit)
+        elif status.closed:
+            # The supervisor ended without reporting: it was killed (by us, or with the grader's group).
+            self._exit = Exit(code=None, signal=signal.SIGKILL, cpu_time=0.0, killed_by_us=self._killed)
+            self._release()
+
     def _kill_supervisor(self) -> None:
-        if self._exit is None:
+        if self._exit is not None:
+            return
+        if self._child:
             try:
                 os.kill(self.pid, signal.SIGKILL)  # our unreaped child: no pid reuse
             except OSError:
                 pass
+        elif self._supervisor_pidfd is not None:
+            try:
+                signal.pidfd_send_signal(self._supervisor_pidfd, signal.SIGKILL)
+            except OSError:
+                pass
 
-    def _set(self, status: int, usage: "resource.struct_rusage") -> None:
+    def _set(self, status: int, cpu_time: float) -> None:
         self._exit = Exit(
             code=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
             signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-            cpu_time=usage.ru_utime + usage.ru_stime,
+            cpu_time=cpu_time,
             killed_by_us=self._killed,
         )
         if self._popen is not None:
             # We reaped it ourselves; tell Popen so it never waits on a reused pid.
             self._popen.returncode = -1
-        if self._pidfd is not None:
+        self._release()
+
+    def _release(self, everything: bool = False) -> None:
+        for name in ("_pidfd", "_supervisor_pidfd") if everything else ("_pidfd",):
+            fd = getattr(self, name, None)
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+                setattr(self, name, None)
+        status = getattr(self, "_status", None)
+        if status is not None:
             try:
-                os.close(self._pidfd)
+                os.close(status.fd)
             except OSError:
                 pass
-            self._pidfd = None
+            self._status = None
 
     def __del__(self) -> None:
-        if getattr(self, "_pidfd", None) is not None:
-            try:
-                os.close(self._pidfd)  # type: ignore[arg-type]
-            except OSError:
-                pass
+        self._release(everything=True)
 
 
 # --------------------------------------------------------------------------
@@ -439,18 +503,62 @@ _ACCELERATOR_PREFIXES = ("nvidia", "dri", "kfd")
 _rules_cache: tuple[Any, list[tuple[str, str]]] = (None, [])
 
 
-def read_rules() -> list[tuple[str, str]]:
+# The grader's files a worker may read: its own runtime (a Jupyter kernel
+# started by the kernel runner imports it from disk).  None knows an answer.
+_RUNTIME_FILES = frozenset({"__init__.py", "__main__.py", "zygote.py", "worker.py", "protocol.py", "sandbox.py", "virtual_cuda.py", "notebook.py"})
+
+
+def grader_paths() -> list[str]:
+    """The grader's files that no worker may read: every file of the package
+    but the worker's runtime, the reference solutions and the stubs.
+
+    The runtime is already in the fork server's memory; nothing else is
+    needed in a worker, and the reference solutions are among the rest.
+    """
+    import importlib.util
+
+    paths: list[str] = []
+    for name in ("grader", "grader.reference", "grader.exercises"):
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        for location in (spec.submodule_search_locations or []) if spec is not None else []:
+            location = os.path.realpath(location)
+            if name != "grader":
+                paths.append(location)
+                continue
+            for entry in _entries(location):
+                if entry == "__pycache__":
+                    cache = os.path.join(location, entry)
+                    paths += [os.path.join(cache, c) for c in _entries(cache) if c.split(".", 1)[0] + ".py" not in _RUNTIME_FILES]
+                elif entry not in _RUNTIME_FILES:
+                    paths.append(os.path.join(location, entry))
+    return sorted(set(paths))
+
+
+def _entries(folder: str) -> list[str]:
+    try:
+        return sorted(os.listdir(folder))
+    except OSError:
+        return []
+
+
+def read_rules(withheld: Sequence[str] = ()) -> list[tuple[str, str]]:
     """The Landlock rules that let a forked worker read what Python needs.
 
     Computed in the grader (cached until its imports or sys.path change):
     the interpreter's prefixes, sys.path (without the grader's cwd, which may
     hold other submissions), the directories of every loaded top-level package
     (editable installs live outside sys.path), system directories, /etc less
-    its secrets, and a few device nodes.
+    its secrets, and a few device nodes.  The grader's own folders
+    (:func:`grader_paths`) and ``withheld`` paths (an instructor's private
+    references) are cut out of every rule that would cover them.
     """
     global _rules_cache
     cwd = _cwd()
-    key = (len(sys.modules), tuple(sys.path), cwd)
+    hidden = tuple(sorted({os.path.realpath(p) for p in (*grader_paths(), *withheld) if p}))
+    key = (len(sys.modules), tuple(sys.path), cwd, hidden)
     if _rules_cache[0] == key:
         return list(_rules_cache[1])
     rules: list[tuple[str, str]] = []
@@ -510,8 +618,50 @@ def read_rules() -> list[tuple[str, str]]:
     for entry in devices:
         if entry.startswith(_ACCELERATOR_PREFIXES):
             add(os.path.join("/dev", entry), "device")
+    rules = _without(rules, hidden)
     _rules_cache = (key, rules)
     return list(rules)
+
+
+def _without(rules: list[tuple[str, str]], hidden: Sequence[str]) -> list[tuple[str, str]]:
+    """``rules`` with every path in ``hidden`` cut out.
+
+    Landlock only grants, so a rule over a folder that contains a hidden path
+    is replaced by rules over that folder's other entries, level by level
+    down to the hidden path, and a list-only rule for each folder on the way.
+    A rule *inside* a hidden path is dropped.
+    """
+    out: list[tuple[str, str]] = []
+    for path, kind in rules:
+        if any(path == h or path.startswith(h + os.sep) for h in hidden):
+            continue
+        inside = [h for h in hidden if h.startswith(path + os.sep)]
+        if not inside:
+            out.append((path, kind))
+            continue
+        out.extend(_split(path, kind, inside))
+    return out
+
+
+def _split(folder: str, kind: str, hidden: Sequence[str]) -> list[tuple[str, str]]:
+    rules: list[tuple[str, str]] = [(folder, "list")]
+    try:
+        entries = sorted(os.listdir(folder))
+    except OSError:
+        return rules
+    for entry in entries:
+        path = os.path.join(folder, entry)
+        if any(path == h for h in hidden) or _grader_metadata(entry):
+            continue
+        deeper = [h for h in hidden if h.startswith(path + os.sep)]
+        rules.extend(_split(path, kind, deeper) if deeper else [(path, kind)])
+    return rules
+
+
+def _grader_metadata(entry: str) -> bool:
+    """The installed grader's metadata and editable-install hooks (they name its folders)."""
+    lowered = entry.lower()
+    return lowered.startswith(("grader-", "__editable__.grader-", "__editable___grader_")) and not lowered.startswith("grader-private")
 
 
 def _cwd() -> str:
@@ -529,8 +679,11 @@ _AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 # process mapped to root could otherwise talk to docker.sock or send UDP),
 # new namespaces and mounts, io_uring (which bypasses this filter), kernel
 # keyrings, bpf, perf and userfaultfd (common kernel-exploit primitives).
+# memfd_create: memory held by a file descriptor, never mapped, escapes the
+# address-space limit (a memfd of 2 GiB under a 256 MiB --memory-limit).
 _BLOCKED_SYSCALLS = {
     "x86_64": {
+        "memfd_create": 319, "memfd_secret": 447,
         "socket": 41, "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161,
         "unshare": 272, "setns": 308, "add_key": 248, "request_key": 249, "keyctl": 250,
         "bpf": 321, "perf_event_open": 298, "userfaultfd": 323, "io_uring_setup": 425,
@@ -538,6 +691,7 @@ _BLOCKED_SYSCALLS = {
         "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433, "mount_setattr": 442,
     },
     "aarch64": {
+        "memfd_create": 279, "memfd_secret": 447,
         "socket": 198, "mount": 40, "umount2": 39, "pivot_root": 41, "chroot": 51,
         "unshare": 97, "setns": 268, "add_key": 217, "request_key": 218, "keyctl": 219,
         "bpf": 280, "perf_event_open": 241, "userfaultfd": 282, "io_uring_setup": 425,
@@ -546,6 +700,8 @@ _BLOCKED_SYSCALLS = {
     },
 }
 _NR_CLONE = {"x86_64": 56, "aarch64": 220}
+_NR_FCNTL = {"x86_64": 72, "aarch64": 25}
+_F_SETPIPE_SZ = 1031  # a pipe's buffer can grow to 1 MiB of unmapped kernel memory
 _NR_CLONE3 = 435
 _CLONE_NAMESPACES = _CLONE_NEWNS | _CLONE_NEWCGROUP | _CLONE_NEWUTS | _CLONE_NEWIPC | _CLONE_NEWUSER | _CLONE_NEWPID | _CLONE_NEWNET
 
@@ -581,6 +737,10 @@ def _seccomp_program(machine: str, unix_sockets: bool = False) -> list[tuple[int
         code.append((jeq, "deny", None, number))
     # clone3's flags sit behind a pointer the filter cannot read: ENOSYS makes
     # glibc fall back to clone, whose flags are an argument we can check.
+    code.append((jeq, None, "not-fcntl", _NR_FCNTL[machine]))
+    code.append((ld_abs, None, None, 24))  # low half of args[1]: the fcntl command
+    code.append((jeq, "deny", "allow", _F_SETPIPE_SZ))
+    labels["not-fcntl"] = len(code)
     code.append((jeq, None, "not-clone3", _NR_CLONE3))
     code.append((ret, None, None, errno_ | enosys))
     labels["not-clone3"] = len(code)
@@ -771,7 +931,7 @@ def fork_is_safe() -> bool:
 
 
 def start_contained(
-    target: Callable[[], None],
+    target: Optional[Callable[[], None]] = None,
     *,
     workdir: str,
     limits: Limits,
@@ -781,25 +941,43 @@ def start_contained(
     namespaces: bool = True,
     seccomp: bool = True,
     unix_sockets: bool = False,
+    entry: Optional[Mapping[str, Any]] = None,
+    entry_fds: Optional[tuple[int, int, int]] = None,
+    withheld: Sequence[str] = (),
 ) -> Contained:
-    """Start ``target`` in a contained worker and return once it is locked in.
+    """Start a contained worker and return once it is locked in.
 
-    ``target`` runs in a forked child (cwd ``workdir``, descriptors other than
-    0-2 and ``keep_fds`` replaced by /dev/null) and must not return into the
-    caller's stack: the worker exits when it returns.  Where forking is unsafe
-    (see :func:`fork_is_safe`) and ``spawn`` is given, a fresh interpreter
-    runs ``spawn`` instead.  ``method`` forces ``"fork"`` or ``"spawn"``;
+    Either ``target`` runs in a child forked from this process (cwd
+    ``workdir``, descriptors other than 0-2 and ``keep_fds`` replaced by
+    /dev/null; it must not return into the caller's stack), or ``entry`` is
+    run by a child of the fork server (``grader.zygote``), which never held
+    what this process holds: ``entry`` is ``{"function": "module:name",
+    "path", "display", "functions", "kwargs"}`` and ``entry_fds`` the
+    worker's (channel, stdout, stderr) descriptors.  Where forking is unsafe
+    (see :func:`fork_is_safe`) a fresh interpreter runs ``spawn`` (or the
+    entry) instead.  ``method`` forces ``"fork"``, ``"zygote"`` or ``"spawn"``;
     ``namespaces=False`` and ``seccomp=False`` exist to test the fallbacks.
     ``unix_sockets=True`` lets the worker create unix sockets (see
-    :func:`apply_seccomp` for what that opens).
+    :func:`apply_seccomp` for what that opens).  ``withheld`` paths stay
+    unreadable even where the Python installation around them is readable.
     """
+    if entry is not None:
+        assert entry_fds is not None
+        channel, out_w, err_w = entry_fds
+        keep_fds = (channel,)
+        spawn = SpawnTarget("grader.zygote:run_spawned_entry", (dict(entry), channel), stdout=out_w, stderr=err_w)
     if method is None:
-        method = "spawn" if spawn is not None and not fork_is_safe() else "fork"
+        if spawn is not None and not fork_is_safe():
+            method = "spawn"
+        else:
+            method = "zygote" if entry is not None else "fork"
     if method == "spawn" and spawn is None:
         raise ValueError("method='spawn' needs a SpawnTarget")
+    if method == "fork" and target is None:
+        raise ValueError("method='fork' needs a target")
     workdir = os.path.realpath(workdir)
     keep = sorted({fd for fd in keep_fds if fd > 2})
-    rules = read_rules() + [(workdir, "write")]
+    rules = read_rules(withheld) + [(workdir, "write")]
     env = scrubbed_environment(workdir)
     status_r, status_w = os.pipe()
     go_r, go_w = os.pipe()
@@ -823,8 +1001,19 @@ def start_contained(
     )
     started = time.monotonic()
     popen = None
+    pid = 0
     try:
-        if method == "fork":
+        if method == "zygote":
+            assert entry is not None and entry_fds is not None
+            from grader import zygote
+
+            fields = {k: v for k, v in vars(plan).items() if k not in ("keep_fds", "status_w", "go_r", "grader_pid", "close_in_child")}
+            zygote.request(
+                {"plan": fields, "entry": dict(entry), "fds": {"channel": 0, "stdout": 1, "stderr": 2, "status": 3, "go": 4}},
+                [entry_fds[0], entry_fds[1], entry_fds[2], status_w, go_r],
+            )
+        elif method == "fork":
+            assert target is not None
             for stream in (sys.stdout, sys.stderr):
                 try:
                     stream.flush()
@@ -845,12 +1034,20 @@ def start_contained(
     finally:
         os.close(status_w)
         os.close(go_r)
+    status = _Status(status_r)
+    supervisor_pidfd = None
+    pidfd = None
     try:
-        worker_pid, missing, error = _handshake(status_r, started + min(_SETUP_TIMEOUT, max(limits.timeout, 5.0)))
-        pidfd = None
-        if worker_pid is not None:
+        _handshake(status, started + min(_SETUP_TIMEOUT, max(limits.timeout, 5.0)))
+        if method == "zygote" and status.supervisor_pid is not None:
+            pid = status.supervisor_pid
             try:
-                pidfd = os.pidfd_open(worker_pid)
+                supervisor_pidfd = os.pidfd_open(pid)
+            except (AttributeError, OSError):
+                supervisor_pidfd = None
+        if status.worker_pid is not None:
+            try:
+                pidfd = os.pidfd_open(status.worker_pid)
             except (AttributeError, OSError):
                 pidfd = None
             try:
@@ -859,20 +1056,22 @@ def start_contained(
                 pass
     finally:
         os.close(go_w)
-        os.close(status_r)
     contained = Contained(
         pid,
-        method,
-        tuple(sorted(set(missing), key=_protection_order)),
-        worker_pid=worker_pid,
+        "fork" if method == "zygote" else method,
+        tuple(sorted(set(status.missing), key=_protection_order)),
+        worker_pid=status.worker_pid,
         worker_pidfd=pidfd,
         popen=popen,
         setup_time=time.monotonic() - started,
+        status=status,
+        child=method != "zygote",
+        supervisor_pidfd=supervisor_pidfd,
     )
-    if error is not None or worker_pid is None:
+    if status.error is not None or status.worker_pid is None:
         contained.kill()
         exit_ = contained.wait()
-        raise SandboxError(f"the sandbox failed to start the worker ({exit_}): {error or 'no report'}")
+        raise SandboxError(f"the sandbox failed to start the worker ({exit_}): {status.error or 'no report'}")
     return contained
 
 
@@ -889,39 +1088,76 @@ def _report(fd: int, line: str) -> None:
         pass
 
 
-def _handshake(status_r: int, deadline: float) -> tuple[Optional[int], list[str], Optional[str]]:
-    """Read the supervisor's and the worker's reports: worker pid, missing protections."""
-    buffer = b""
-    worker_pid: Optional[int] = None
-    missing: list[str] = []
-    ready = False
-    error: Optional[str] = None
-    while not (ready and worker_pid is not None) and error is None:
+class _Status:
+    """The supervisor's and the worker's reports, read off the status pipe.
+
+    Lines: ``supervisor PID``, ``pid PID MISSING,…`` (the worker), ``ready
+    MISSING,…``, ``error TEXT`` and, when the worker has ended, ``exit STATUS
+    CPU_SECONDS``.  Malformed lines are ignored: only grader code writes here.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = b""
+        self.supervisor_pid: Optional[int] = None
+        self.worker_pid: Optional[int] = None
+        self.missing: list[str] = []
+        self.ready = False
+        self.error: Optional[str] = None
+        self.exit: Optional[tuple[int, float]] = None
+        self.closed = False
+
+    def read(self, timeout: float) -> None:
+        """Read what is there, waiting at most ``timeout`` seconds for it."""
+        if self.closed:
+            return
+        readable, _, _ = select.select([self.fd], [], [], max(timeout, 0.0))
+        if not readable:
+            return
+        try:
+            chunk = os.read(self.fd, 4096)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self.closed = True
+            return
+        self.buffer += chunk
+        while b"\n" in self.buffer:
+            raw, self.buffer = self.buffer.split(b"\n", 1)
+            self._line(raw.decode("utf-8", "replace"))
+
+    def _line(self, line: str) -> None:
+        word, _, rest = line.partition(" ")
+        try:
+            if word == "supervisor":
+                self.supervisor_pid = int(rest)
+            elif word == "pid":
+                number, _, names = rest.partition(" ")
+                self.worker_pid = int(number)
+                self.missing += [n for n in names.split(",") if n]
+            elif word == "ready":
+                self.ready = True
+                self.missing += [n for n in rest.split(",") if n]
+            elif word == "error":
+                self.error = rest.replace("\\n", "\n")
+            elif word == "exit":
+                status, _, cpu = rest.partition(" ")
+                self.exit = (int(status), float(cpu))
+        except ValueError:
+            pass
+
+
+def _handshake(status: _Status, deadline: float) -> None:
+    """Wait for the worker to be locked in (or for the reason it is not)."""
+    while not (status.ready and status.worker_pid is not None) and status.error is None:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            error = "timed out waiting for the worker to start"
-            break
-        readable, _, _ = select.select([status_r], [], [], remaining)
-        if not readable:
-            continue
-        chunk = os.read(status_r, 4096)
-        if not chunk:
-            error = error or "the supervisor ended during setup"
-            break
-        buffer += chunk
-        while b"\n" in buffer:
-            raw, buffer = buffer.split(b"\n", 1)
-            word, _, rest = raw.decode("utf-8", "replace").partition(" ")
-            if word == "pid":
-                number, _, names = rest.partition(" ")
-                worker_pid = int(number)
-                missing += [n for n in names.split(",") if n]
-            elif word == "ready":
-                ready = True
-                missing += [n for n in rest.split(",") if n]
-            elif word == "error":
-                error = rest.replace("\\n", "\n")
-    return worker_pid, missing, error
+            status.error = "timed out waiting for the worker to start"
+            return
+        status.read(remaining)
+        if status.closed and not status.ready:
+            status.error = status.error or "the supervisor ended during setup"
+            return
 
 
 def _spawn_supervisor(plan: _Plan, spawn: SpawnTarget) -> "subprocess.Popen[bytes]":
@@ -988,6 +1224,7 @@ def _supervise(plan: _Plan, target: Callable[[], None]) -> None:
     gc.disable()
     gc.freeze()
     missing: list[str] = []
+    _report(plan.status_w, f"supervisor {os.getpid()}")
     for fd in plan.close_in_child:
         os.close(fd)
     try:
@@ -1019,7 +1256,6 @@ def _supervise(plan: _Plan, target: Callable[[], None]) -> None:
         finally:
             os._exit(71)
     _report(plan.status_w, f"pid {child} {','.join(missing)}")
-    os.close(plan.status_w)
     os.close(plan.go_r)
     for fd in plan.keep_fds:
         try:
@@ -1028,13 +1264,18 @@ def _supervise(plan: _Plan, target: Callable[[], None]) -> None:
             pass
     # No core dumps of the grader's memory when we mirror a crash.
     _prctl(_PR_SET_DUMPABLE, 0)
+    cpu = 0.0
     while True:
         try:
-            _, status, _ = os.wait4(child, 0)
+            _, status, usage = os.wait4(child, 0)
+            cpu = usage.ru_utime + usage.ru_stime
             break
         except ChildProcessError:
             status = 0
             break
+    # The grader may not be our parent (the fork server is): it learns how the
+    # worker ended, and its CPU time, from this line.
+    _report(plan.status_w, f"exit {status} {cpu!r}")
     if not in_namespace:
         try:
             os.killpg(child, signal.SIGKILL)  # the worker's own group (it called setsid)
@@ -1235,6 +1476,8 @@ def _become_worker(plan: _Plan, target: Callable[[], None], in_namespace: bool, 
     _setrlimit(resource.RLIMIT_CORE, 0)
     if not _setrlimit(resource.RLIMIT_FSIZE, plan.file_size):
         missing.append("rlimit-fsize")
+    # Each pipe holds up to 64 KiB of kernel memory the address-space limit does not see.
+    _setrlimit(resource.RLIMIT_NOFILE, _MAX_OPEN_FILES)
     cpu = max(1, math.ceil(plan.cpu))
     if not _setrlimit(resource.RLIMIT_CPU, cpu, cpu + 1):
         missing.append("rlimit-cpu")

@@ -16,6 +16,7 @@ import types
 from typing import Any, Callable, NoReturn, Optional
 
 from grader import protocol
+from grader import virtual_cuda as _emulation
 
 _MAX_EVENTS = 5000
 
@@ -53,13 +54,9 @@ def device_context(mode: Optional[str] = None) -> Any:
 
     mode = mode or MODE
     if mode == "virtual-cuda":
-        from grader.virtual_cuda import VirtualCuda
-
-        return VirtualCuda()
+        return _emulation.VirtualCuda()
     if mode == "cpu" and torch.cuda.is_available():
-        from grader.virtual_cuda import VirtualCuda
-
-        return VirtualCuda(available=False)
+        return _emulation.VirtualCuda(available=False)
     return contextlib.nullcontext()
 
 
@@ -135,11 +132,9 @@ def _encode_tensor(t: Any, budget: _Budget, dtype: Optional[str] = None) -> dict
 
 def _device_of(t: Any) -> str:
     """The device a tensor claims to be on (the emulated one, when emulation is active)."""
-    emulation = sys.modules.get("grader.virtual_cuda")
-    if emulation is not None:
-        tagged = emulation.device_of(t)
-        if tagged is not None:
-            return str(tagged)
+    tagged = _emulation.device_of(t)
+    if tagged is not None:
+        return str(tagged)
     return str(_get["device"](t))
 
 
@@ -184,11 +179,9 @@ def describe_error(exc: BaseException, student_files: Callable[[str], bool]) -> 
             }
         )
     described = {"type": type(exc).__name__[:200], "message": message[:2000], "frames": frames[-12:]}
-    emulation = sys.modules.get("grader.virtual_cuda")
-    if emulation is not None:
-        kind = emulation.classify_error(exc)
-        if kind is not None:
-            described["device"] = emulation.DIAGNOSIS.get(kind, kind)
+    kind = _emulation.classify_error(exc)
+    if kind is not None:
+        described["device"] = _emulation.DIAGNOSIS.get(kind, kind)
     return described
 
 
@@ -261,14 +254,20 @@ def build_argument(spec: Any, mode: Optional[str] = None) -> Any:
 def _placed(obj: Any, mode: str) -> Any:
     if mode != "virtual-cuda":
         return obj
-    from grader.virtual_cuda import place
-
-    return place(obj, "cuda")
+    return _emulation.place(obj, "cuda")
 
 
 def observe(arg: Any) -> Any:
     """What an argument looks like after the call: value, gradient, leaf status."""
+    import warnings
 
+    # Reading .grad of a non-leaf warns: that is our observation, not the student's output.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _observe(arg)
+
+
+def _observe(arg: Any) -> Any:
     if isinstance(arg, _Tensor):
         grad = _get["grad"](arg)
         return {
@@ -378,6 +377,8 @@ class Worker:
                 _flush()
                 os._exit(0)
             reply = self.call(request)
+            if GRADER_IMPORTS:
+                reply["imports_grader"] = GRADER_IMPORTS[:20]
             _flush()
             try:
                 protocol.send(reply_fd, reply)
@@ -393,6 +394,93 @@ def _flush() -> None:
                 stream.flush()
         except BaseException:
             pass
+
+
+# --------------------------------------------------------------------------
+# sealing the grader away from the submission
+
+# Each attempt of the submission to reach the grader: {"name", "line"}.
+GRADER_IMPORTS: list[dict[str, Any]] = []
+_NOT_AVAILABLE = "the grader's code is not available to submissions"
+# What a notebook may use of the grader: the self-check, which does nothing while it is graded.
+_PUBLIC = frozenset({"check", "load_ipython_extension", "unload_ipython_extension", "__version__"})
+
+
+def _student_line() -> int:
+    """The line of the student's code that is running (the innermost frame outside the grader)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if not name.startswith("<frozen") and os.path.basename(os.path.dirname(name)) != "grader" and "importlib" not in name:
+            return int(frame.f_lineno or 0)
+        frame = frame.f_back  # type: ignore[assignment]
+    return 0
+
+
+def _attempt(name: str) -> None:
+    if len(GRADER_IMPORTS) < 100:
+        GRADER_IMPORTS.append({"name": name[:200], "line": _student_line()})
+
+
+class _GraderFinder:
+    """Refuses every ``grader.*`` module the worker does not already hold, and remembers the attempt."""
+
+    @staticmethod
+    def find_spec(fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname == "grader" or fullname.startswith(("grader.", "grader_private")):
+            _attempt(fullname)
+            raise ModuleNotFoundError(f"No module named {fullname!r}: {_NOT_AVAILABLE}", name=fullname)
+        return None
+
+
+def _public_stub() -> types.ModuleType:
+    """The only ``grader`` a submission sees: the self-check, inert while grading."""
+    stub = types.ModuleType("grader", "The grader's public self-check (inert while a submission is graded).")
+
+    def check(*args: Any, **kwargs: Any) -> None:
+        print("(grader self-check skipped: this notebook is being graded)")
+
+    def load_ipython_extension(shell: Any) -> None:
+        def grade_magic(line: str = "") -> None:
+            check()
+
+        try:
+            shell.register_magic_function(grade_magic, "line", "grade")
+        except Exception:
+            pass
+
+    def unload_ipython_extension(shell: Any) -> None:
+        return None
+
+    def missing(name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        _attempt(f"grader.{name}")
+        raise AttributeError(f"module 'grader' has no attribute {name!r}: {_NOT_AVAILABLE}")
+
+    stub.check = check  # type: ignore[attr-defined]
+    stub.load_ipython_extension = load_ipython_extension  # type: ignore[attr-defined]
+    stub.unload_ipython_extension = unload_ipython_extension  # type: ignore[attr-defined]
+    setattr(stub, "__getattr__", missing)
+    stub.__path__ = []  # type: ignore[attr-defined]
+    return stub
+
+
+def seal() -> None:
+    """Take every grader module out of the submission's reach, before it loads.
+
+    The runtime keeps the references it bound at import; ``sys.modules`` keeps
+    none, so ``import grader.worker`` or ``grader.reference`` goes to the
+    finder, which refuses it (the files are unreadable anyway) and records the
+    attempt for the ``imports-grader`` diagnosis.
+    """
+    import linecache
+
+    for name in [n for n in list(sys.modules) if n == "grader" or n.startswith("grader.")]:
+        del sys.modules[name]
+    sys.modules["grader"] = _public_stub()
+    sys.meta_path.insert(0, _GraderFinder())  # type: ignore[arg-type]
+    linecache.clearcache()
 
 
 # --------------------------------------------------------------------------
@@ -442,13 +530,6 @@ def _own_streams() -> None:
     tempfile.tempdir = None
 
 
-def run_spawned(mode: str, path: str, display_name: str, functions: list[str], request_fd: int, reply_fd: int) -> NoReturn:
-    """Entry point of a worker in a freshly spawned interpreter (grader.sandbox.SpawnTarget)."""
-    global MODE
-    MODE = mode
-    run(path, display_name, functions, request_fd, reply_fd)
-
-
 def run(path: str, display_name: str, functions: list[str], request_fd: int, reply_fd: int) -> NoReturn:
     """Entry point in the forked worker: load, report, then serve calls."""
     _own_streams()
@@ -457,7 +538,7 @@ def run(path: str, display_name: str, functions: list[str], request_fd: int, rep
         source = handle.read()
     namespace, error = load_module(path, display_name, source)
     present = {name: bool(namespace and callable(namespace.get(name))) for name in functions}
-    protocol.send(reply_fd, {"op": "load", "error": error, "functions": present})
+    protocol.send(reply_fd, {"op": "load", "error": error, "functions": present, "imports_grader": GRADER_IMPORTS[:20]})
     if error is not None and error.get("syntax"):
         os._exit(0)
 

@@ -1,0 +1,46 @@
+# expect: runtime-error
+"""Walks up the call stack, and through every frame object on the heap, for the grader's state.
+
+Finding a frame of the grading process (the batch loop, a check, the runner),
+or one of its values, it ends the process (diagnosis `crashed`); finding
+nothing, it raises (`runtime-error`).
+"""
+import gc
+import os
+import sys
+
+FORBIDDEN = ("grader.grading", "grader.runner", "grader.batch", "grader.cli", "grader.checks", "grader.mutants", "grader.cases", "grader.reference", "grader_private")
+
+
+def _grader_frame(frame):
+    name = str(frame.f_globals.get("__name__", ""))
+    if name.startswith(FORBIDDEN):
+        return True
+    for value in list(frame.f_locals.values()):
+        kind = type(value)
+        if kind.__module__.startswith(FORBIDDEN) or kind.__name__ in ("GradeResult", "Submission", "Options", "Check", "Context"):
+            return True
+    return False
+
+
+def train(X, y, What, alpha, epochs):
+    frame = sys._getframe()
+    while frame is not None:
+        if _grader_frame(frame):
+            os._exit(0)
+        frame = frame.f_back
+    gc.unfreeze()
+    for obj in gc.get_objects():
+        if type(obj).__name__ == "frame" and _grader_frame(obj):
+            os._exit(0)
+        kind = type(obj)
+        if kind.__module__.startswith(FORBIDDEN):
+            os._exit(0)
+    for name in list(sys.modules):
+        if name.startswith(FORBIDDEN):
+            os._exit(0)
+    import linecache
+
+    if any(not name.endswith("frame_walk.py") and "grader" in name for name in linecache.cache):
+        os._exit(0)
+    raise RuntimeError("nothing of the grader found")
