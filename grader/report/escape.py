@@ -110,6 +110,7 @@ _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # strikethrough, GitHub's $math$), and what opens a block at a line's start.
 _MD_ANYWHERE = re.compile(r"[\\`*_\[\]<>&~|#$]")
 _MD_LINE_START = re.compile(r"(^|[\n\r])([ \t]*)(?:([-+=])|(\d+)([.)]))")
+_MD_INDENT = re.compile(r"([\n\r])[ \t]+")
 _BACKTICKS = re.compile(r"`+")
 
 
@@ -130,10 +131,14 @@ def markdown(value: object) -> str:
     backslash-escaped wherever they stand (no code span, emphasis, link,
     strikethrough, table cell, heading or math), and ``-``, ``+``, ``=`` and
     an ordered-list ``1.`` or ``1)`` are escaped at the start of the value and
-    of each line (no list, rule or setext heading).  GFM's bare-URL autolinks
+    of each line (no list, rule or setext heading), where blanks are dropped
+    (no indented code block).  GFM's bare-URL autolinks
     are the one thing left: a link, but to text the student wrote, shown as is.
     """
     text = _MD_ANYWHERE.sub(lambda m: _MD_ENTITIES.get(m.group()) or "\\" + m.group(), str(value))
+    # A paragraph drops a line's leading blanks anyway; after a blank line
+    # four of them would start a code block instead.
+    text = _MD_INDENT.sub(r"\1", text)
     return _MD_LINE_START.sub(_md_line_start, text)
 
 
