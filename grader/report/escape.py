@@ -125,7 +125,8 @@ def markdown(value: object) -> str:
     Gradescope's ``output_format: "md"``, both of which render raw HTML).
 
     Guarantees: a CommonMark or GFM renderer shows the characters of
-    ``value`` as text (white space aside) and makes no markup of them:
+    ``value`` as text (white space aside; controls, bidi overrides and line
+    separators made ``visible`` first) and makes no markup of them:
     ``&``, ``<`` and ``>`` become HTML entities (no raw HTML, autolink or
     quote), the backslash, backticks, ``* _ [ ] ~ | # $`` are
     backslash-escaped wherever they stand (no code span, emphasis, link,
@@ -135,7 +136,7 @@ def markdown(value: object) -> str:
     (no indented code block).  GFM's bare-URL autolinks
     are the one thing left: a link, but to text the student wrote, shown as is.
     """
-    text = _MD_ANYWHERE.sub(lambda m: _MD_ENTITIES.get(m.group()) or "\\" + m.group(), str(value))
+    text = _MD_ANYWHERE.sub(lambda m: _MD_ENTITIES.get(m.group()) or "\\" + m.group(), visible(value, multiline=True))
     # A paragraph drops a line's leading blanks anyway; after a blank line
     # four of them would start a code block instead.
     text = _MD_INDENT.sub(r"\1", text)
@@ -151,12 +152,14 @@ def markdown_prose(value: object, *, cell: bool = False) -> str:
     spans are kept, since nothing inside one is interpreted, and everything
     else is ``markdown``-escaped, unpaired backticks included.  So the
     renderer finds exactly these code spans and no other markup (a line break
-    inside a span is written as the space it renders as).  With
+    inside a span is written as the space it renders as; controls are made
+    ``visible`` first).  With
     ``cell``, the result is one line for a GFM table cell: white space
     collapsed, and ``|`` escaped even inside code spans (GFM splits cells
     before it parses them).
     """
-    text = " ".join(str(value).split()) if cell else str(value)
+    text = visible(value, multiline=True)
+    text = " ".join(text.split()) if cell else text
     runs = list(_BACKTICKS.finditer(text))
     out: list[str] = []
     position = 0
@@ -181,8 +184,8 @@ def markdown_prose(value: object, *, cell: bool = False) -> str:
 def markdown_block(value: object, info: str = "") -> str:
     """Student text as a fenced code block: the fence is longer than any
     backtick run inside, so no line of ``value`` can close it early, and
-    nothing inside is interpreted."""
-    text = str(value).rstrip()
+    nothing inside is interpreted; controls are made ``visible``."""
+    text = visible(value, multiline=True).rstrip()
     longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{info}\n{text}\n{fence}"
