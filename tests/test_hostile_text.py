@@ -134,6 +134,8 @@ def test_batch_outputs_stay_inert(tmp_path: Path, capsys: pytest.CaptureFixture[
     course.mkdir()
     (course / "lee_exercise2.py").write_bytes(paths[0].read_bytes())
     (course / HOSTILE_NAME).write_bytes(paths[1].read_bytes())
+    # Another exercise's file is skipped, and the class summary names it.
+    (course / "<img src=x onerror=alert(1)>\x1b[2J_exercise3.py").write_text("x = 1\n", encoding="utf-8")
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     out = tmp_path / "out"
     assert cli.main(["batch", str(course), "--out", str(out), *OPTIONS]) == 0
@@ -147,4 +149,11 @@ def test_batch_outputs_stay_inert(tmp_path: Path, capsys: pytest.CaptureFixture[
         assert record["score"] == 0
         assert not ACTIVE.search(line)
     summary = (out / "summary.html").read_text(encoding="utf-8")
-    assert "<img src=x" not in summary
+    assert "&lt;img src=x onerror=alert(1)&gt;" in summary and "<img src=x" not in summary
+
+
+def test_usage_errors_name_the_file_inertly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([str(tmp_path / HOSTILE_NAME)]) == 2
+    err = capsys.readouterr().err
+    assert "no such file" in err and "fname" in err
+    assert_log_is_inert(err)
