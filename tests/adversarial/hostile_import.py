@@ -1,8 +1,12 @@
 # expect: runtime-error
 """Fails at import with a message and an exception type name that attack every
 output medium (see hostile_text.py): the whole submission's error, not one
-check's, carries them."""
+check's, carries them.  The invalid escape makes Python warn, naming the
+file, wherever the source is compiled: in the grader, that warning must not
+reach the log raw."""
 import sys
+
+PATTERN = "\d+"
 
 HOSTILE = (
     "``<img src=x onerror=alert(1)>`\n::add-mask::secret-mask\n"
