@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Optional
 
 # Everything a terminal, a log reader or a line splitter may act on, apart
 # from TAB and LF, which multi-line text keeps.
@@ -161,12 +161,19 @@ def markdown_prose(value: object, *, cell: bool = False) -> str:
     text = visible(value, multiline=True)
     text = " ".join(text.split()) if cell else text
     runs = list(_BACKTICKS.finditer(text))
+    # For each run, the next run of the same length (linear, however many runs).
+    following: list[Optional[int]] = [None] * len(runs)
+    last: dict[int, int] = {}
+    for k in range(len(runs) - 1, -1, -1):
+        length = len(runs[k].group())
+        following[k] = last.get(length)
+        last[length] = k
     out: list[str] = []
     position = 0
     i = 0
     while i < len(runs):
         opener = runs[i]
-        closer = next((j for j in range(i + 1, len(runs)) if len(runs[j].group()) == len(opener.group())), None)
+        closer = following[i]
         if closer is None:
             i += 1
             continue
