@@ -158,7 +158,8 @@ def markdown_prose(value: object, *, cell: bool = False) -> str:
     collapsed, and ``|`` escaped even inside code spans (GFM splits cells
     before it parses them).
     """
-    text = visible(value, multiline=True)
+    # A sentence starts its own line: leading blanks would make it a code block.
+    text = visible(value, multiline=True).lstrip(" \t")
     text = " ".join(text.split()) if cell else text
     runs = list(_BACKTICKS.finditer(text))
     # For each run, the next run of the same length (linear, however many runs).
