@@ -21,6 +21,8 @@ import json
 import re
 from typing import Any, Optional
 
+import markupsafe
+
 # Everything a terminal, a log reader or a line splitter may act on, apart
 # from TAB and LF, which multi-line text keeps.
 _ACTIVE_BUT_CR = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff"
@@ -132,9 +134,9 @@ def markdown(value: object) -> str:
     backslash-escaped wherever they stand (no code span, emphasis, link,
     strikethrough, table cell, heading or math), and ``-``, ``+``, ``=`` and
     an ordered-list ``1.`` or ``1)`` are escaped at the start of the value and
-    of each line (no list, rule or setext heading), where blanks are dropped
-    (no indented code block).  GFM's bare-URL autolinks
-    are the one thing left: a link, but to text the student wrote, shown as is.
+    of each line (no list, rule or setext heading); a line's leading blanks
+    are dropped (no indented code block).  GFM's bare-URL autolinks are the
+    one thing left: a link, but to text the student wrote, shown as is.
     """
     text = _MD_ANYWHERE.sub(lambda m: _MD_ENTITIES.get(m.group()) or "\\" + m.group(), visible(value, multiline=True))
     # A paragraph drops a line's leading blanks anyway; after a blank line
@@ -153,10 +155,9 @@ def markdown_prose(value: object, *, cell: bool = False) -> str:
     else is ``markdown``-escaped, unpaired backticks included.  So the
     renderer finds exactly these code spans and no other markup (a line break
     inside a span is written as the space it renders as; controls are made
-    ``visible`` first).  With
-    ``cell``, the result is one line for a GFM table cell: white space
-    collapsed, and ``|`` escaped even inside code spans (GFM splits cells
-    before it parses them).
+    ``visible`` first).  With ``cell``, the result is one line for a GFM
+    table cell: white space collapsed, and ``|`` escaped even inside code
+    spans (GFM splits cells before it parses them).
     """
     # A sentence starts its own line: leading blanks would make it a code block.
     text = visible(value, multiline=True).lstrip(" \t")
@@ -206,8 +207,6 @@ def html(value: object) -> str:
     as entities).  The report templates need none of this: Jinja2's
     autoescape does it, and no student value passes ``|safe`` or ``Markup``
     unescaped (``tests/test_escape.py`` checks both)."""
-    import markupsafe
-
     return str(markupsafe.escape(str(value)))
 
 
@@ -229,7 +228,7 @@ def xml_text(value: object) -> str:
 
 # ------------------------------------------------------------------- JSON
 
-_JSON_UNSAFE = re.compile(f"[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def json_line(value: Any, *, compact: bool = True) -> str:
