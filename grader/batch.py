@@ -19,6 +19,7 @@ from typing import Any, Sequence
 from grader import __version__, zygote
 from grader.discover import find
 from grader.messages import LANGUAGES, default_language
+from grader.report import escape
 from grader.report.json_output import to_document
 from grader.report.outputs import write_atomic
 from grader.results import GradeResult
@@ -89,7 +90,7 @@ def _batch(argv: list[str]) -> int:
             records[student] = make_record(submission, result, fingerprint, lang)
             graded[student] = result
             write_records(args.out, records)
-            progress.step(f"{student}: {result.score:g}/{result.max_score:g}")
+            progress.step(escape.terminal(f"{student}: {result.score:g}/{result.max_score:g}"))
     finally:
         progress.close()
         # Also after a Ctrl-C: the class view of what was graded so far.
@@ -155,7 +156,7 @@ def load_results(folder: str) -> dict[str, dict[str, Any]]:
 def write_records(folder: str, records: dict[str, dict[str, Any]]) -> None:
     """results.jsonl and gradebook.csv, rewritten (atomically) after every submission."""
     ordered = [records[k] for k in sorted(records)]
-    write_atomic(os.path.join(folder, RESULTS), "".join(json.dumps(r, ensure_ascii=False, allow_nan=False) + "\n" for r in ordered))
+    write_atomic(os.path.join(folder, RESULTS), "".join(escape.json_line(r, compact=False) + "\n" for r in ordered))
     write_atomic(os.path.join(folder, GRADEBOOK), gradebook_csv(ordered))
 
 

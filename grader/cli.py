@@ -36,7 +36,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return batch.main(command, rest)
         return _grade(args)
     except UsageError as exc:
-        print(f"grade: {exc}", file=sys.stderr)
+        from grader.report.escape import terminal
+
+        print(f"grade: {terminal(exc)}", file=sys.stderr)
         return EXIT_UNGRADED
 
 

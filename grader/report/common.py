@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
 from grader import messages
+from grader.report import escape
 from grader.results import CheckResult, GradeResult, Message, StepRow, StudentError
 
 
@@ -237,28 +238,21 @@ def failure_text(check: CheckResult, lang: str, *, example: bool = True) -> str:
     return "\n\n".join(parts)
 
 
-_MD_SPECIAL = re.compile(r"([\\*_\[\]<>#|~])")
-_MD_CODE = re.compile(r"(`[^`\n]+`)")
-
-
 def markdown_text(value: str) -> str:
-    """Catalogue prose for Markdown: code spans kept, everything else literal."""
-    pieces = _MD_CODE.split(value)
-    return "".join(p if i % 2 else _MD_SPECIAL.sub(r"\\\1", p) for i, p in enumerate(pieces))
+    """Catalogue prose for Markdown: its code spans kept, everything else
+    (student text filled in included) literal; see ``escape.markdown_prose``."""
+    return escape.markdown_prose(value)
 
 
 def markdown_code(code: str, info: str = "") -> str:
     """A fenced block that no backtick run inside ``code`` can close early."""
-    longest = max((len(m) for m in re.findall(r"`+", code)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}{info}\n{code.rstrip()}\n{fence}"
+    return escape.markdown_block(code, info)
 
 
 def markdown_cell(value: str) -> str:
     """Prose for one Markdown table cell: one line, and no '|' that ends it
     (GitHub wants it escaped inside code spans too)."""
-    pieces = _MD_CODE.split(" ".join(value.split()))
-    return "".join(p.replace("|", "\\|") if i % 2 else _MD_SPECIAL.sub(r"\\\1", p) for i, p in enumerate(pieces))
+    return escape.markdown_prose(value, cell=True)
 
 
 def clean(value: str) -> str:

@@ -8,18 +8,12 @@ gives the Markdown the CLI appends to ``$GITHUB_STEP_SUMMARY``.
 # is itself called `annotations`.
 from typing import Optional, Sequence
 
-from grader.report import common
+from grader.report import common, escape
 from grader.results import CheckResult, GradeResult
 
 
-def escape_data(value: str) -> str:
-    """A workflow command's message: '%', CR and LF are its only specials."""
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(value: str) -> str:
-    """A workflow command's property value, where ':' and ',' also delimit."""
-    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+escape_data = escape.workflow_data
+escape_property = escape.workflow_property
 
 
 def _command(path: str, title: str, message: str, line: Optional[int]) -> str:
@@ -83,7 +77,7 @@ def step_summary(results: Sequence[GradeResult], lang: str = "en") -> str:
     for result in results:
         mark = "✅" if result.full_marks else "❌"
         out.append(
-            f"### {mark} {common.markdown_cell(result.exercise)}: {common.markdown_cell(result.submission)} "
+            f"### {mark} {common.markdown_cell(result.exercise)}: {escape.markdown(escape.visible(result.submission))} "
             f"({common.points(result.score)}/{common.points(result.max_score)})"
         )
         out += ["", common.markdown_text(common.verdict(result, lang)), ""]

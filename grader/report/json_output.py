@@ -1,10 +1,10 @@
 """The ``--format json`` document: one strict JSON object per submission."""
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
+from grader.report import escape
 from grader.report.common import check_diagnosis
 from grader.results import CheckResult, GradeResult
 
@@ -31,8 +31,9 @@ def to_document(result: GradeResult, lang: str = "en") -> dict[str, Any]:
 
 
 def dumps(result: GradeResult, lang: str = "en") -> str:
-    """Strict JSON (no NaN or Infinity literals), on one line."""
-    return json.dumps(to_document(result, lang), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    """Strict JSON (no NaN or Infinity literals), on one line: no line
+    separator of any kind in it (``escape.json_line``)."""
+    return escape.json_line(to_document(result, lang))
 
 
 def _message(check: CheckResult, lang: str) -> str:

@@ -7,21 +7,15 @@ makes its checks ``<error>``s, since they were never really graded.
 """
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from typing import Optional, Sequence
 
-from grader.report import common
+from grader.report import common, escape
 from grader.results import CheckResult, GradeResult
 
-# Characters XML 1.0 cannot carry at all, not even escaped; student output
-# (terminal colours, a stray NUL) is full of them.
-_INVALID_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def xml_safe(value: object) -> str:
-    """``value`` as text XML can hold: invalid characters shown as ``\\xNN``."""
-    return _INVALID_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+# Student output (terminal colours, a stray NUL) is full of characters XML
+# 1.0 cannot carry at all: escape.xml_text shows them as ``\\xNN``.
+xml_safe = escape.xml_text
 
 
 def _el(parent: ET.Element, tag: str, text: Optional[str] = None, **attrs: object) -> ET.Element:

@@ -6,6 +6,7 @@ import os
 import tempfile
 from typing import Optional, Sequence
 
+from grader.report import escape
 from grader.results import GradeResult
 
 
@@ -51,7 +52,7 @@ def write_all(
             path = html_path(result, html, len(results) > 1)
             write_atomic(path, render_html(result, lang))
             if announce:
-                print(f"report: {path}")
+                print(f"report: {escape.terminal(escape.file_name(path))}")
     if junit:
         from grader.report.junit import render_junit
 

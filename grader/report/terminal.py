@@ -5,6 +5,7 @@ import os
 from typing import Optional, TextIO
 
 from grader.messages import render
+from grader.report import escape
 from grader.report.common import check_diagnosis, verdict
 from grader.results import CheckResult, Divergence, GradeResult
 
@@ -23,15 +24,15 @@ def render_terminal(result: GradeResult, lang: str = "en", colour: bool = False)
     def paint(code: str, text: str) -> str:
         return f"{code}{text}{_RESET}" if colour else text
 
-    lines = [paint(_BOLD, f"{os.path.basename(result.submission)} ({result.exercise}): {result.score:g}/{result.max_score:g}"), verdict(result, lang)]
+    lines = [paint(_BOLD, escape.terminal(f"{escape.file_name(os.path.basename(result.submission))} ({result.exercise}): {result.score:g}/{result.max_score:g}")), escape.terminal(verdict(result, lang))]
     if result.diagnosis and result.error is not None and result.diagnosis in ("syntax-error", "runtime-error"):
         lines += _error_lines(result)
     shown_codes: set[str] = set()
     for check in result.checks:
         mark = paint(_GREEN, "✓") if check.passed else paint(_RED, "✗")
-        title = render(check.title, lang)
+        title = escape.terminal(render(check.title, lang))
         points = f"{check.score:g}/{check.max_score:g}"
-        tail = "" if check.passed else f"  [{check.diagnosis}]"
+        tail = "" if check.passed else escape.terminal(f"  [{check.diagnosis}]")
         lines.append(f"  {mark} {title}  {points}{tail}")
         if check.passed or check.hidden:
             continue
@@ -39,21 +40,22 @@ def render_terminal(result: GradeResult, lang: str = "en", colour: bool = False)
         # only where this check's values first diverge is new.
         if check.diagnosis in shown_codes:
             if check.divergence is not None:
-                lines.append("      " + _divergence_line(check.divergence, lang))
+                lines.append("      " + escape.terminal(_divergence_line(check.divergence, lang)))
             continue
         shown_codes.add(check.diagnosis or "")
-        lines += ["      " + line for line in _detail(check, lang)]
+        lines += ["      " + escape.terminal(line) for line in _detail(check, lang)]
     if result.run.protections_missing:
         lines.append(paint(_DIM, render("protections.missing", lang, names=", ".join(result.run.protections_missing))))
-    return "\n".join(lines)
+    # Belt and braces for CI logs: whatever was joined, no line starts a workflow command.
+    return escape.log_lines("\n".join(lines))
 
 
 def _error_lines(result: GradeResult) -> list[str]:
     """Where the whole file failed: the student's own line, as Python reported it."""
     assert result.error is not None
-    out = [f"  {result.error.type}: {result.error.message}"]
+    out = ["  " + escape.terminal(f"{result.error.type}: {result.error.message}")]
     for frame in result.error.frames[-3:]:
-        out.append(f"  {frame.filename}:{frame.lineno}: {frame.line.strip()}")
+        out.append("  " + escape.terminal(f"{frame.filename}:{frame.lineno}: {frame.line.strip()}"))
     return out
 
 
