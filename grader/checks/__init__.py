@@ -26,7 +26,12 @@ def _private_hypothesis_storage() -> None:
     folder = tempfile.mkdtemp(prefix="grader-hypothesis-")
     os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = folder
     owner = os.getpid()
-    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, ignore_errors=True))
+
+    def remove() -> None:
+        if os.getpid() == owner:  # not in a forked child that exits normally
+            shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(remove)
 
 
 _private_hypothesis_storage()
