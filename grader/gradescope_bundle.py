@@ -124,7 +124,8 @@ def run_script(exercise: str, lang: str, reference: bool, timeout: float) -> str
 ROOT="${{{ROOT_ENV}:-/autograder}}"
 PYTHON="${{{PYTHON_ENV}:-$ROOT/venv/bin/python}}"
 mkdir -p "$ROOT/results"
-"$PYTHON" -m grader.gradescope_bundle run --root "$ROOT" --exercise {exercise} --lang {lang} --timeout {timeout:g}{extra}
+# -I: neither the working folder nor PYTHON* variables can put other code before the grader's.
+"$PYTHON" -I -m grader.gradescope_bundle run --root "$ROOT" --exercise {exercise} --lang {lang} --timeout {timeout:g}{extra}
 if [ ! -s "$ROOT/results/results.json" ]; then
     # The grader itself could not start (a broken image): say so, with a score.
     printf '%s\\n' {shlex.quote(json.dumps(_fallback(lang), ensure_ascii=False))} > "$ROOT/results/results.json"

@@ -283,7 +283,16 @@ def test_gradescope_bundle_grades_any_upload(tmp_path: Path) -> None:
     installed = {p.relative_to(Path(grader.__file__).parent).as_posix() for p in Path(grader.__file__).parent.rglob("*.py")}
     bundled = {p.relative_to(source / "grader" / "src" / "grader").as_posix() for p in (source / "grader" / "src" / "grader").rglob("*.py")}
     assert installed <= bundled
-    assert (source / "grader" / "pyproject.toml").is_file()
+    # ... and pip can build it (setup.sh installs it so).
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "wheel"), str(source / "grader")],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (wheel,) = (tmp_path / "wheel").glob("grader-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"grader/cli.py", "grader/reference/lecture_trajectories.json", "grader/exercises/exercise2.py", "grader/report/templates/summary.html.j2"} <= names
 
     # A .py under any name: graded, with the hidden checks after publication.
     document = _run_autograder(root, {"hw2_kim.py": CORPUS / "grad_never_reset.py"})
