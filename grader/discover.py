@@ -82,8 +82,7 @@ def find(paths: Iterable[str], exercise: str) -> Found:
             if os.path.isfile(path):
                 found.append(locate(path, exercise, student=student_from_file(Path(path), exercise)))
                 continue
-            root, wrapper = unwrap(Path(path))
-            found += _from_folder(root, exercise, skipped, fallback=wrapper)
+            found += _from_folder(Path(path), exercise, skipped)
         if not found:
             raise UsageError(
                 f"no submissions found in {', '.join(paths)}; expected .py or .ipynb files, one folder per student, "
@@ -274,15 +273,22 @@ def _field(mapping: dict[Any, Any], name: str) -> Any:
 def unwrap(root: Path) -> tuple[Path, Optional[str]]:
     """Look through folders that only wrap the rest (``export/`` in ``export/kim/exercise2.py``).
 
-    Returns the folder that holds the class and the innermost wrapper's name
-    (the student's, when the archive held one student's folder), or None.
+    A folder that holds only files is a student's own folder and stays.
+    Returns the folder that holds the class and the innermost wrapper's name, or None.
     """
     wrapper = None
     while True:
-        entries = [e for e in root.iterdir() if not _SKIP.search(e.name)]
+        entries = _entries(root)
         if len(entries) != 1 or not entries[0].is_dir() or entries[0].is_symlink() or entries[0].name == "submitted":
             return root, wrapper
+        # A folder of files only is a student's own folder, not a wrapper: its name is the id.
+        if not any(e.is_dir() and not e.is_symlink() for e in _entries(entries[0])):
+            return root, wrapper
         root, wrapper = entries[0], entries[0].name
+
+
+def _entries(folder: Path) -> list[Path]:
+    return [e for e in folder.iterdir() if not _SKIP.search(e.name)]
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:

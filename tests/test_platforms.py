@@ -80,7 +80,20 @@ def test_lms_downloads_give_the_students_ids(lms: str, tmp_path: Path, private_t
         for folder in found.temporary:
             shutil.rmtree(folder)
     # The same layout unpacked by hand gives the same ids.
-    assert {s.student for s in find([str(FIXTURES / lms)], "exercise2").submissions} == LMS[lms]
+    unpacked = {"gradescope": FIXTURES / lms / "assignment_987654_export", "wrapped": FIXTURES / lms / "export"}.get(lms, FIXTURES / lms)
+    assert {s.student for s in find([str(unpacked)], "exercise2").submissions} == LMS[lms]
+
+
+def test_a_zip_of_one_students_folder_keeps_the_folders_name(tmp_path: Path) -> None:
+    archive = tmp_path / "one.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(STUBS / "exercise2.py", "kim/exercise2.py")
+    found = find([str(archive)], "exercise2")
+    try:
+        assert [s.student for s in found.submissions] == ["kim"]
+    finally:
+        for folder in found.temporary:
+            shutil.rmtree(folder)
 
 
 def test_blackboard_grades_the_latest_attempt_only() -> None:
