@@ -145,6 +145,27 @@ def test_unsafe_zip_gives_one_line_and_leaves_nothing(tmp_path: Path, private_tm
     assert not list(private_tmp.iterdir())
 
 
+def test_links_and_escapes_inside_a_zip_are_left_out(tmp_path: Path, private_tmp: Path) -> None:
+    archive = tmp_path / "links.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(STUBS / "exercise2.py", "alice/exercise2.py")
+        link = zipfile.ZipInfo("mallory/exercise2.py")
+        link.external_attr = 0o120777 << 16  # a symbolic link to alice's file
+        z.writestr(link, "../alice/exercise2.py")
+        z.writestr("/etc/evil_exercise2.py", "import os\n")
+        z.writestr("..\\up_exercise2.py", "import os\n")
+    found = find([str(archive)], "exercise2")
+    try:
+        assert [s.student for s in found.submissions] == ["alice"]
+        extracted = [p for p in Path(found.temporary[0]).rglob("*")]
+        assert not any(p.is_symlink() for p in extracted)
+        assert {p.name for p in extracted if p.is_file()} == {"exercise2.py"}
+    finally:
+        for folder in found.temporary:
+            shutil.rmtree(folder)
+    assert not (tmp_path / "up_exercise2.py").exists()
+
+
 def test_symbolic_links_are_never_followed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     klass = tmp_path / "class"
     (klass / "alice").mkdir(parents=True)
@@ -318,9 +339,10 @@ def test_gradescope_bundle_grades_any_upload(tmp_path: Path) -> None:
     document = _run_autograder(root, {"my_notebook.ipynb": TESTS / "notebooks" / "ex2_correct.ipynb", "notes.txt": STUBS / "exercise2.py"})
     assert document["score"] == sum(t["max_score"] for t in document["tests"]) > 0
 
-    # Nothing gradable: a score of 0 and the reason, never a missing results.json.
-    document = _run_autograder(root, {"answers.txt": STUBS / "exercise2.py"})
-    assert document["score"] == 0 and ".py" in document["output"] and document["tests"] == []
+    # Nothing gradable, or nothing at all: a score of 0 and the reason, never a missing results.json.
+    for upload in ({"answers.txt": STUBS / "exercise2.py"}, {}):
+        document = _run_autograder(root, upload)
+        assert document["score"] == 0 and ".py" in document["output"] and document["tests"] == []
 
 
 def test_gradescope_without_a_working_grader_still_writes_results(tmp_path: Path) -> None:
