@@ -70,7 +70,7 @@ def _batch(argv: list[str]) -> int:
 
 
 def _grade_class(args: argparse.Namespace, found: Found, shard_spec: Optional[tuple[int, int]], lang: str) -> int:
-    from grader.cli import options_from
+    from grader.cli import options_from, warn_reference
 
     submissions = found.submissions
     if shard_spec is not None:
@@ -81,6 +81,7 @@ def _grade_class(args: argparse.Namespace, found: Found, shard_spec: Optional[tu
     from grader.runner import grade_iter
 
     options = options_from(args)
+    warn_reference(args.reference, [args.exercise])
     settings = grading_settings(args)
     fingerprint = _fingerprint(settings)
     write_atomic(os.path.join(args.out, MANIFEST), json.dumps(manifest(settings, shard_spec, found.skipped), ensure_ascii=False, indent=2) + "\n", mode)

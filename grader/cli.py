@@ -106,6 +106,15 @@ def options_from(args: argparse.Namespace, **extra: object) -> "Options":
     )
 
 
+def warn_reference(reference: Optional[str], exercises: Sequence[str]) -> None:
+    """Say so when --reference DIR lacks an exercise's file: its built-in checks are used instead."""
+    if reference is None:
+        return
+    for name in sorted(set(exercises)):
+        if not os.path.isfile(os.path.join(reference, f"{name}.py")):
+            print(f"grade: warning: --reference {reference} has no {name}.py; {name} is graded with the built-in checks only", file=sys.stderr)
+
+
 def limits_from(args: argparse.Namespace) -> Limits:
     return Limits(timeout=args.timeout, memory=args.memory_limit, cpu=args.cpu_limit, file_size=args.file_size_limit, processes=args.process_limit)
 
@@ -139,6 +148,7 @@ def _grade(argv: list[str]) -> int:
     from grader.runner import grade_all
 
     options = options_from(args)
+    warn_reference(args.reference, [s.exercise for s in submissions])
     results = grade_all(submissions, options, jobs=max(1, args.jobs))
     _write_outputs(results, args, lang)
     for result in results:
