@@ -19,11 +19,26 @@ if TYPE_CHECKING:
     from grader.grading import Options
 
 EXIT_FULL, EXIT_PARTIAL, EXIT_UNGRADED = 0, 1, 2
-SUBCOMMANDS = ("init", "list", "batch", "merge")
+SUBCOMMANDS = ("init", "list", "batch", "merge", "gradescope-bundle")
+
+USAGE = """\
+commands:
+  grade PATH... [options]                                grade submissions (.py or .ipynb)
+  grade init [DIR] [--github]                            copy the exercise stubs (and the GitHub Classroom workflow)
+  grade list                                             list the exercises
+  grade batch PATH... --exercise NAME --out DIR          grade a class: folders, nbgrader, LMS .zip files
+  grade merge DIR... --out DIR                           combine the folders of `grade batch --shard I/N`
+  grade gradescope-bundle --exercise NAME --out ZIP      write the autograder zip for Gradescope
+
+`grade COMMAND --help` describes each command.
+"""
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if not args:
+        print(f"usage: grade PATH... [options]  (grade --help for the options)\n\n{USAGE}", file=sys.stderr, end="")
+        return EXIT_UNGRADED
     try:
         if args and args[0] in SUBCOMMANDS:
             command, rest = args[0], args[1:]
@@ -31,6 +46,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 return _init(rest)
             if command == "list":
                 return _list(rest)
+            if command == "gradescope-bundle":
+                from grader import gradescope_bundle
+
+                return gradescope_bundle.main(rest)
             from grader import batch
 
             return batch.main(command, rest)
@@ -64,6 +83,7 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the feedback (default: from the locale)")
     parser.add_argument("--examples", type=int, default=10, help="generated cases per property (default 10)")
     parser.add_argument("--cell-timeout", type=float, default=30.0, help="a notebook cell's own time limit, in seconds (default 30)")
+    parser.add_argument("--reference", metavar="DIR", help="an instructor's private checks, DIR/exerciseN.py (may include hidden ones)")
     parser.add_argument(
         "--device",
         choices=("virtual-cuda", "cuda", "off"),
@@ -75,6 +95,9 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
 def options_from(args: argparse.Namespace, **extra: object) -> "Options":
     from grader.grading import Options
 
+    if args.reference is not None and not os.path.isdir(args.reference):
+        raise UsageError(f"--reference {args.reference}: no such folder. Expected a folder holding your private checks as exerciseN.py (see tests/private_reference/).")
+    extra.setdefault("reference_dir", args.reference)
     return Options(
         seed=args.seed,
         limits=limits_from(args),
@@ -85,12 +108,26 @@ def options_from(args: argparse.Namespace, **extra: object) -> "Options":
     )
 
 
+def warn_reference(reference: Optional[str], exercises: Sequence[str]) -> None:
+    """Say so when --reference DIR lacks an exercise's file: its built-in checks are used instead."""
+    if reference is None:
+        return
+    for name in sorted(set(exercises)):
+        if not os.path.isfile(os.path.join(reference, f"{name}.py")):
+            print(f"grade: warning: --reference {reference} has no {name}.py; {name} is graded with the built-in checks only", file=sys.stderr)
+
+
 def limits_from(args: argparse.Namespace) -> Limits:
     return Limits(timeout=args.timeout, memory=args.memory_limit, cpu=args.cpu_limit, file_size=args.file_size_limit, processes=args.process_limit)
 
 
 def _grade(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="grade", description="Grade PyTorch exercise submissions (.py or .ipynb).")
+    parser = argparse.ArgumentParser(
+        prog="grade",
+        description="Grade PyTorch exercise submissions (.py or .ipynb).",
+        epilog=USAGE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="submission files")
     add_grading_options(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text", help="text summary, or one JSON document per submission on stdout")
@@ -104,16 +141,31 @@ def _grade(argv: list[str]) -> int:
     lang = args.lang or default_language()
     # Before any submission is read or any check loaded: workers are forked from a process that never held them.
     zygote.start()
-    submissions = [locate(path, args.exercise) for path in args.paths]
+    try:
+        submissions = [locate(path, args.exercise) for path in args.paths]
+    except UsageError as exc:
+        if args.gradescope:
+            # Gradescope shows "autograder failed" without a results.json: give it the reason, with a score.
+            _gradescope_unusable(args.gradescope, str(exc))
+        raise
 
     from grader.runner import grade_all
 
     options = options_from(args)
+    warn_reference(args.reference, [s.exercise for s in submissions])
     results = grade_all(submissions, options, jobs=max(1, args.jobs))
     _write_outputs(results, args, lang)
     for result in results:
         _print(result, args, lang)
     return EXIT_FULL if all(r.full_marks for r in results) else EXIT_PARTIAL
+
+
+def _gradescope_unusable(path: str, reason: str) -> None:
+    import json
+
+    from grader.report.outputs import write_atomic
+
+    write_atomic(path, json.dumps({"score": 0, "output": reason, "output_format": "text", "visibility": "visible", "tests": []}, ensure_ascii=False) + "\n")
 
 
 def _print(result: GradeResult, args: argparse.Namespace, lang: str) -> None:
@@ -141,6 +193,7 @@ def _write_outputs(results: list[GradeResult], args: argparse.Namespace, lang: s
 def _init(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="grade init", description="Copy the exercise stubs into a folder, without overwriting existing files.")
     parser.add_argument("dir", nargs="?", default=".", help="destination folder (default: the current folder)")
+    parser.add_argument("--github", action="store_true", help="also add .github/workflows/grade.yml, the GitHub Classroom workflow")
     args = parser.parse_args(argv)
     os.makedirs(args.dir, exist_ok=True)
     stubs = resources.files("grader.exercises")
@@ -152,6 +205,10 @@ def _init(argv: list[str]) -> int:
         with open(target, "w", encoding="utf-8") as handle:
             handle.write(stubs.joinpath(f"{name}.py").read_text(encoding="utf-8"))
         print(f"created  {target}")
+    if args.github:
+        from grader.classroom import copy_workflow
+
+        print(copy_workflow(args.dir))
     print("Fill in the functions, then run: grade exercise1.py")
     return EXIT_FULL
 

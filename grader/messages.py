@@ -292,6 +292,31 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "report.summary.all-graded": ("Every submission was graded.", "모든 제출물을 채점했습니다."),
     "report.summary.all": ("All students", "전체 학생"),
     "report.summary.score": ("Score", "점수"),
+    # platforms: Gradescope's run_autograder, GitHub Classroom, the class summary's counts
+    "gradescope.no-upload": (
+        "No .py or .ipynb file was found in your upload, so nothing could be graded. Upload your {exercise}.py or your notebook and submit again.",
+        "업로드에서 .py 또는 .ipynb 파일을 찾지 못해 채점하지 못했습니다. {exercise}.py 또는 노트북을 올려 다시 제출하세요.",
+    ),
+    "gradescope.others": ("Graded: {shown}. Also uploaded, not graded: {others}.", "채점한 파일: {shown}. 함께 올렸지만 채점하지 않은 파일: {others}."),
+    "gradescope.not-started": (
+        "The autograder could not start, so this upload was not graded. This is not your fault: please tell your instructor.",
+        "채점기가 시작되지 않아 이 제출물을 채점하지 못했습니다. 제출한 코드의 문제가 아니니 담당 교수자나 조교에게 알려 주세요.",
+    ),
+    "classroom.untouched": (
+        "Not attempted yet: {files}. These files are still the stubs; fill in their functions and push to have them graded.",
+        "아직 시도하지 않은 파일: {files}. 아직 빈 틀 그대로입니다. 함수를 작성한 뒤 push하면 채점됩니다.",
+    ),
+    "classroom.untouched-title": ("Exercises not attempted yet", "아직 시도하지 않은 연습문제"),
+    "classroom.more": (
+        "{count} more failing checks are not annotated here: see the job summary or the HTML reports.",
+        "실패한 검사 {count}개는 여기 표시하지 않았습니다. 작업 요약(job summary)이나 HTML 보고서를 보세요.",
+    ),
+    "classroom.more-title": ("More failing checks", "실패한 검사 더 보기"),
+    "report.summary.counts-graded": (
+        "{count} submissions. {graded} graded: mean score {mean}/{max_score}, {full} with full marks. {ungraded} could not be graded (listed below; not in the mean or the pass rates).",
+        "제출 {count}개. 채점 {graded}개: 평균 점수 {mean}/{max_score}, 만점 {full}개. 채점할 수 없었던 제출물 {ungraded}개 (아래 목록; 평균과 통과율에서 제외).",
+    ),
+    "report.summary.mixed-max": ("(the maximum score differs between submissions: {maxima})", "(제출물마다 만점이 다릅니다: {maxima})"),
     # ------------------------------------------------------------------
     # report labels (grader.report.*)
     "report.title": ("Grading report", "채점 결과"),

@@ -20,20 +20,36 @@ class Submission:
     kind: str
     exercise: str
     student: Optional[str] = None
+    origin: Optional[str] = None  # what reports call the file when ``path`` is a temporary copy ("class.zip:kim/exercise2.py")
 
     @property
     def name(self) -> str:
         return os.path.basename(self.path)
 
+    @property
+    def shown(self) -> str:
+        """The file as the user knows it: inside its archive, not in a temporary folder."""
+        return self.origin or self.path
 
-def locate(path: str, exercise: Optional[str] = None, student: Optional[str] = None) -> Submission:
-    """Check that ``path`` is a gradable file and work out its exercise."""
+
+def locate(path: str, exercise: Optional[str] = None, student: Optional[str] = None, origin: Optional[str] = None, kind: Optional[str] = None) -> Submission:
+    """Check that ``path`` is a gradable file and work out its exercise.
+
+    ``kind`` overrides the one the suffix gives (a notebook uploaded as ``.py``).
+    Raises UsageError for a missing file, a folder, a symbolic link, an unknown
+    suffix or an exercise that cannot be told.
+    """
+    if os.path.islink(path):
+        raise UsageError(
+            f"{path} is a symbolic link. The grader never follows links (it would grade another file): "
+            f"grade the file itself, e.g. `cp --dereference {path} copy.py`."
+        )
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such file. Expected a .py or .ipynb submission, e.g. `grade exercise2.py` (run `grade init` to get the stubs).")
     if os.path.isdir(path):
         raise UsageError(f"{path} is a folder. Grade a file (`grade {path}/exercise2.py`), or a whole class with `grade batch {path} --exercise NAME --out DIR`.")
     suffix = os.path.splitext(path)[1].lower()
-    if suffix not in KINDS:
+    if kind is None and suffix not in KINDS:
         raise UsageError(f"{path}: expected a .py file or a .ipynb notebook, found {suffix or 'no extension'}.")
     name = exercise or detect(os.path.basename(path))
     if name is None:
@@ -42,4 +58,4 @@ def locate(path: str, exercise: Optional[str] = None, student: Optional[str] = N
         )
     if name not in EXERCISES:
         raise UsageError(f"unknown exercise {name!r}: expected one of {', '.join(EXERCISES)} (see `grade list`).")
-    return Submission(path=path, kind=KINDS[suffix], exercise=name, student=student)
+    return Submission(path=path, kind=kind or KINDS[suffix], exercise=name, student=student, origin=origin)

@@ -7,13 +7,38 @@ and the shrunk minimal failing case reported as a call the student can paste.
 """
 from __future__ import annotations
 
+import atexit
+import os
 import random
+import shutil
+import tempfile
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Optional, TypeVar
 
-from hypothesis import HealthCheck, Phase, find, settings
-from hypothesis.errors import NoSuchExample, Unsatisfiable
-from hypothesis.strategies import SearchStrategy
+
+def _private_hypothesis_storage() -> None:
+    """Hypothesis caches what it learns (e.g. the constants of local modules)
+    under ``./.hypothesis`` by default: in the student's folder, or wherever
+    the grader runs.  The grader writes nothing there; the cache goes to a
+    private temporary folder, removed when the process that made it exits."""
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return
+    folder = tempfile.mkdtemp(prefix="grader-hypothesis-")
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = folder
+    owner = os.getpid()
+
+    def remove() -> None:
+        if os.getpid() == owner:  # not in a forked child that exits normally
+            shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(remove)
+
+
+_private_hypothesis_storage()
+
+from hypothesis import HealthCheck, Phase, find, settings  # noqa: E402
+from hypothesis.errors import NoSuchExample, Unsatisfiable  # noqa: E402
+from hypothesis.strategies import SearchStrategy  # noqa: E402
 
 from grader import diagnosis, values
 from grader.execution import CallOutcome, Session

@@ -52,6 +52,11 @@ def _check_annotation(check: CheckResult, path: str, lang: str) -> str:
 
 def annotations(result: GradeResult, path_in_repo: str, lang: str = "en") -> list[str]:
     """``::error`` lines for the failures of ``result``, on ``path_in_repo``."""
+    return [line for _, line in _annotation_items(result, path_in_repo, lang)]
+
+
+def _annotation_items(result: GradeResult, path_in_repo: str, lang: str) -> list[tuple[bool, str]]:
+    """(on a line of the student's own code?, ``::error`` line) per failure."""
     lines = []
     if result.diagnosis is not None:
         diag = common.submission_diagnosis(result, lang)
@@ -59,12 +64,87 @@ def annotations(result: GradeResult, path_in_repo: str, lang: str = "en") -> lis
         body = [s for s in ((diag.why, diag.fix) if diag else ()) if s]
         if result.error is not None:
             body.append(common.error_line(result.error))
-        lines.append(_command(path_in_repo, heading, "\n".join(body) or heading, _submission_line(result)))
+        line = _submission_line(result)
+        lines.append((line is not None, _command(path_in_repo, heading, "\n".join(body) or heading, line)))
     for check in result.checks:
         if check.passed or common.repeats_submission(check, result):
             continue
-        lines.append(_check_annotation(check, path_in_repo, lang))
+        lines.append((not check.hidden and common.student_line(check.error) is not None, _check_annotation(check, path_in_repo, lang)))
     return lines
+
+
+# GitHub shows at most 10 error annotations of a step (and 10 notices); the rest are dropped silently.
+MAX_ERRORS = 10
+
+
+def untouched(result: GradeResult) -> bool:
+    """The stub as `grade init` wrote it: every check fails as not implemented yet."""
+    return bool(result.checks) and result.diagnosis in (None, "not-implemented") and all(not c.passed and c.diagnosis == "not-implemented" for c in result.checks)
+
+
+def _notice(title: str, message: str) -> str:
+    return common.clean(f"::notice title={escape_property(title)}::{escape_data(message)}")
+
+
+def workflow_commands(results: Sequence[GradeResult], paths: Sequence[str], lang: str = "en") -> list[str]:
+    """The workflow commands of a CI run over ``results`` (on ``paths``, in the repository).
+
+    One ``::error`` per failing check of an attempted exercise, those on a line
+    of the student's own code first, at most MAX_ERRORS (the last one then says
+    how many more there are); the untouched stubs get one ``::notice`` together.
+    """
+    own: list[str] = []
+    other: list[str] = []
+    stubs: list[str] = []
+    for result, path in zip(results, paths):
+        if untouched(result):
+            stubs.append(path)
+            continue
+        for on_line, line in _annotation_items(result, path, lang):
+            target = own if on_line else other
+            if line not in target:
+                target.append(line)
+    errors = own + other
+    if len(errors) > MAX_ERRORS:
+        more = len(errors) - (MAX_ERRORS - 1)
+        errors = errors[: MAX_ERRORS - 1] + [
+            common.clean(f"::error title={escape_property(common.text('classroom.more-title', lang))}::{escape_data(common.text('classroom.more', lang, count=more))}")
+        ]
+    if stubs:
+        errors.append(_notice(common.text("classroom.untouched-title", lang), common.text("classroom.untouched", lang, files=", ".join(stubs))))
+    return errors
+
+
+def classroom_results(results: Sequence[GradeResult], paths: Sequence[str], lang: str = "en") -> dict[str, object]:
+    """What GitHub Classroom's autograding reporter reads (``<RUNNER>_RESULTS``, base64 JSON).
+
+    ``max_score`` is the total of the exercises graded; the points are the sum
+    of the tests' ``score``; ``status`` is ``pass`` at full marks, ``error``
+    when a submission could not be graded at all, ``fail`` otherwise.
+    """
+    tests: list[dict[str, object]] = []
+    for result, path in zip(results, paths):
+        for check in result.checks:
+            diag = None if check.passed or check.hidden else common.check_diagnosis(check, lang)
+            line = None if check.hidden else common.student_line(check.error)
+            tests.append({
+                "name": f"{result.exercise}: {common.check_title(check, lang)}",
+                "status": "pass" if check.passed else "fail",
+                "score": common.finite(check.score),
+                "max_score": common.finite(check.max_score),
+                "message": diag.title if diag is not None else "",
+                "filename": path,
+                "line_no": line or 0,
+                "execution_time": "",
+                "test_code": "",
+            })
+    if all(r.full_marks for r in results):
+        status = "pass"
+    elif any(common.is_ungraded(r) for r in results):
+        status = "error"
+    else:
+        status = "fail"
+    return common.clean_json({"version": 1, "status": status, "max_score": sum(common.finite(r.max_score) for r in results), "tests": tests})
 
 
 def step_summary(results: Sequence[GradeResult], lang: str = "en") -> str:

@@ -3,7 +3,9 @@
 Top level: ``score``, ``execution_time``, ``output`` (the verdict), visibility
 settings and ``tests``; each test has ``name``, ``number``, ``score``,
 ``max_score``, ``status``, ``output`` (the diagnosis, Markdown), ``tags`` (the
-diagnosis code) and ``visibility``.  Hidden checks are ``after_published``: the
+diagnosis code) and ``visibility``.  Test names are the checks' titles, which
+mark code with backticks: ``name_format`` (and ``test_name_format``) is ``md``,
+so Gradescope renders them instead of showing the backticks.  Hidden checks are ``after_published``: the
 student sees them once grades are published, and even then without their
 example call, which would give the hidden inputs away.
 """
@@ -68,6 +70,8 @@ def render_gradescope(result: GradeResult, lang: str = "en") -> dict[str, Any]:
     for i, check in enumerate(result.checks):
         test: dict[str, Any] = {
             "name": common.check_title(check, lang),
+            # Titles are catalogue sentences that mark code with backticks.
+            "name_format": "md",
             "number": str(i + 1),
             "score": common.finite(check.score),
             "max_score": common.finite(check.max_score),
@@ -83,6 +87,8 @@ def render_gradescope(result: GradeResult, lang: str = "en") -> dict[str, Any]:
         "execution_time": round(max(common.finite(result.run.wall_time), 0.0), 3),
         "output": _submission_output(result, lang),
         "output_format": "md",
+        "test_output_format": "md",
+        "test_name_format": "md",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,

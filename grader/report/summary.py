@@ -12,22 +12,45 @@ from typing import Optional, Sequence
 import jinja2
 
 from grader.messages import render
-from grader.report.common import diagnosis
+from grader.report.common import diagnosis, points, render_message
+from grader.report.html import code_spans
 from grader.results import SUBMISSION_CODES, GradeResult, Message
 
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("grader.report", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(loader=jinja2.PackageLoader("grader.report", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    # Catalogue sentences mark code with backticks: shown as <code>, never raw.
+    env.filters["code_spans"] = code_spans
+    return env
+
+
+def _integral(values: Sequence[float]) -> bool:
+    return all(float(v).is_integer() for v in values)
 
 
 def histogram_svg(scores: Sequence[float], max_score: float, bins: int = 10) -> str:
-    """Inline SVG bars of the score distribution."""
-    counts = [0] * bins
+    """Inline SVG bars of the score distribution.
+
+    Integer scores out of at most 20 get one bar per score (0, 1, ..., max);
+    otherwise ``bins`` equal ranges.  Labels use the report's one number format.
+    """
+    if max_score > 0 and _integral([*scores, max_score]) and max_score <= 20:
+        edges = [(float(i), float(i)) for i in range(int(max_score) + 1)]
+        labels = [points(i) for i, _ in edges]
+    else:
+        step = max_score / bins if max_score > 0 else 1.0
+        edges = [(step * i, step * (i + 1)) for i in range(bins)]
+        labels = [f"{points(a)}–{points(b)}" for a, b in edges]
+    counts = [0] * len(edges)
     for score in scores:
-        index = min(int(score / max_score * bins), bins - 1) if max_score > 0 else 0
+        if edges[0][0] == edges[0][1]:  # one bar per integer score
+            index = min(max(int(round(score)), 0), len(edges) - 1)
+        else:
+            index = min(max(int(score / max_score * len(edges)), 0), len(edges) - 1) if max_score > 0 else 0
         counts[index] += 1
-    width, height, bar = 420, 160, 420 / bins
+    n = len(edges)
+    width, height, bar = 420, 160, 420 / n
     top = max(counts) or 1
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 30}" role="img" aria-labelledby="hist-title"><title id="hist-title">{render("report.summary.histogram", "en")}</title>']
     for i, count in enumerate(counts):
@@ -36,7 +59,7 @@ def histogram_svg(scores: Sequence[float], max_score: float, bins: int = 10) -> 
         parts.append(f'<rect x="{x + 2:.1f}" y="{height - h:.1f}" width="{bar - 4:.1f}" height="{h:.1f}" fill="#4a78b0"><title>{count}</title></rect>')
         if count:
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - h - 3:.1f}" font-size="11" text-anchor="middle">{count}</text>')
-        parts.append(f'<text x="{x + bar / 2:.1f}" y="{height + 14}" font-size="10" text-anchor="middle">{max_score * i / bins:g}–{max_score * (i + 1) / bins:g}</text>')
+        parts.append(f'<text x="{x + bar / 2:.1f}" y="{height + 14}" font-size="10" text-anchor="middle">{labels[i]}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -47,35 +70,63 @@ def _title(code: Optional[str], message: Optional[Message], lang: str) -> str:
 
 
 def render_summary(results: Sequence[tuple[str, GradeResult]], skipped: Sequence[tuple[str, str]], lang: str = "en") -> str:
+    """summary.html for ``results`` ((student, result) pairs) and the ``skipped`` files ((path, why)).
+
+    The mean, the distribution, the pass rates and the common mistakes are over
+    the graded submissions; those that could not be graded are counted and
+    listed apart.  Diagnosis titles are worded with each student's own details
+    (never an unfilled placeholder); code in titles is shown as <code>.
+    """
     graded = [(s, r) for s, r in results if r.diagnosis not in SUBMISSION_CODES]
     ungraded = [(s, r.diagnosis, _title(r.diagnosis, r.message, lang)) for s, r in results if r.diagnosis in SUBMISSION_CODES]
-    max_score = max((r.max_score for _, r in results), default=0.0)
+    maxima = sorted({r.max_score for _, r in graded}) or sorted({r.max_score for _, r in results})
+    max_score = max(maxima, default=0.0)
     passes: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     titles: dict[str, str] = {}
     diagnoses: Counter[str] = Counter()
     affected: dict[str, list[str]] = defaultdict(list)
-    for student, result in results:
+    worded: dict[str, Counter[str]] = defaultdict(Counter)
+    for student, result in graded:
         for check in result.checks:
             passes[check.name][1] += 1
             passes[check.name][0] += int(check.passed)
-            titles.setdefault(check.name, render(check.title, lang))
+            titles.setdefault(check.name, render_message(check.title, lang) or check.name)
+        # Each student's own wording of a diagnosis (its parameters filled in), once per student.
+        mine: set[tuple[str, str]] = set()
+        if result.diagnosis:
+            mine.add((result.diagnosis, _title(result.diagnosis, result.message, lang)))
+        for check in result.checks:
+            if check.diagnosis and not check.passed:
+                mine.add((check.diagnosis, _title(check.diagnosis, check.message, lang)))
+        for code, title in mine:
+            worded[code][title] += 1
         for code in result.diagnoses:
             diagnoses[code] += 1
             affected[code].append(student)
     rates = [(titles[name], done, total, 100.0 * done / total if total else 0.0) for name, (done, total) in passes.items()]
-    common = [(code, _title(code, None, lang), count, sorted(affected[code])) for code, count in diagnoses.most_common()]
-    scores = [r.score for _, r in results]
+    common = [(code, [t for t, _ in worded[code].most_common(3)], count, sorted(affected[code])) for code, count in diagnoses.most_common()]
+    scores = [r.score for _, r in graded]
+    mean = sum(scores) / len(scores) if scores else 0.0
+    counts = render(
+        "report.summary.counts-graded",
+        lang,
+        count=len(results),
+        graded=len(graded),
+        mean=points(round(mean, 2)) if scores else "—",
+        max_score=points(max_score),
+        full=sum(1 for _, r in graded if r.full_marks),
+        ungraded=len(ungraded),
+    )
+    if len(maxima) > 1:
+        counts += " " + render("report.summary.mixed-max", lang, maxima=", ".join(points(m) for m in maxima))
     return _environment().get_template("summary.html.j2").render(
         lang=lang,
         t=lambda key, **p: render(key, lang, **p),
-        count=len(results),
-        graded=len(graded),
-        mean=sum(scores) / len(scores) if scores else 0.0,
-        max_score=max_score,
-        histogram=histogram_svg(scores, max_score) if results else "",
+        counts=counts,
+        histogram=histogram_svg(scores, max_score) if scores else "",
         rates=rates,
         common=common,
         ungraded=ungraded,
         skipped=skipped,
-        students=sorted((s, r.score, r.max_score) for s, r in results),
+        students=sorted((s, points(r.score), points(r.max_score)) for s, r in results),
     )
