@@ -29,7 +29,7 @@ def training_checks(
     code = code or (lambda case: train_call_code(spec.function, case, spec.lr_name))
 
     def on_lecture(ctx: Context) -> Verdict:
-        verdict = judge(spec, lecture, ctx.call(spec.function, args(lecture)))
+        verdict = judge(spec, lecture, ctx.call(spec.function, args(lecture), shown=True))
         return verdict if verdict.passed else _example(verdict, code(lecture))
 
     def on_generated(ctx: Context) -> Verdict:
@@ -215,7 +215,7 @@ def value_checks(
     """A lecture check and a generated check for a function with a plain return value."""
 
     def on_lecture(ctx: Context) -> Verdict:
-        verdict = lecture_judge(ctx.call(function, lecture_args))
+        verdict = lecture_judge(ctx.call(function, lecture_args, shown=True))
         return verdict if verdict.passed else _example(verdict, lecture_code)
 
     def on_generated(ctx: Context) -> Verdict:
