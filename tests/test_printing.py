@@ -99,20 +99,32 @@ def test_a_chatty_correct_train_gets_full_marks_and_shows_its_first_prints() -> 
 
 
 def test_display_in_a_notebook_is_free_in_a_quiet_call_and_works_after() -> None:
-    from IPython.core.interactiveshell import InteractiveShell
-    from IPython.display import display
+    # In a fresh interpreter: an IPython shell made here would be inherited by
+    # the notebook workers that later tests fork.
+    import subprocess
 
-    InteractiveShell.instance()
+    script = textwrap.dedent(
+        """
+        from IPython.core.interactiveshell import InteractiveShell
+        from IPython.display import display
+        from grader import worker
 
-    class Shown:
-        formatted = 0
+        InteractiveShell.instance()
 
-        def __repr__(self) -> str:
-            Shown.formatted += 1
-            return "shown"
+        class Shown:
+            formatted = 0
 
-    with worker.printing(quiet=True):
+            def __repr__(self):
+                Shown.formatted += 1
+                return "shown"
+
+        with worker.printing(quiet=True):
+            display(Shown())
+        assert Shown.formatted == 0, Shown.formatted
         display(Shown())
-    assert Shown.formatted == 0
-    display(Shown())
-    assert Shown.formatted > 0
+        assert Shown.formatted > 0
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "shown\n"
