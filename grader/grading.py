@@ -76,6 +76,7 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
         run = session.close()
         if on_device is not None:
             on_device.close()
+    results = _scoped(results, checks, submission.exercise)
     score = sum(r.score for r in results)
     return GradeResult(
         exercise=submission.exercise,
@@ -166,6 +167,18 @@ def _run_checks(checks: list[Check], load: Load, ctx: Context, import_error: Opt
             verdict = replace(verdict, example=verdict.example.replace("from submission import", f"from {ctx.module} import"))
         results.append(check.result(verdict))
     return results
+
+
+def _scoped(results: list[CheckResult], checks: list[Check], exercise: str) -> list[CheckResult]:
+    """Each message learns the exercise and function it is about, so that the
+    catalogue can word it with that exercise's names (``grader.messages.resolve``)."""
+    out = []
+    for check, result in zip(checks, results):
+        if result.message is not None:
+            params = {"function": check.function, **result.message.params, "exercise": exercise}
+            result = replace(result, message=Message(result.message.key, params))
+        out.append(result)
+    return out + results[len(out) :]
 
 
 def _lost(lost: WorkerLost) -> tuple[str, Message]:
