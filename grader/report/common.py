@@ -214,7 +214,8 @@ def divergence_text(check: CheckResult, lang: str) -> str:
     d = check.divergence
     if d is None:
         return ""
-    head = text("report.divergence-caption", lang, label=d.label or d.series, step=d.step)
+    caption = "report.divergence-caption-initial" if d.step == 0 and d.label != "loss" else "report.divergence-caption"
+    head = text(caption, lang, label=d.label or d.series, step=d.step)
     return (
         f"{head} {text('report.yours', lang)}: {number(d.student)}, "
         f"{text('report.reference', lang)}: {number(d.reference)}"

@@ -43,8 +43,6 @@ def render_terminal(result: GradeResult, lang: str = "en", colour: bool = False)
             continue
         shown_codes.add(check.diagnosis or "")
         lines += ["      " + line for line in _detail(check, lang)]
-    if result.run.protections_missing:
-        lines.append(paint(_DIM, render("protections.missing", lang, names=", ".join(result.run.protections_missing))))
     return "\n".join(lines)
 
 
@@ -77,5 +75,8 @@ def _detail(check: CheckResult, lang: str) -> list[str]:
 def _divergence_line(d: Divergence, lang: str) -> str:
     yours = "nan/inf" if d.student is None else f"{d.student:.6g}"
     reference = "nan/inf" if d.reference is None else f"{d.reference:.6g}"
-    where = render("what.loss", lang, epoch=d.step) if d.label == "loss" else render("what.w", lang, label=d.label, epoch=d.step)
+    if d.label == "loss":
+        where = render("what.loss", lang, epoch=d.step)
+    else:
+        where = render("what.w-initial" if d.step == 0 else "what.w", lang, label=d.label, epoch=d.step)
     return render("divergence.first", lang, where=where, yours=yours, reference=reference)
