@@ -176,7 +176,10 @@ def test_korean_particles_follow_the_word_before_them(written: str, fitted: str)
 
 
 def test_no_korean_message_keeps_both_particle_forms() -> None:
-    params = {"function": "train", "names": "X, y", "name": "alpha", "missing": "torch.nn.MSELoss", "argument": "What", "found": 8242, "expected": "MSE", "first": 1.5, "last": 8242, "ref_first": 3, "ref_last": 0.5}
-    for key in messages.CATALOGUE:
-        text = messages.render(key, "ko", **params)
+    import string
+
+    for key, (_, ko) in messages.CATALOGUE.items():
+        # Every field gets a value: a number where the field is formatted as one.
+        params = {name: 8242 if spec else "X, y" for _, name, spec, _ in string.Formatter().parse(ko) if name}
+        text = messages.render(messages.Message(key, params), "ko")
         assert not re.search(r"을\(를\)|이\(가\)|\(으\)로|과\(와\)|은\(는\)", text), f"{key}: {text}"
