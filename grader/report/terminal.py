@@ -69,6 +69,10 @@ def _detail(check: CheckResult, lang: str) -> list[str]:
     if check.error is not None and check.error.frames:
         frame = check.error.frames[-1]
         out.append(f"{frame.filename}:{frame.lineno}: {frame.line.strip()}")
+    if check.example:
+        # The fixes say "run the minimal example below": here it is, ready to paste.
+        out.append(render("report.example", lang) + ":")
+        out += ["    " + line for line in check.example.rstrip().split("\n")]
     return out
 
 
