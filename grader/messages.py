@@ -481,7 +481,7 @@ def has(key: str) -> bool:
 
 _PARTICLES = re.compile(r"(을\(를\)|를\(을\)|이\(가\)|가\(이\)|은\(는\)|는\(은\)|과\(와\)|와\(과\)|\(으\)로)")
 _CANONICAL = {"을(를)": "을", "를(을)": "을", "이(가)": "이", "가(이)": "이", "은(는)": "은", "는(은)": "은", "과(와)": "과", "와(과)": "과", "(으)로": "으로"}
-_CLOSING = "`'\")(]}>*_ "
+_QUOTES = "`'\"]}>*_ "  # read past these: `train`, "monotone"
 _LETTERS = {
     "a": "에이", "b": "비", "c": "씨", "d": "디", "e": "이", "f": "에프", "g": "지", "h": "에이치", "i": "아이",
     "j": "제이", "k": "케이", "l": "엘", "m": "엠", "n": "엔", "o": "오", "p": "피", "q": "큐", "r": "알",
@@ -506,7 +506,7 @@ def _particle(before: str, written: str) -> str:
     import tossi
 
     morph = _CANONICAL[written]
-    word = before.rstrip(_CLOSING)
+    word = _last_word(before)
     if not word:
         return written
     end = word[-1]
@@ -520,6 +520,24 @@ def _particle(before: str, written: str) -> str:
         return str(tossi.pick(spoken, morph))
     except Exception:  # a word tossi cannot read keeps both forms
         return written
+
+
+def _last_word(text: str) -> str:
+    """The text whose end the particle follows.
+
+    Quotes, backticks and empty call parentheses are not read.  A gloss in
+    parentheses is not either, as Korean writes it: ``SSE (오차제곱합)를``
+    follows SSE; a value in parentheses is: ``(2, 1)이`` follows 1.
+    """
+    text = text.rstrip(_QUOTES)
+    while text.endswith(")") and "(" in text:
+        opening = text.rindex("(")
+        inside = text[opening + 1 : -1].strip()
+        head = text[:opening].rstrip(_QUOTES)
+        if inside and (inside[:1].isdigit() or inside[:1] == "-" or not head):
+            return inside.rstrip(_QUOTES)
+        text = head
+    return text
 
 
 def _spoken_end(word: str) -> str:

@@ -111,6 +111,9 @@ def showing_training(code: str, verdict: Verdict, spec: TrainingSpec, case: Trai
         lines.append(f'print("length: yours", len(loss_history), "expected", {case.epochs})')
     elif verdict.diagnosis in ("parameter-rebound", "grad-not-cleared"):
         lines.append(f'print("after the call: {weights_of.split(".data")[0]}", {weights_of}, "grad", {weights_of.split(".data")[0]}.grad)')
+    elif trajectory is not None and trajectory.loss_reference and spec.returns != "loss":
+        first = ", ".join(_number(v) for v in trajectory.loss_reference[:3])
+        lines.append(f'print("loss_history[:3]: yours", loss_history[:3], "expected", [{first}])')
     else:
         lines.append(f'print("yours:", {returned.split(",")[0]})')
     return "\n".join(lines)

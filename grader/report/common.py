@@ -81,7 +81,9 @@ def diagnosis(code: Optional[str], message: Optional[Message], lang: str) -> Opt
             return messages.render(Message(key, params), lang) if messages.has(key) else ""
 
         hint = part("hint") or None
-        why = part("why")
+        # A check may word the why for its own case (diagnosis.<code>.why-step).
+        own = message is not None and message.key.startswith(f"{base}.why") and messages.has(message.key)
+        why = messages.render(Message(message.key, params), lang) if own and message is not None else part("why")
         explanation = params.get("explanation")
         if isinstance(explanation, str) and explanation and messages.has(explanation):
             # e.g. error.none-grad: the lecture's reading of a raw exception.
