@@ -245,8 +245,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "새 텐서는 입력과 같은 장치에 만들고 net도 그 장치로 옮기세요. .numpy() 전에는 .cpu()를 호출하세요.",
     ),
     "diagnosis.device-mismatch.hint": (
-        "torch.ones(X.shape[0], 1, device=X.device, dtype=X.dtype)",
-        "torch.ones(X.shape[0], 1, device=X.device, dtype=X.dtype)",
+        "torch.ones(X.shape[0], 1, device=X.device, dtype=X.dtype)\nX.detach().cpu().numpy()   # .cpu() before .numpy()",
+        "torch.ones(X.shape[0], 1, device=X.device, dtype=X.dtype)\nX.detach().cpu().numpy()   # .numpy() 전에 .cpu()",
     ),
     "diagnosis.requires-cuda.title": ("the code needs a GPU: it uses cuda unconditionally", "GPU가 있어야만 실행됩니다: cuda를 무조건 사용합니다"),
     "diagnosis.requires-cuda.why": (
@@ -423,7 +423,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "diagnosis.parameter-rebound.hint@exercise5": ("# change the tensor's data, not the name: t.data = ...", "# 이름이 아니라 텐서의 data를 바꾸세요: t.data = ..."),
     "diagnosis.requires-cuda.hint@exercise5": ("torch.eye(2, device=X.device, dtype=X.dtype)   # not torch.eye(2).cuda()", "torch.eye(2, device=X.device, dtype=X.dtype)   # torch.eye(2).cuda() 대신"),
     "diagnosis.requires-cuda.hint@loss_surface": ("torch.zeros(len(w0), len(w1), device=x.device, dtype=x.dtype)   # not .cuda()", "torch.zeros(len(w0), len(w1), device=x.device, dtype=x.dtype)   # .cuda() 대신"),
-    "diagnosis.device-mismatch.hint@loss_surface": ("w0.reshape(-1, 1, 1).to(x.device)", "w0.reshape(-1, 1, 1).to(x.device)"),
+    "diagnosis.device-mismatch.hint@loss_surface": ("w0.reshape(-1, 1, 1).to(x.device)\nx.detach().cpu().numpy()   # .cpu() before .numpy()", "w0.reshape(-1, 1, 1).to(x.device)\nx.detach().cpu().numpy()   # .numpy() 전에 .cpu()"),
     "diagnosis.dtype-changed.hint@loss_surface": ("torch.tensor(values, dtype=x.dtype, device=x.device)", "torch.tensor(values, dtype=x.dtype, device=x.device)"),
     "diagnosis.wrong-shape.fix@loss_surface": ("Check the shapes: x and y are (n, 1), w0 and w1 are 1-D, LOSS is (len(w0), len(w1)).", "크기를 확인하세요: x와 y는 (n, 1), w0와 w1은 1차원, LOSS는 (len(w0), len(w1))입니다."),
 }
