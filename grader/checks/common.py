@@ -283,7 +283,7 @@ def _compare(function: str, found: torch.Tensor, expected: torch.Tensor, rtol: f
     mask = compare.close_mask(flat_found, flat_expected, rtol)
     index = int((~mask).nonzero()[0][0]) if (~mask).any() else 0
     # For the minimal example: the first differing entry and its expected value.
-    shown = {"index": "" if found.numel() == 1 else _index(index, tuple(found.shape)), "expected_value": float(flat_expected[index])}
+    shown: dict[str, Any] = {"index": "" if found.numel() == 1 else _index(index, tuple(found.shape)), "expected_value": float(flat_expected[index])}
     for code, params, alternative in alternatives:
         if compare.all_close(found, alternative.to(torch.float64).reshape(found.shape), rtol * 20):
             return fail(code, function=function, **params, **shown)
