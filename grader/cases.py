@@ -169,7 +169,7 @@ def call_code(function: str, arguments: list[tuple[str, str]], data: Optional[Da
     if data is not None and data.lecture:
         setup = [
             "import torch",
-            f"torch.manual_seed({LECTURE_SEED})",
+            f"_ = torch.manual_seed({LECTURE_SEED})",  # assigned, so that Python does not echo the generator
             "x, _ = torch.randn(100).sort()",
             "eps = torch.randn(100) * 0.5",
             "X = torch.stack([torch.ones(100), x], axis=1)",
@@ -178,7 +178,14 @@ def call_code(function: str, arguments: list[tuple[str, str]], data: Optional[Da
         arguments = [(name, "X" if name == "X" else "y" if name == "y" else code) for name, code in arguments]
     else:
         setup = ["import torch"]
-    call = f"{function}(" + ", ".join(f"{name}={code}" for name, code in arguments) + ")"
+    # The tensor being trained gets a name, so that the example can look at it after the call.
+    bound = []
+    for name, code in arguments:
+        if name == "What" and "requires_grad=True" in code:
+            setup.append(f"What = {code}")
+            code = "What"
+        bound.append((name, code))
+    call = f"{function}(" + ", ".join(f"{name}={code}" for name, code in bound) + ")"
     return "\n".join(setup + [f"from submission import {function}  # your file", call])
 
 

@@ -281,13 +281,16 @@ class Session:
 
     # -- calls -----------------------------------------------------------
 
-    def call(self, function: str, args: list[Any], trace: bool = False, device: Optional[str] = None) -> CallOutcome:
-        """Call a student function; ``device`` runs it on a (real or emulated) GPU instead."""
+    def call(self, function: str, args: list[Any], trace: bool = False, device: Optional[str] = None, quiet: bool = False) -> CallOutcome:
+        """Call a student function; ``device`` runs it on a (real or emulated) GPU instead;
+        ``quiet`` makes its printing free and uncaptured (``grader.worker.printing``)."""
         if self.lost is not None:
             raise self.lost
         request: dict[str, Any] = {"op": "call", "fn": function, "args": args, "trace": trace}
         if device is not None:
             request["device"] = device
+        if quiet:
+            request["quiet"] = True
         try:
             protocol.send(self._channel, request, deadline=self.deadline)
         except protocol.Timeout:

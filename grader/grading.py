@@ -82,6 +82,7 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
         submission_code, submission_message = "imports-grader", reached
         submission_error = None
         results = [check.result(Verdict(False, submission_code, submission_message)) for check in checks]
+    results = _scoped(results, checks, submission.exercise)
     score = sum(r.score for r in results)
     return GradeResult(
         exercise=submission.exercise,
@@ -224,6 +225,18 @@ def grade_safely(submission: Submission, options: Options = Options()) -> GradeR
             diagnosis="grader-error",
             message=message,
         )
+
+
+def _scoped(results: list[CheckResult], checks: list[Check], exercise: str) -> list[CheckResult]:
+    """Each message learns the exercise and function it is about, so that the
+    catalogue can word it with that exercise's names (``grader.messages.resolve``)."""
+    out = []
+    for check, result in zip(checks, results):
+        if result.message is not None:
+            params = {"function": check.function, **result.message.params, "exercise": exercise}
+            result = replace(result, message=Message(result.message.key, params))
+        out.append(result)
+    return out + results[len(out) :]
 
 
 def _lost(lost: WorkerLost) -> tuple[str, Message]:

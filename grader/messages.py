@@ -7,6 +7,7 @@ Korean uses the lecture's own terms: 학습률, 손실, 미분, 업데이트, �
 from __future__ import annotations
 
 import os
+import re
 import string
 from typing import Any, Mapping, Optional, Union
 
@@ -43,18 +44,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "diagnosis.wrong-epochs.fix": ("Loop exactly `epochs` times.", "정확히 `epochs`번 반복하세요."),
     "diagnosis.wrong-epochs.hint": ("for epoc in range(epochs):", "for epoc in range(epochs):"),
-    "diagnosis.wrong-learning-rate.title": ("the step size does not match the learning rate `{name}`", "업데이트 폭이 학습률 `{name}`과 맞지 않습니다"),
+    "diagnosis.wrong-learning-rate.title": ("the step size does not match the learning rate `{name}`", "업데이트 폭이 학습률 `{name}`과(와) 맞지 않습니다"),
     "diagnosis.wrong-learning-rate.why": (
         "With {name}={expected:.6g} the first update should be {name} × gradient, but your first step corresponds to a learning rate of {found:.6g}. A hard-coded number (like the lecture's 0.001 or 0.1) instead of the argument does this.",
         "{name}={expected:.6g}이면 첫 업데이트 폭은 {name} × 미분값이어야 하는데, 첫 스텝은 학습률 {found:.6g}에 해당합니다. 인자 대신 강의의 0.001이나 0.1 같은 숫자를 직접 쓰면 이렇게 됩니다.",
     ),
-    "diagnosis.wrong-learning-rate.fix": ("Use the `{name}` argument in step 4.", "step4에서 인자 `{name}`를 사용하세요."),
+    "diagnosis.wrong-learning-rate.fix": ("Use the `{name}` argument in step 4.", "step4에서 인자 `{name}`을(를) 사용하세요."),
     "diagnosis.wrong-loss.title": ("the loss is not the one asked for ({expected})", "손실함수가 요구한 것({expected})과 다릅니다"),
     "diagnosis.wrong-loss.why": (
         "Your values match the {found} instead. The loss decides the gradient, so a different loss moves What along a different path (SSE = MSE × n, and its gradient is n times larger).",
-        "값이 {found}와 일치합니다. 손실이 미분값을 결정하므로 손실이 다르면 What이 다른 경로로 업데이트됩니다 (SSE = MSE × n, 미분값도 n배).",
+        "값이 {found}과(와) 일치합니다. 손실이 미분값을 결정하므로 손실이 다르면 What이 다른 경로로 업데이트됩니다 (SSE = MSE × n, 미분값도 n배).",
     ),
-    "diagnosis.wrong-loss.fix": ("Compute the {expected}.", "{expected}를 계산하세요."),
+    "diagnosis.wrong-loss.fix": ("Compute the {expected}.", "{expected}을(를) 계산하세요."),
     "diagnosis.wrong-loss.hint": ("{hint_code}", "{hint_code}"),
     "diagnosis.history-misaligned.title": ("a history is shifted by one epoch", "기록(history)이 한 에폭 어긋나 있습니다"),
     "diagnosis.history-misaligned.why": ("{detail}", "{detail_ko}"),
@@ -68,42 +69,44 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "diagnosis.parameter-rebound.title": ("`What` was rebound to a new tensor instead of updated in place", "`What`을 제자리에서 업데이트하지 않고 새 텐서로 바꿨습니다"),
     "diagnosis.parameter-rebound.why": (
-        "`What = What - alpha * What.grad` makes a new tensor: the caller's What never changes, and the new one is not a leaf, so its `.grad` is None at the next `backward()`.",
-        "`What = What - alpha * What.grad`는 새 텐서를 만듭니다. 호출한 쪽의 What은 그대로이고, 새 텐서는 leaf가 아니어서 다음 `backward()` 뒤에도 `.grad`가 None입니다.",
+        "An assignment `What = ...` inside the function (`What - alpha * What.grad`, with or without `.detach()` or `.requires_grad_()`) makes a new tensor and binds the name to it: the caller's What never changes. Made without `.requires_grad_()`, the new tensor also gets no gradient: its `.grad` is None after the next `backward()`.",
+        "함수 안에서 `What = ...`로 대입하면 (`What - alpha * What.grad`, `.detach()`나 `.requires_grad_()`를 붙여도 마찬가지) 새 텐서가 만들어지고 이름만 그 텐서를 가리킵니다. 호출한 쪽의 What은 그대로입니다. `.requires_grad_()` 없이 만들면 새 텐서에는 미분값도 생기지 않아 다음 `backward()` 뒤에도 `.grad`가 None입니다.",
     ),
     "diagnosis.parameter-rebound.fix": ("Update the data of the same tensor, as in the lecture.", "강의처럼 같은 텐서의 data를 업데이트하세요."),
     "diagnosis.parameter-rebound.hint": ("What.data = What.data - alpha * What.grad\n# or: with torch.no_grad(): What -= alpha * What.grad", "What.data = What.data - alpha * What.grad\n# 또는: with torch.no_grad(): What -= alpha * What.grad"),
     "diagnosis.weight-not-transposed.title": ("the weight is not transposed: nn.Linear stores it as (1, 2)", "weight를 전치(.T)하지 않았습니다: nn.Linear의 weight는 (1, 2) 크기입니다"),
     "diagnosis.weight-not-transposed.why": (
-        "`make_net` returned a weight of shape {found}; nn.Linear(2, 1) stores its weight as (1, 2), the transpose of What (2, 1).",
-        "`make_net`이 반환한 weight의 크기가 {found}입니다. nn.Linear(2, 1)의 weight는 What (2, 1)의 전치인 (1, 2) 크기입니다.",
+        "`{function}` returned a weight of shape {found}; nn.Linear(2, 1) stores its weight as (1, 2), the transpose of What (2, 1).",
+        "`{function}`이(가) 반환한 weight의 크기가 {found}입니다. nn.Linear(2, 1)의 weight는 What (2, 1)의 전치인 (1, 2) 크기입니다.",
     ),
     "diagnosis.weight-not-transposed.fix": ("Did you forget `.T`?", "`.T`를 빠뜨리지 않았나요?"),
-    "diagnosis.weight-not-transposed.hint": ("net.weight.data = What.data.T   # .T 를 해야함. 외우세요", "net.weight.data = What.data.T   # .T 를 해야함. 외우세요"),
+    "diagnosis.weight-not-transposed.hint": ("# nn.Linear(2, 1).weight is (1, 2): the transpose (.T) of a (2, 1) column", "# nn.Linear(2, 1)의 weight는 (1, 2): (2, 1) 열벡터의 전치(.T)"),
     "diagnosis.bias-enabled.title": ("the net has a bias", "net에 bias가 있습니다"),
     "diagnosis.bias-enabled.why": (
         "X already holds a column of ones for w0, so the model y = X@W has no separate bias. nn.Linear adds one unless bias=False.",
         "X의 첫 번째 열(1)이 이미 w0 역할을 하므로 모델 y = X@W에는 bias가 따로 없습니다. nn.Linear는 bias=False로 하지 않으면 bias를 추가합니다.",
     ),
     "diagnosis.bias-enabled.fix": ("Create the layer with bias=False.", "bias=False로 만드세요."),
-    "diagnosis.bias-enabled.hint": ("net = torch.nn.Linear(in_features=2, out_features=1, bias=False)", "net = torch.nn.Linear(in_features=2, out_features=1, bias=False)"),
+    "diagnosis.bias-enabled.hint": ("torch.nn.Linear(in_features=2, out_features=1, bias=False)", "torch.nn.Linear(in_features=2, out_features=1, bias=False)"),
     "diagnosis.not-using-torch-api.title": ("the PyTorch pattern is not used: {missing}", "파이토치식 코딩패턴을 쓰지 않았습니다: {missing}"),
     "diagnosis.not-using-torch-api.why": (
-        "This exercise is about replacing the hand-written steps with `net`, `loss_fn = torch.nn.MSELoss()` and `optimizr = torch.optim.SGD(net.parameters(), lr=lr)`; your code never called {missing}.",
-        "이 연습은 직접 쓴 step들을 `net`, `loss_fn = torch.nn.MSELoss()`, `optimizr = torch.optim.SGD(net.parameters(), lr=lr)`로 바꾸는 것입니다. 코드에서 {missing}을(를) 호출하지 않았습니다.",
+        "This exercise asks for the PyTorch pattern (torch.nn.Linear, torch.nn.MSELoss, torch.optim.SGD) instead of hand-written steps; your code never called {missing}.",
+        "이 연습은 직접 쓴 step들 대신 파이토치식 코딩패턴(torch.nn.Linear, torch.nn.MSELoss, torch.optim.SGD)을 쓰는 것입니다. 코드에서 {missing}을(를) 호출하지 않았습니다.",
     ),
     "diagnosis.not-using-torch-api.fix": ("Use the lecture's pattern.", "강의의 패턴을 사용하세요."),
-    "diagnosis.not-using-torch-api.hint": (
+    "diagnosis.not-using-torch-api.hint": ("# torch.nn.Linear, torch.nn.MSELoss(), torch.optim.SGD", "# torch.nn.Linear, torch.nn.MSELoss(), torch.optim.SGD"),
+    "diagnosis.not-using-torch-api.hint@exercise4": (
         "loss_fn = torch.nn.MSELoss()\noptimizr = torch.optim.SGD(net.parameters(), lr=lr)\nfor epoc in range(epochs):\n    yhat = net(X)\n    loss = loss_fn(yhat, y)\n    loss.backward()\n    optimizr.step()\n    optimizr.zero_grad()",
         "loss_fn = torch.nn.MSELoss()\noptimizr = torch.optim.SGD(net.parameters(), lr=lr)\nfor epoc in range(epochs):\n    yhat = net(X)\n    loss = loss_fn(yhat, y)\n    loss.backward()\n    optimizr.step()\n    optimizr.zero_grad()",
     ),
-    "diagnosis.step-before-backward.title": ("`optimizr.step()` runs before `loss.backward()`", "`optimizr.step()`이 `loss.backward()`보다 먼저 실행됩니다"),
+    "diagnosis.step-before-backward.title": ("`step()` runs before `backward()`", "`step()`이 `backward()`보다 먼저 실행됩니다"),
     "diagnosis.step-before-backward.why": (
         "step() uses the gradient that is there now. Before backward() it is the previous epoch's gradient (or none at all), so every update lags one epoch behind.",
         "step()은 지금 들어 있는 미분값을 씁니다. backward() 전이면 이전 에폭의 미분값(또는 없음)이므로 업데이트가 한 에폭씩 늦어집니다.",
     ),
     "diagnosis.step-before-backward.fix": ("Keep the lecture's order: yhat, loss, backward, step, zero_grad.", "강의의 순서를 지키세요: yhat, loss, backward, step, zero_grad."),
-    "diagnosis.step-before-backward.hint": ("loss.backward()   # step3\noptimizr.step()   # step4\noptimizr.zero_grad()", "loss.backward()   # step3\noptimizr.step()   # step4\noptimizr.zero_grad()"),
+    "diagnosis.step-before-backward.hint": ("# backward(), then step(), then zero_grad()", "# backward(), 그다음 step(), 그다음 zero_grad()"),
+    "diagnosis.step-before-backward.hint@exercise4": ("loss.backward()   # step3\noptimizr.step()   # step4\noptimizr.zero_grad()", "loss.backward()   # step3\noptimizr.step()   # step4\noptimizr.zero_grad()"),
     "diagnosis.zero-grad-before-step.title": ("the gradient is cleared before the update", "업데이트 전에 미분값을 지웠습니다"),
     "diagnosis.zero-grad-before-step.why": (
         "zero_grad() between backward() and step() throws the gradient away, so step() has nothing to apply and What never moves.",
@@ -116,7 +119,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "함수가 {names}을(를) 제자리에서 바꿨습니다. 호출한 쪽의 데이터가 달라집니다. 바뀌어야 하는 것은 What(또는 net)뿐입니다.",
     ),
     "diagnosis.input-mutated.fix": ("Compute new tensors instead of writing into X or y (avoid `X[...] = `, `+=`, `.add_()` on inputs).", "X나 y에 직접 쓰지 말고 새 텐서를 만드세요 (입력에 `X[...] = `, `+=`, `.add_()` 금지)."),
-    "diagnosis.wrong-shape.title": ("`{function}` returned shape {found}, expected {expected}", "`{function}`의 반환값 크기가 {found}입니다. {expected}이어야 합니다"),
+    "diagnosis.wrong-shape.title": ("`{function}` returned the wrong shape: {found}, expected {expected}", "`{function}`의 반환값 크기가 맞지 않습니다: {found}, {expected}이어야 합니다"),
     "diagnosis.wrong-shape.why": ("{detail}", "{detail_ko}"),
     "diagnosis.wrong-shape.fix": ("Check the shapes: X is (n, 2), What is (2, 1), y and yhat are (n, 1).", "크기를 확인하세요: X는 (n, 2), What은 (2, 1), y와 yhat은 (n, 1)입니다."),
     "diagnosis.wrong-type.title": ("`{function}` returned {found}, expected {expected}", "`{function}`이(가) {found}을(를) 반환했습니다. {expected}이어야 합니다"),
@@ -154,7 +157,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "diagnosis.runtime-error.fix": ("Run the minimal example below and read the traceback from your last line up.", "아래의 최소 예제를 실행하고 traceback을 마지막 줄부터 읽어 보세요."),
     "diagnosis.timeout.title": ("the submission ran out of time", "제출물이 제한 시간을 넘겼습니다"),
     "diagnosis.timeout.why": ("{detail}. An endless loop (a `while` that never ends, or a `for` over a huge range) is the usual cause.", "{detail_ko}. 끝나지 않는 반복문(`while`이나 매우 큰 range의 `for`)이 흔한 원인입니다."),
-    "diagnosis.timeout.fix": ("Loop exactly `epochs` times and make sure every loop ends.", "정확히 `epochs`번 반복하고 모든 반복문이 끝나는지 확인하세요."),
+    "diagnosis.timeout.fix": ("Make sure every loop ends, and loops only as often as the docstring asks.", "모든 반복문이 끝나는지, docstring이 요구하는 만큼만 반복하는지 확인하세요."),
     "diagnosis.memory-limit.title": ("the submission ran out of memory", "제출물이 메모리 한도를 넘었습니다"),
     "diagnosis.memory-limit.why": ("{detail}. Growing a list or a tensor without bound, or building an n×n matrix, does this.", "{detail_ko}. 리스트나 텐서를 끝없이 키우거나 n×n 행렬을 만들면 이렇게 됩니다."),
     "diagnosis.memory-limit.fix": ("Keep only what the exercise asks for.", "연습이 요구하는 것만 저장하세요."),
@@ -170,7 +173,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "SSE 업데이트는 오차에 I - 2αX'X를 곱합니다. λmax(X'X)={lam:.6g}이면 가장 큰 배율은 1 - 2αλmax = {factor:.4g}입니다. |배율| < 1이면 수렴, 음수이면 왔다갔다(oscillating), |배율| ≥ 1이면 발산합니다.",
     ),
     "diagnosis.wrong-classification.fix": ("Compare alpha with 1/λmax (divergent at or above) and 1/(2λmax) (oscillating above).", "alpha를 1/λmax(이상이면 발산), 1/(2λmax)(초과이면 왔다갔다)와 비교하세요."),
-    "diagnosis.python-loop.title": ("`loss_surface` loops in Python", "`loss_surface`가 파이썬 for 문을 사용합니다"),
+    "diagnosis.python-loop.title": ("`{function}` loops in Python", "`{function}`이(가) 파이썬 for 문을 사용합니다"),
     "diagnosis.python-loop.why": (
         "It ran {lines} lines of Python for a {rows}×{cols} grid: a double loop like the lecture's first plot_loss. Broadcasting computes the whole grid in one expression.",
         "{rows}×{cols} 격자에 파이썬 코드를 {lines}줄 실행했습니다: 강의의 첫 plot_loss처럼 이중 for 문입니다. 브로드캐스팅으로 한 번에 계산할 수 있습니다.",
@@ -193,6 +196,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # what a value is
     "what.loss": ("the loss at epoch {epoch}", "{epoch}번째 에폭의 손실"),
     "what.w": ("{label} after epoch {epoch}", "{epoch}번째 에폭 뒤의 {label}"),
+    "what.w-initial": ("the initial value of {label}", "{label}의 초기값"),
     "what.value": ("the returned value", "반환값"),
     "loss.sse": ("SSE (sum of squared errors)", "SSE (오차제곱합)"),
     "loss.mse": ("MSE (mean squared error)", "MSE (평균제곱오차)"),
@@ -253,8 +257,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "새 텐서는 입력과 같은 장치에 만들고 net도 그 장치로 옮기세요. .numpy() 전에는 .cpu()를 호출하세요.",
     ),
     "diagnosis.device-mismatch.hint": (
-        "torch.ones(n, 1, device=X.device, dtype=X.dtype)\nnet = net.to(What.device)\nvalue.detach().cpu().numpy()",
-        "torch.ones(n, 1, device=X.device, dtype=X.dtype)\nnet = net.to(What.device)\nvalue.detach().cpu().numpy()",
+        "torch.ones(X.shape[0], 1, device=X.device, dtype=X.dtype)\nX.detach().cpu().numpy()   # .cpu() before .numpy()",
+        "torch.ones(X.shape[0], 1, device=X.device, dtype=X.dtype)\nX.detach().cpu().numpy()   # .numpy() 전에 .cpu()",
     ),
     "diagnosis.requires-cuda.title": ("the code needs a GPU: it uses cuda unconditionally", "GPU가 있어야만 실행됩니다: cuda를 무조건 사용합니다"),
     "diagnosis.requires-cuda.why": (
@@ -343,6 +347,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "report.diagnosis-code": ("diagnosis: {code}", "진단 코드: {code}"),
     "report.divergence": ("First divergent step", "처음으로 달라진 스텝"),
     "report.divergence-caption": ("{label}: your value first differs from the reference at epoch {step}.", "{label}: {step}번째 에폭에서 처음으로 정답과 달라집니다."),
+    "report.divergence-caption-initial": ("{label}: your initial value already differs from the reference.", "{label}: 초기값부터 정답과 다릅니다."),
     "report.epoch": ("Epoch", "에폭"),
     "report.quantity": ("Value", "항목"),
     "report.yours": ("Yours", "내 값"),
@@ -393,6 +398,71 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Contours of the {kind} loss over (w₀, w₁); your path ends at {yours}, the reference's at {reference}.",
         "(w₀, w₁)에 대한 {kind} 손실의 등고선; 내 경로는 {yours}에서, 정답 경로는 {reference}에서 끝납니다.",
     ),
+    # ------------------------------------------------------------------
+    # versions for one exercise (key@exerciseN) or one function (key@function):
+    # a message names only what exists there (grader.messages.resolve).
+    # Exercise 4: net, loss_fn, optimizr instead of What and its gradient.
+    "diagnosis.grad-not-cleared.title@exercise4": ("gradients accumulate: `optimizr.zero_grad()` is never called", "미분값이 누적됩니다: `optimizr.zero_grad()`를 호출하지 않았습니다"),
+    "diagnosis.grad-not-cleared.why@exercise4": (
+        "`loss.backward()` adds the new gradient to the one the net's weight already holds. Without `optimizr.zero_grad()` after `optimizr.step()`, epoch {epoch} updates with the sum of all gradients so far, so the steps grow and the path overshoots. Writing `optimizr.zero_grad` without `()` only names the method: nothing is cleared.",
+        "`loss.backward()`는 새 미분값을 net의 weight에 이미 있는 미분값에 더합니다. `optimizr.step()` 뒤에 `optimizr.zero_grad()`를 하지 않으면 {epoch}번째 에폭에서 지금까지의 미분값을 모두 더한 값으로 업데이트하므로 업데이트 폭이 점점 커집니다. `()` 없이 `optimizr.zero_grad`라고만 쓰면 메서드를 가리키기만 할 뿐 아무것도 지우지 않습니다.",
+    ),
+    "diagnosis.grad-not-cleared.fix@exercise4": ("Call `optimizr.zero_grad()`, with its parentheses, after every `optimizr.step()`.", "매 `optimizr.step()` 뒤에 괄호까지 붙여 `optimizr.zero_grad()`를 호출하세요."),
+    "diagnosis.grad-not-cleared.hint@exercise4": ("optimizr.step()   # step4\noptimizr.zero_grad()", "optimizr.step()   # step4\noptimizr.zero_grad()"),
+    "diagnosis.gradient-ascent.hint@exercise4": ("optimizr = torch.optim.SGD(net.parameters(), lr=lr)   # lr > 0: step() subtracts lr × gradient", "optimizr = torch.optim.SGD(net.parameters(), lr=lr)   # lr > 0: step()은 lr × 미분값을 뺍니다"),
+    "diagnosis.wrong-learning-rate.fix@exercise4": ("Give the optimizer the `lr` argument: `torch.optim.SGD(net.parameters(), lr=lr)`.", "옵티마이저에 인자 `lr`을 넘기세요: `torch.optim.SGD(net.parameters(), lr=lr)`."),
+    "diagnosis.wrong-loss.hint@exercise4": ("loss_fn = torch.nn.MSELoss()\nloss = loss_fn(yhat, y)", "loss_fn = torch.nn.MSELoss()\nloss = loss_fn(yhat, y)"),
+    "diagnosis.history-misaligned.fix@exercise4": ("Append each epoch's loss once, before `optimizr.step()`.", "에폭마다 손실을 한 번, `optimizr.step()` 전에 기록하세요."),
+    "diagnosis.history-misaligned.hint@exercise4": (
+        "for epoc in range(epochs):\n    yhat = net(X)\n    loss = loss_fn(yhat, y)\n    loss_history.append(loss.item())\n    loss.backward()\n    optimizr.step()\n    optimizr.zero_grad()",
+        "for epoc in range(epochs):\n    yhat = net(X)\n    loss = loss_fn(yhat, y)\n    loss_history.append(loss.item())\n    loss.backward()\n    optimizr.step()\n    optimizr.zero_grad()",
+    ),
+    "diagnosis.parameter-rebound.title@exercise4": ("the `net` you were given was not trained", "넘겨받은 `net`이 학습되지 않았습니다"),
+    "diagnosis.parameter-rebound.why@exercise4": (
+        "After the call the caller's `net` still holds its first weight: the optimizer was given other parameters than `net.parameters()` (a new `net`, a copy, or a new `torch.nn.Parameter` assigned to `net.weight`), so `optimizr.step()` changed something else.",
+        "호출이 끝나도 호출한 쪽의 `net`의 weight가 처음 그대로입니다: 옵티마이저가 `net.parameters()`가 아닌 다른 파라메터(새 `net`, 복사본, `net.weight`에 새로 대입한 `torch.nn.Parameter`)를 받아서 `optimizr.step()`이 다른 것을 바꿨습니다.",
+    ),
+    "diagnosis.parameter-rebound.fix@exercise4": ("Train the `net` argument itself: build the optimizer from `net.parameters()`.", "인자로 받은 `net`을 그대로 학습하세요: 옵티마이저는 `net.parameters()`로 만드세요."),
+    "diagnosis.parameter-rebound.hint@exercise4": ("optimizr = torch.optim.SGD(net.parameters(), lr=lr)", "optimizr = torch.optim.SGD(net.parameters(), lr=lr)"),
+    "diagnosis.weight-not-transposed.hint@exercise4": ("net.weight.data = What.data.T   # the .T is needed: remember it", "net.weight.data = What.data.T   # .T 를 해야함. 외우세요"),
+    "diagnosis.not-using-torch-api.why@exercise4": (
+        "This exercise is about replacing the hand-written steps with `net`, `loss_fn = torch.nn.MSELoss()` and `optimizr = torch.optim.SGD(net.parameters(), lr=lr)`; your code never called {missing}.",
+        "이 연습은 직접 쓴 step들을 `net`, `loss_fn = torch.nn.MSELoss()`, `optimizr = torch.optim.SGD(net.parameters(), lr=lr)`로 바꾸는 것입니다. 코드에서 {missing}을(를) 호출하지 않았습니다.",
+    ),
+    "diagnosis.step-before-backward.title@exercise4": ("`optimizr.step()` runs before `loss.backward()`", "`optimizr.step()`이 `loss.backward()`보다 먼저 실행됩니다"),
+    "diagnosis.device-mismatch.hint@exercise4": (
+        "net = net.to(device=What.device, dtype=What.dtype)\ntorch.ones(X.shape[0], 1, device=X.device, dtype=X.dtype)",
+        "net = net.to(device=What.device, dtype=What.dtype)\ntorch.ones(X.shape[0], 1, device=X.device, dtype=X.dtype)",
+    ),
+    # Exercise 3: mse_alpha is a formula, not a training loop.
+    "diagnosis.wrong-learning-rate.title@mse_alpha": ("the MSE learning rate is off by a factor of n", "MSE 학습률이 n배만큼 어긋났습니다"),
+    "diagnosis.wrong-learning-rate.why@mse_alpha": (
+        "MSE = SSE / n, so the MSE gradient is n times smaller than the SSE gradient. To walk the same path, the MSE step needs a learning rate n times larger: {expected:.6g}, not {found:.6g}.",
+        "MSE = SSE / n이므로 MSE의 미분값은 SSE의 미분값보다 n배 작습니다. 같은 경로로 가려면 MSE의 학습률이 n배 커야 합니다: {found:.6g}이(가) 아니라 {expected:.6g}입니다.",
+    ),
+    "diagnosis.wrong-learning-rate.fix@mse_alpha": ("Multiply `sse_alpha` by `n` instead of dividing.", "`sse_alpha`를 `n`으로 나누지 말고 `n`을 곱하세요."),
+    "diagnosis.wrong-learning-rate.hint@mse_alpha": ("return sse_alpha * n   # the lecture: 0.001 (SSE) -> 0.1 (MSE) with n = 100", "return sse_alpha * n   # 강의: n = 100일 때 0.001 (SSE) -> 0.1 (MSE)"),
+    # Exercise 1: gradient_step makes one update.
+    "diagnosis.wrong-epochs.fix@exercise1": ("Do steps 1 to 4 exactly once.", "step1~step4를 정확히 한 번 수행하세요."),
+    "diagnosis.wrong-epochs.hint@exercise1": ("# step1, step2, step3, step4: once, no loop", "# step1, step2, step3, step4: 반복 없이 한 번"),
+    "diagnosis.history-misaligned.hint@exercise1": ("loss = torch.sum((y - X @ What) ** 2)   # the loss before the update", "loss = torch.sum((y - X @ What) ** 2)   # 업데이트 전의 손실"),
+    # Exercise 5: loss_surface (w0, w1, x, y), critical_alpha and classify_alpha (X, alpha); no What, no training loop.
+    "diagnosis.grad-not-cleared.title@exercise5": ("gradients accumulate: the gradient is never reset", "미분값이 누적됩니다: 미분값을 초기화하지 않았습니다"),
+    "diagnosis.grad-not-cleared.why@exercise5": ("backward() adds each new gradient to the stored one; without a reset every update uses their sum.", "backward()는 새 미분값을 저장된 값에 더합니다. 초기화하지 않으면 업데이트마다 그 합을 씁니다."),
+    "diagnosis.grad-not-cleared.hint@exercise5": ("# reset the gradient after each update", "# 매 업데이트 뒤에 미분값을 초기화"),
+    "diagnosis.gradient-ascent.hint@exercise5": ("# the update subtracts: w - alpha * gradient", "# 업데이트는 뺍니다: w - alpha * 미분값"),
+    "diagnosis.wrong-loss.hint@exercise5": ("# LOSS[i, j] = sum((y - w0[i] - w1[j]*x)**2)", "# LOSS[i, j] = sum((y - w0[i] - w1[j]*x)**2)"),
+    "diagnosis.wrong-epochs.fix@exercise5": ("Loop exactly as many times as asked.", "요구한 횟수만큼만 반복하세요."),
+    "diagnosis.wrong-epochs.hint@exercise5": ("# one loop pass per step asked for", "# 요구한 스텝마다 반복 한 번"),
+    "diagnosis.history-misaligned.hint@exercise5": ("# one entry per step, recorded before the update", "# 스텝마다 하나씩, 업데이트 전에 기록"),
+    "diagnosis.parameter-rebound.title@exercise5": ("a parameter was rebound to a new tensor instead of updated in place", "파라메터를 제자리에서 업데이트하지 않고 새 텐서로 바꿨습니다"),
+    "diagnosis.parameter-rebound.why@exercise5": ("An assignment to an argument inside the function makes a new tensor: the caller's tensor never changes.", "함수 안에서 인자에 대입하면 새 텐서가 만들어집니다. 호출한 쪽의 텐서는 그대로입니다."),
+    "diagnosis.parameter-rebound.hint@exercise5": ("# change the tensor's data, not the name: t.data = ...", "# 이름이 아니라 텐서의 data를 바꾸세요: t.data = ..."),
+    "diagnosis.requires-cuda.hint@exercise5": ("torch.eye(2, device=X.device, dtype=X.dtype)   # not torch.eye(2).cuda()", "torch.eye(2, device=X.device, dtype=X.dtype)   # torch.eye(2).cuda() 대신"),
+    "diagnosis.requires-cuda.hint@loss_surface": ("torch.zeros(len(w0), len(w1), device=x.device, dtype=x.dtype)   # not .cuda()", "torch.zeros(len(w0), len(w1), device=x.device, dtype=x.dtype)   # .cuda() 대신"),
+    "diagnosis.device-mismatch.hint@loss_surface": ("w0.reshape(-1, 1, 1).to(x.device)\nx.detach().cpu().numpy()   # .cpu() before .numpy()", "w0.reshape(-1, 1, 1).to(x.device)\nx.detach().cpu().numpy()   # .numpy() 전에 .cpu()"),
+    "diagnosis.dtype-changed.hint@loss_surface": ("torch.tensor(values, dtype=x.dtype, device=x.device)", "torch.tensor(values, dtype=x.dtype, device=x.device)"),
+    "diagnosis.wrong-shape.fix@loss_surface": ("Check the shapes: x and y are (n, 1), w0 and w1 are 1-D, LOSS is (len(w0), len(w1)).", "크기를 확인하세요: x와 y는 (n, 1), w0와 w1은 1차원, LOSS는 (len(w0), len(w1))입니다."),
 }
 
 _FORMATTER = string.Formatter()
@@ -403,21 +473,136 @@ def fields(text: str) -> set[str]:
 
 
 def render(message: Union[Message, str], lang: str = "en", **params: Any) -> str:
-    """The text of a catalogue entry in ``lang`` with its parameters filled in."""
+    """The text of a catalogue entry in ``lang`` with its parameters filled in.
+
+    An entry may have versions for one function (``key@train_net``) or one
+    exercise (``key@exercise4``), so that a message names only what exists
+    there; the parameters ``function`` and ``exercise`` select them (see
+    ``resolve``).  Korean particles written as ``을(를)`` or ``(으)로`` are
+    fitted to the word before them once the parameters are in.
+    """
     if isinstance(message, Message):
         key, all_params = message.key, {**message.params, **params}
     else:
         key, all_params = message, params
-    en, ko = CATALOGUE[key]
+    en, ko = CATALOGUE[resolve(key, all_params)]
     text = ko if lang == "ko" else en
     try:
-        return text.format_map(_Lenient(all_params))
+        text = text.format_map(_Lenient(all_params))
     except (ValueError, TypeError):
-        return text
+        pass
+    return fit_particles(text) if lang == "ko" else text
+
+
+def resolve(key: str, params: Mapping[str, Any]) -> str:
+    """The catalogue key that words ``key`` for the function and exercise in ``params``:
+    ``key@<function>`` first, then ``key@<exercise>``, then ``key`` itself."""
+    for scope in (params.get("function"), params.get("exercise")):
+        if isinstance(scope, str) and f"{key}@{scope}" in CATALOGUE:
+            return f"{key}@{scope}"
+    return key
 
 
 def has(key: str) -> bool:
     return key in CATALOGUE
+
+
+# --------------------------------------------------------------------------
+# Korean particles after a word that is only known at rendering time
+#
+# The catalogue writes a particle that depends on the word before it in both
+# forms, 을(를), 이(가), 은(는), 과(와), (으)로; ``fit_particles`` keeps the one
+# that fits.  tossi decides for Hangul and numbers; for Latin letters (code:
+# `train`, X, y, What) we first say how a Korean reader pronounces the end of
+# the word, as a Hangul syllable with or without a final consonant.
+
+_PARTICLES = re.compile(r"(을\(를\)|를\(을\)|이\(가\)|가\(이\)|은\(는\)|는\(은\)|과\(와\)|와\(과\)|\(으\)로)")
+_CANONICAL = {"을(를)": "을", "를(을)": "을", "이(가)": "이", "가(이)": "이", "은(는)": "은", "는(은)": "은", "과(와)": "과", "와(과)": "과", "(으)로": "으로"}
+_QUOTES = "`'\"]}>*_ "  # read past these: `train`, "monotone"
+_LETTERS = {
+    "a": "에이", "b": "비", "c": "씨", "d": "디", "e": "이", "f": "에프", "g": "지", "h": "에이치", "i": "아이",
+    "j": "제이", "k": "케이", "l": "엘", "m": "엠", "n": "엔", "o": "오", "p": "피", "q": "큐", "r": "알",
+    "s": "에스", "t": "티", "u": "유", "v": "브이", "w": "더블유", "x": "엑스", "y": "와이", "z": "제트",
+}
+_VOWELS = "aeiou"
+
+
+def fit_particles(text: str) -> str:
+    """``X, y을(를)`` → ``X, y를``; ``8242(으)로`` → ``8242로``; ```train`이(가)`` → ```train`이``."""
+    out, last = [], 0
+    for match in _PARTICLES.finditer(text):
+        before = text[: match.start()]
+        out.append(text[last : match.start()])
+        out.append(_particle(before, match.group(1)))
+        last = match.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _particle(before: str, written: str) -> str:
+    import tossi
+
+    morph = _CANONICAL[written]
+    word = _last_word(before)
+    if not word:
+        return written
+    end = word[-1]
+    if "가" <= end <= "힣" or end.isdigit():
+        spoken = word[-12:]
+    elif end.isascii() and end.isalpha():
+        spoken = _spoken_end(re.findall(r"[A-Za-z]+$", word)[0])
+    else:
+        return written
+    try:
+        return str(tossi.pick(spoken, morph))
+    except Exception:  # a word tossi cannot read keeps both forms
+        return written
+
+
+def _last_word(text: str) -> str:
+    """The text whose end the particle follows.
+
+    Quotes, backticks and empty call parentheses are not read.  A gloss in
+    parentheses is not either, as Korean writes it: ``SSE (오차제곱합)를``
+    follows SSE; a value in parentheses is: ``(2, 1)이`` follows 1.
+    """
+    text = text.rstrip(_QUOTES)
+    while text.endswith(")") and "(" in text:
+        opening = text.rindex("(")
+        inside = text[opening + 1 : -1].strip()
+        head = text[:opening].rstrip(_QUOTES)
+        if inside and (inside[:1].isdigit() or inside[:1] == "-" or not head):
+            return inside.rstrip(_QUOTES)
+        text = head
+    return text
+
+
+def _spoken_end(word: str) -> str:
+    """How a Korean reader says the end of a Latin word, as Hangul: what the particle follows.
+
+    Abbreviations and single letters are spelled (X → 엑스, SSE → …이, lr → …알);
+    words are read as loanwords: train → 트레인, What → 왓, step → 스텝, loss → 로스.
+    """
+    lower = word.lower()
+    if len(word) == 1 or word.isupper() or not any(v in lower for v in _VOWELS + "y"):
+        return _LETTERS[lower[-1]]
+    if lower.endswith("ng"):
+        return "응"
+    if lower[-1] == "e" and len(lower) > 3 and lower[-2] not in _VOWELS:
+        lower = lower[:-1]  # a silent e: make, none, shape
+        if lower[-1] in "mnl":
+            return {"m": "음", "n": "은", "l": "을"}[lower[-1]]
+        return "으"
+    last = lower[-1]
+    if last in _VOWELS + "yw" or last == "r":
+        return "아"
+    if last in "mnl":
+        return {"m": "음", "n": "은", "l": "을"}[last]
+    if last in "ktp" and len(lower) >= 3 and lower[-2] in _VOWELS and lower[-3] not in _VOWELS:
+        return {"k": "윽", "t": "읏", "p": "읍"}[last]  # net → 넷, What → 왓, step → 스텝
+    if lower.endswith("ck"):
+        return "윽"
+    return "으"
 
 
 class _Lenient(dict):  # type: ignore[type-arg]

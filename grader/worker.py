@@ -300,6 +300,69 @@ class _LineCounter:
         return self.local
 
 
+PRINT_BUDGET = 60 * 1024  # bytes a call whose output is shown may print (the capture keeps 64 KiB)
+
+
+def printing(quiet: bool) -> Any:
+    """``print`` (and IPython's ``display``) during one call: free when ``quiet``, bounded when not.
+
+    Only the lecture-data call's output is shown in a report; in every other
+    call a chatty but correct ``train`` would pay for its printing once per
+    call, and could run out of time.  A quiet call swaps ``builtins.print``
+    for a function that does nothing (not even ``repr`` its arguments) and
+    restores it afterwards; ``sys.stdout`` is left alone, because student code
+    may hold it.  A shown call prints until ``PRINT_BUDGET`` bytes, then
+    ends the output with a line ``…`` and prints nothing more.  Printing to a
+    file of the student's own always happens.  Printing never changes what a
+    call returns or raises, so it never decides a verdict.
+    """
+    import builtins
+    import contextlib
+
+    real_print = builtins.print
+    used = [0]
+
+    def to_terminal(file: Any) -> bool:
+        return file is None or file is sys.stdout or file is sys.stderr or file is sys.__stdout__ or file is sys.__stderr__
+
+    def silent(*args: Any, sep: Any = " ", end: Any = "\n", file: Any = None, flush: bool = False) -> None:
+        if not to_terminal(file):
+            real_print(*args, sep=sep, end=end, file=file, flush=flush)
+
+    def bounded(*args: Any, sep: Any = " ", end: Any = "\n", file: Any = None, flush: bool = False) -> None:
+        if not to_terminal(file):
+            real_print(*args, sep=sep, end=end, file=file, flush=flush)
+            return
+        if used[0] > PRINT_BUDGET:
+            return
+        text = (" " if sep is None else str(sep)).join(str(a) for a in args) + ("\n" if end is None else str(end))
+        used[0] += len(text.encode("utf-8", "replace"))
+        if used[0] > PRINT_BUDGET:
+            text = "\n…\n"
+        real_print(text, end="", file=file, flush=flush)
+
+    @contextlib.contextmanager
+    def swapped() -> Any:
+        shell = None
+        interactive = sys.modules.get("IPython.core.interactiveshell")
+        if quiet and interactive is not None and interactive.InteractiveShell.initialized():
+            shell = interactive.InteractiveShell.instance()
+        builtins.print = silent if quiet else bounded
+        if shell is not None:
+            # display() formats its objects before it publishes them: both are skipped.
+            shell.display_formatter.format = lambda *a, **k: ({}, {})
+            shell.display_pub.publish = lambda *a, **k: None
+        try:
+            yield
+        finally:
+            builtins.print = real_print
+            if shell is not None:
+                for owner, name in ((shell.display_formatter, "format"), (shell.display_pub, "publish")):
+                    vars(owner).pop(name, None)
+
+    return swapped()
+
+
 class Worker:
     """Serves the grader's requests against one loaded submission.
 
@@ -346,7 +409,8 @@ class Worker:
         try:
             if lines is not None:
                 sys.settrace(lines.trace)
-            returned = function(*args)
+            with printing(quiet=bool(request.get("quiet"))):
+                returned = function(*args)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
             sys.settrace(None)
             self.spy.active = False

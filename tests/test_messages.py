@@ -37,3 +37,151 @@ def test_default_language_follows_the_locale() -> None:
     assert messages.default_language({"LANG": "ko_KR.UTF-8"}) == "ko"
     assert messages.default_language({"LC_ALL": "en_US.UTF-8", "LANG": "ko_KR.UTF-8"}) == "en"
     assert messages.default_language({}) == "en"
+
+
+# --------------------------------------------------------------------------
+# a message names only what exists in the exercise it is shown for
+
+import builtins
+import io
+import os
+import sys
+import keyword
+import tokenize
+
+import torch
+
+from grader.registry import EXERCISES
+
+PARTS = ("title", "why", "fix", "hint")
+# What a message may quote besides the exercise's own names and torch's API:
+# the grader's command line, and Python's builtins, keywords, os and sys.
+COMMAND_LINE = {"grade", "init"}
+TORCH_API = set().union(
+    *(dir(owner) for owner in (torch, torch.Tensor, torch.nn, torch.nn.Module, torch.nn.Linear(2, 1), torch.optim, torch.optim.Optimizer, torch.linalg))
+) | set(dir(builtins)) | set(keyword.kwlist) | set(dir(os)) | set(dir(sys)) | {"os", "sys"}
+
+
+def _codes() -> list[str]:
+    return sorted({key.split(".")[1] for key in messages.CATALOGUE if key.startswith("diagnosis.")})
+
+
+def _names_in(source: str) -> set[str]:
+    names = set()
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.NAME:
+            names.add(token.string)
+    return names
+
+
+def _exercise_names(exercise: str) -> set[str]:
+    return set().union(*(_names_in((ROOT / folder / f"{exercise}.py").read_text(encoding="utf-8")) for folder in ("exercises", "reference")))
+
+
+def _params(exercise: str, function: str) -> dict[str, object]:
+    """Parameters as the checks of ``function`` fill them in."""
+    return {
+        "exercise": exercise,
+        "function": function,
+        "name": "lr" if exercise == "exercise4" else "mse_alpha" if function == "mse_alpha" else "alpha",
+        "names": "X, y",
+        "missing": "torch.nn.MSELoss",
+        "hint_code": "loss = torch.sum((y - yhat) ** 2)",
+        "epoch": 3,
+        "epochs": 30,
+        "found": 12,
+        "expected": 30,
+    }
+
+
+def _quoted(text: str) -> set[str]:
+    spans = re.findall(r"`([^`]+)`", text)
+    return {name for span in spans for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", span)}
+
+
+def _code_names(code: str) -> set[str]:
+    try:
+        return _names_in(code)
+    except (tokenize.TokenError, IndentationError):
+        return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code))
+
+
+CASES = [(code, exercise, function, lang) for code in _codes() for exercise in sorted(EXERCISES) for function in EXERCISES[exercise].functions() for lang in messages.LANGUAGES]
+
+
+@pytest.mark.parametrize("code, exercise, function, lang", CASES, ids=lambda v: str(v))
+def test_a_message_names_only_what_exists_in_its_exercise(code: str, exercise: str, function: str, lang: str) -> None:
+    known = _exercise_names(exercise) | TORCH_API | COMMAND_LINE
+    params = _params(exercise, function)
+    for part in PARTS:
+        key = f"diagnosis.{code}.{part}"
+        if not messages.has(key):
+            continue
+        text = messages.render(key, lang, **params)
+        names = _code_names(text) if part == "hint" else _quoted(text)
+        unknown = sorted(names - known)
+        assert not unknown, f"{messages.resolve(key, params)} for `{function}` ({exercise}) quotes {unknown}: {text!r}"
+
+
+def _diagnosis_text(code: str, exercise: str, function: str, lang: str = "en") -> str:
+    params = _params(exercise, function)
+    return "\n".join(messages.render(f"diagnosis.{code}.{part}", lang, **params) for part in PARTS if messages.has(f"diagnosis.{code}.{part}"))
+
+
+def test_exercise_4_clears_gradients_with_the_optimizer() -> None:
+    text = _diagnosis_text("grad-not-cleared", "exercise4", "train_net")
+    assert "optimizr.zero_grad()" in text and "without `()`" in text
+    assert "What" not in text
+
+
+def test_mse_alpha_explains_the_factor_n() -> None:
+    text = _diagnosis_text("wrong-learning-rate", "exercise3", "mse_alpha")
+    assert "n times smaller" in text
+    assert "step 4" not in text.lower()
+    assert "step 4" in _diagnosis_text("wrong-learning-rate", "exercise3", "train_mse")
+
+
+@pytest.mark.parametrize("lang", messages.LANGUAGES)
+def test_loss_surface_hints_name_neither_X_nor_What(lang: str) -> None:
+    for code in _codes():
+        key = f"diagnosis.{code}.hint"
+        if messages.has(key):
+            names = _code_names(messages.render(key, lang, **_params("exercise5", "loss_surface")))
+            assert not names & {"X", "What"}, f"{messages.resolve(key, _params('exercise5', 'loss_surface'))}: {names}"
+
+
+@pytest.mark.parametrize(
+    "written, fitted",
+    [
+        ("X, y을(를) 바꿨습니다", "X, y를 바꿨습니다"),
+        ("8242(으)로", "8242로"),
+        ("1(으)로", "1로"),
+        ("3(으)로", "3으로"),
+        ("`train`이(가)", "`train`이"),
+        ("`make_net`이(가)", "`make_net`이"),
+        ("`loss_surface`이(가)", "`loss_surface`가"),
+        ("What을(를)", "What을"),
+        ("`net`을(를)", "`net`을"),
+        ("`lr`과(와)", "`lr`과"),
+        ("`alpha`과(와)", "`alpha`와"),
+        ("SSE (오차제곱합)을(를)", "SSE (오차제곱합)를"),
+        ("MSE (평균제곱오차)과(와)", "MSE (평균제곱오차)와"),
+        ("크기가 (2, 1)이(가)", "크기가 (2, 1)이"),
+        ("weight (1, 2)을(를)", "weight (1, 2)를"),
+        ("float32이(가)", "float32가"),
+        ("torch.optim.SGD, optimizr.step()을(를)", "torch.optim.SGD, optimizr.step()을"),
+        ("(2, 1)이(가)", "(2, 1)이"),
+    ],
+)
+def test_korean_particles_follow_the_word_before_them(written: str, fitted: str) -> None:
+    assert messages.fit_particles(written) == fitted
+
+
+def test_no_korean_message_keeps_both_particle_forms() -> None:
+    import string
+
+    for key, (_, ko) in messages.CATALOGUE.items():
+        # Every field gets a value: a number where the field is formatted as one.
+        params = {name: 8242 if spec else "X, y" for _, name, spec, _ in string.Formatter().parse(ko) if name}
+        text = messages.render(messages.Message(key, params), "ko")
+        assert not re.search(r"을\(를\)|이\(가\)|\(으\)로|과\(와\)|은\(는\)", text), f"{key}: {text}"

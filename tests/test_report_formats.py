@@ -245,3 +245,13 @@ def test_every_format_encodes_as_utf8() -> None:
         step_summary([result], lang).encode("utf-8")
         for line in annotations(result, result.submission, lang):
             line.encode("utf-8")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_missing_sandbox_protections_stay_out_of_every_student_report(lang: str) -> None:
+    from grader.report.terminal import render_terminal
+
+    result = samples.timeout()
+    assert result.run.protections_missing
+    for text in (render_terminal(result, lang), render_gradescope(result, lang)["output"], step_summary([result], lang)):
+        assert "RLIMIT_NPROC" not in text and "seccomp" not in text

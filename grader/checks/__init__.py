@@ -84,11 +84,16 @@ class Context:
     device: Optional["Context"] = None  # the same submission on a (real or emulated) GPU
     device_mode: Optional[str] = None  # set on that device context: where its calls run
     _cache: dict[str, CallOutcome] = field(default_factory=dict)
+    _shown: set[str] = field(default_factory=set)
 
-    def call(self, function: str, args: list[Any], trace: bool = False) -> CallOutcome:
+    def call(self, function: str, args: list[Any], trace: bool = False, shown: bool = False) -> CallOutcome:
+        """The outcome of ``function(*args)``.  ``shown``: its output is the one the report
+        shows (the lecture-data call); every other call prints for free and uncaptured."""
         key = f"{function}:{trace}:{args!r}"
-        if key not in self._cache:
-            self._cache[key] = self.session.call(function, args, trace=trace, device=self.device_mode)
+        if key not in self._cache or (shown and key not in self._shown):
+            self._cache[key] = self.session.call(function, args, trace=trace, device=self.device_mode, quiet=not shown)
+            if shown:
+                self._shown.add(key)
         return self._cache[key]
 
     def search(self, strategy: SearchStrategy[T], judge: Callable[..., Verdict], example: Callable[[T], str]) -> Verdict:

@@ -10,7 +10,7 @@ from grader.cases import Data, TrainCase, call_code, datasets, lecture_case, lec
 from grader import compare, mutants
 from grader.checks import Check, Context, Verdict, title
 from grader.execution import CallOutcome
-from grader.checks.common import judge_scalar, judge_tensor, training_checks, value_checks
+from grader.checks.common import judge_scalar, judge_tensor, showing_value, training_checks, value_checks
 from grader.checks.exercise2 import history_run
 from grader.checks.training import TrainingSpec
 from grader.reference import exercise3 as ref
@@ -66,8 +66,13 @@ def _mse_alpha_check() -> Check:
         if not lecture.passed:
             from dataclasses import replace
 
-            return replace(lecture, example=call_code("mse_alpha", [("sse_alpha", "0.001"), ("n", "100")]) + "  # the lecture: 0.001 (SSE) -> 0.1 (MSE)")
-        return ctx.search(cases, lambda case: judge(case, ctx), lambda case: call_code("mse_alpha", [("sse_alpha", repr(case[0])), ("n", str(case[1]))]))
+            return replace(lecture, example=showing_value(call_code("mse_alpha", [("sse_alpha", "0.001"), ("n", "100")]) + "  # the lecture: 0.001 (SSE) -> 0.1 (MSE)", lecture))
+        verdict = ctx.search(cases, lambda case: judge(case, ctx), lambda case: call_code("mse_alpha", [("sse_alpha", repr(case[0])), ("n", str(case[1]))]))
+        if verdict.passed or verdict.example is None:
+            return verdict
+        from dataclasses import replace
+
+        return replace(verdict, example=showing_value(verdict.example, verdict))
 
     return Check("mse_alpha", "mse_alpha", title("generated", "mse_alpha"), 1, run)
 

@@ -75,7 +75,10 @@ def _make_net_checks() -> list[Check]:
     )
 
     def code(what: torch.Tensor) -> str:
-        return call_code("make_net", [("What", tensor_code(what, True))])
+        # The example prints the weight it built beside the expected one (What transposed).
+        call = call_code("make_net", [("What", tensor_code(what, True))])
+        expected = [[float(f"{v:.6g}") for v in what.detach().to(torch.float64).reshape(-1).tolist()]]
+        return f'{call.rsplit(chr(10), 1)[0]}\nnet = {call.rsplit(chr(10), 1)[1]}\nprint("net.weight: yours", net.weight.data.tolist(), "expected", {expected!r}, "bias:", net.bias)'
 
     def lecture(ctx: Context) -> Verdict:
         verdict = judge_net(lecture_what, ctx.call("make_net", [tensor_arg(lecture_what, True)]))

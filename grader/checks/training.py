@@ -210,12 +210,14 @@ def _mistake(spec: TrainingSpec, case: TrainCase, read: Student, rtol: float) ->
 
 
 def _wrong_value(spec: TrainingSpec, divergence: Optional[Divergence]) -> Message:
+    from grader.messages import render
+
     if divergence is None:
         return Message("diagnosis.wrong-value.why", {"function": spec.function, "what": "?", "found": "?", "expected": "?"})
     what = (
         {"en": f"the loss at epoch {divergence.step}", "ko": f"{divergence.step}번째 에폭의 손실"}
         if divergence.label == "loss"
-        else {"en": f"{divergence.label} after epoch {divergence.step}", "ko": f"{divergence.step}번째 에폭 뒤의 {divergence.label}"}
+        else {"en": render("what.w-initial" if divergence.step == 0 else "what.w", "en", label=divergence.label, epoch=divergence.step), "ko": render("what.w-initial" if divergence.step == 0 else "what.w", "ko", label=divergence.label, epoch=divergence.step)}
     )
     return Message(
         "diagnosis.wrong-value.why",

@@ -82,7 +82,9 @@ def diagnosis(code: Optional[str], message: Optional[Message], lang: str) -> Opt
             return messages.render(Message(key, params), lang) if messages.has(key) else ""
 
         hint = part("hint") or None
-        why = part("why")
+        # A check may word the why for its own case (diagnosis.<code>.why-step).
+        own = message is not None and message.key.startswith(f"{base}.why") and messages.has(message.key)
+        why = messages.render(Message(message.key, params), lang) if own and message is not None else part("why")
         explanation = params.get("explanation")
         if isinstance(explanation, str) and explanation and messages.has(explanation):
             # e.g. error.none-grad: the lecture's reading of a raw exception.
@@ -215,7 +217,8 @@ def divergence_text(check: CheckResult, lang: str) -> str:
     d = check.divergence
     if d is None:
         return ""
-    head = text("report.divergence-caption", lang, label=d.label or d.series, step=d.step)
+    caption = "report.divergence-caption-initial" if d.step == 0 and d.label != "loss" else "report.divergence-caption"
+    head = text(caption, lang, label=d.label or d.series, step=d.step)
     return (
         f"{head} {text('report.yours', lang)}: {number(d.student)}, "
         f"{text('report.reference', lang)}: {number(d.reference)}"

@@ -164,9 +164,6 @@ def step_summary(results: Sequence[GradeResult], lang: str = "en") -> str:
         diag = common.submission_diagnosis(result, lang)
         if diag is not None:
             out += [f"> **{common.markdown_cell(diag.title)}**", f"> {common.markdown_cell(diag.why)}" if diag.why else ">", ""]
-        if result.run.protections_missing:
-            note = common.text("protections.missing", lang, names=", ".join(result.run.protections_missing))
-            out += [f"> ⚠️ {common.markdown_cell(note)}", ""]
         if result.checks:
             out.append(f"| {common.text('report.check', lang)} | {common.text('report.result', lang)} | {common.text('report.points', lang)} |")
             out.append("|---|---|---:|")

@@ -56,8 +56,6 @@ def _submission_output(result: GradeResult, lang: str) -> str:
         parts.append(_markdown_diagnosis(diag))
     if result.error is not None:
         parts.append(common.markdown_code(common.traceback_text(result.error, lang)))
-    if result.run.protections_missing:
-        parts.append(common.markdown_text(common.text("protections.missing", lang, names=", ".join(result.run.protections_missing))))
     for cell in result.run.cells:
         label = common.text("report.cell", lang, index=cell.index)
         parts.append(f"**{common.markdown_text(label)}**\n\n{common.markdown_code(common.traceback_text(cell.error, lang))}")

@@ -184,9 +184,9 @@ def _merge_repeats(views: tuple[CheckView, ...]) -> tuple[CheckView, ...]:
 
 
 def _notices(result: GradeResult, lang: str) -> tuple[str, ...]:
+    # Sandbox protections missing on the machine concern the instructor: the
+    # command line says so on stderr (grader.cli), never in a student's report.
     notes = []
-    if result.run.protections_missing:
-        notes.append(common.text("protections.missing", lang, names=", ".join(result.run.protections_missing)))
     if result.run.start_method == "spawn":
         notes.append(common.text("start.spawn", lang))
     return tuple(notes)

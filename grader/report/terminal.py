@@ -44,8 +44,6 @@ def render_terminal(result: GradeResult, lang: str = "en", colour: bool = False)
             continue
         shown_codes.add(check.diagnosis or "")
         lines += ["      " + escape.terminal(line) for line in _detail(check, lang)]
-    if result.run.protections_missing:
-        lines.append(paint(_DIM, render("protections.missing", lang, names=", ".join(result.run.protections_missing))))
     # Belt and braces for CI logs: whatever was joined, no line starts a workflow command.
     return escape.log_lines("\n".join(lines))
 
@@ -73,11 +71,18 @@ def _detail(check: CheckResult, lang: str) -> list[str]:
     if check.error is not None and check.error.frames:
         frame = check.error.frames[-1]
         out.append(f"{frame.filename}:{frame.lineno}: {frame.line.strip()}")
+    if check.example:
+        # The fixes say "run the minimal example below": here it is, ready to paste.
+        out.append(render("report.example", lang) + ":")
+        out += ["    " + line for line in check.example.rstrip().split("\n")]
     return out
 
 
 def _divergence_line(d: Divergence, lang: str) -> str:
     yours = "nan/inf" if d.student is None else f"{d.student:.6g}"
     reference = "nan/inf" if d.reference is None else f"{d.reference:.6g}"
-    where = render("what.loss", lang, epoch=d.step) if d.label == "loss" else render("what.w", lang, label=d.label, epoch=d.step)
+    if d.label == "loss":
+        where = render("what.loss", lang, epoch=d.step)
+    else:
+        where = render("what.w-initial" if d.step == 0 else "what.w", lang, label=d.label, epoch=d.step)
     return render("divergence.first", lang, where=where, yours=yours, reference=reference)
