@@ -67,7 +67,7 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
                 hung = tuple(cell.index for cell in load.cells if cell.timed_out)
                 on_device = Session(submission.path, functions, options.limits, entry=_entry(submission, options, hung), mode=options.device, unix_sockets=kernel)
                 ctx.device = _device_context(on_device, ctx)
-            results = _run_checks(checks, load, ctx, submission_error)
+            results = _run_checks(checks, load, ctx, submission_error, submission)
             lost_codes = [r.diagnosis for r in results if r.diagnosis in SUBMISSION_CODES]
             if lost_codes and submission_code is None:
                 submission_code = lost_codes[0]
@@ -142,8 +142,8 @@ def _load_problem(load: Load) -> tuple[Optional[str], Optional[Message], Optiona
     return code, message, load.error
 
 
-def _run_checks(checks: list[Check], load: Load, ctx: Context, import_error: Optional[StudentError]) -> list[CheckResult]:
-    results = []
+def _run_checks(checks: list[Check], load: Load, ctx: Context, import_error: Optional[StudentError], submission: Optional[Submission] = None) -> list[CheckResult]:
+    verdicts = []
     lost: Optional[WorkerLost] = None
     for check in checks:
         if lost is not None:
@@ -161,6 +161,14 @@ def _run_checks(checks: list[Check], load: Load, ctx: Context, import_error: Opt
                 lost = exc
                 code, message = _lost(exc)
                 verdict = Verdict(False, code, message)
+        verdicts.append(verdict)
+    if lost is None and submission is not None:
+        # Rules over all the checks of a function (grader.checks.review), from the source read here.
+        from grader.checks import review, source
+
+        verdicts = review.review(checks, verdicts, ctx, source.read(submission.path), notebook=submission.kind == "ipynb")
+    results = []
+    for check, verdict in zip(checks, verdicts):
         if verdict.example:
             # The examples import from a placeholder module: name the student's own file.
             verdict = replace(verdict, example=verdict.example.replace("from submission import", f"from {ctx.module} import"))

@@ -39,6 +39,9 @@ class Verdict:
     error: Optional[StudentError] = None
     trajectory: Optional[Trajectory] = None
     example: Optional[str] = None
+    # Every catalogued mistake that explains this case as well as ``diagnosis``
+    # does: checks of one function agree on one of them (grader.checks.review).
+    candidates: tuple[str, ...] = ()
 
 
 PASS = Verdict(True)
@@ -126,6 +129,10 @@ class Check:
     points: float
     run: Callable[[Context], Verdict]
     hidden: bool = False
+    # Whether the function did its job at all on this check's call: a verdict
+    # when it did not (returns None, empty or constant results, never moves
+    # its parameter), else None.  See grader.checks.review.
+    attempt: Optional[Callable[[Context], Optional[Verdict]]] = None
 
     def result(self, verdict: Verdict) -> CheckResult:
         return CheckResult(

@@ -8,7 +8,7 @@ from hypothesis.strategies import SearchStrategy
 
 from grader import compare, values
 from grader.cases import TrainCase, train_args, train_call_code
-from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, problem_verdict, title
+from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, problem_verdict, review, title
 from grader.checks.training import TrainingSpec, judge
 from grader.execution import CallOutcome
 from grader.protocol import TensorValue
@@ -38,8 +38,11 @@ def training_checks(
 
         return ctx.search(generated, judged, code)
 
+    def attempt(ctx: Context) -> Optional[Verdict]:
+        return review.training_attempt(spec.function, spec.returns, lecture.What(False), spec.reference(lecture).weights[-1], ctx.call(spec.function, args(lecture)))
+
     return [
-        Check(f"{spec.function}.lecture", spec.function, title("lecture", spec.function), points[0], on_lecture),
+        Check(f"{spec.function}.lecture", spec.function, title("lecture", spec.function), points[0], on_lecture, attempt=attempt),
         Check(f"{spec.function}.generated", spec.function, title("generated", spec.function), points[1], on_generated),
     ]
 
@@ -221,7 +224,10 @@ def value_checks(
     def on_generated(ctx: Context) -> Verdict:
         return ctx.search(strategy, lambda case: case_judge(case, ctx.call(function, case_args(case))), case_code)
 
+    def attempt(ctx: Context) -> Optional[Verdict]:
+        return review.value_attempt(function, ctx.call(function, lecture_args))
+
     return [
-        Check(f"{function}.lecture", function, title("lecture", function), points[0], on_lecture),
+        Check(f"{function}.lecture", function, title("lecture", function), points[0], on_lecture, attempt=attempt),
         Check(f"{function}.generated", function, title("generated", function), points[1], on_generated),
     ]

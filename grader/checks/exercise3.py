@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from grader.cases import Data, TrainCase, call_code, datasets, lecture_case, lecture_data, tensor_arg, tensor_code, train_cases
 from grader import compare, mutants
-from grader.checks import Check, Context, Verdict, title
+from grader.checks import Check, Context, Verdict, review, title
 from grader.execution import CallOutcome
 from grader.checks.common import judge_scalar, judge_tensor, training_checks, value_checks
 from grader.checks.exercise2 import history_run
@@ -69,7 +69,7 @@ def _mse_alpha_check() -> Check:
             return replace(lecture, example=call_code("mse_alpha", [("sse_alpha", "0.001"), ("n", "100")]) + "  # the lecture: 0.001 (SSE) -> 0.1 (MSE)")
         return ctx.search(cases, lambda case: judge(case, ctx), lambda case: call_code("mse_alpha", [("sse_alpha", repr(case[0])), ("n", str(case[1]))]))
 
-    return Check("mse_alpha", "mse_alpha", title("generated", "mse_alpha"), 1, run)
+    return Check("mse_alpha", "mse_alpha", title("generated", "mse_alpha"), 1, run, attempt=lambda ctx: review.value_attempt("mse_alpha", ctx.call("mse_alpha", [0.001, 100])))
 
 
 def checks() -> list[Check]:

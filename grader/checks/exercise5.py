@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Optional
 
 import torch
 from hypothesis import strategies as st
 
 from grader import values
 from grader.cases import LECTURE_DIVERGENT_ALPHA, Data, call_code, datasets, lecture_case, lecture_data, tensor_arg, tensor_code
-from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, problem_verdict, title
+from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, problem_verdict, review, title
 from grader.checks.common import inputs_unchanged_check, judge_scalar, judge_tensor, value_checks
 from grader.execution import CallOutcome
 from grader.reference import exercise5 as ref
@@ -136,6 +136,10 @@ def checks() -> list[Check]:
             lambda t: call_code("classify_alpha", [("X", tensor_code(t[0].X)), ("alpha", repr(t[1]))], t[0]),
         )
 
-    found.append(Check("classify_alpha.lecture", "classify_alpha", title("lecture-divergent", "classify_alpha"), 2, lecture_divergent))
+    def classify_attempt(ctx: Context) -> Optional[Verdict]:
+        outcome = ctx.call("classify_alpha", [tensor_arg(data.X), LECTURE_DIVERGENT_ALPHA])
+        return review.none_or_empty("classify_alpha", outcome.returned) if outcome.ok else None
+
+    found.append(Check("classify_alpha.lecture", "classify_alpha", title("lecture-divergent", "classify_alpha"), 2, lecture_divergent, attempt=classify_attempt))
     found.append(Check("classify_alpha.generated", "classify_alpha", title("generated", "classify_alpha"), 2, generated))
     return found
