@@ -136,10 +136,10 @@ def _load_problem(load: Load) -> tuple[Optional[str], Optional[Message], Optiona
     if load.syntax:
         line = load.error.line or 0
         return "syntax-error", Message("diagnosis.syntax-error.why", {"line": line, "message": load.error.message}), load.error
-    from grader.diagnosis import from_error
+    from grader.diagnosis import from_error, scrub
 
     code, message = from_error(load.error, "<module>")
-    return code, message, load.error
+    return code, message, scrub(load.error)
 
 
 def _run_checks(checks: list[Check], load: Load, ctx: Context, import_error: Optional[StudentError], submission: Optional[Submission] = None) -> list[CheckResult]:

@@ -163,7 +163,7 @@ def outcome_problem(outcome: CallOutcome, function: str) -> Optional[Verdict]:
         return fail("result-too-large", function=function, detail=outcome.too_large)
     if outcome.error is not None:
         code, message = diagnosis.from_error(outcome.error, function)
-        return Verdict(False, code, message, error=outcome.error)
+        return Verdict(False, code, message, error=diagnosis.scrub(outcome.error))
     return None
 
 

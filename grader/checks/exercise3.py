@@ -25,7 +25,8 @@ def _yhat(case: TrainCase) -> torch.Tensor:
 def _alternatives(case: TrainCase) -> list[tuple[str, dict[str, Any], torch.Tensor]]:
     r = case.data.y - _yhat(case)
     found = [("sse", (r**2).sum()), ("sse/100", (r**2).sum() / 100), ("square-of-mean", r.mean() ** 2), ("mean", r.mean())]
-    return [("wrong-loss", mutants.wrong_loss("mse", kind), v.reshape(1)) for kind, v in found]
+    out = [("wrong-loss", mutants.wrong_loss("mse", kind), v.reshape(1)) for kind, v in found]
+    return out + [mutants.broadcast_alternative(case.data.y, _yhat(case), "mse")]
 
 
 def _loss_args(case: TrainCase) -> list[Any]:

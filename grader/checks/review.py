@@ -27,7 +27,7 @@ import torch
 
 from grader import values
 from grader.checks import Check, Context, Verdict, fail, source
-from grader.results import Message
+from grader.results import Frame, Message
 
 # What each function is asked to return, as the stub's docstring puts it.
 RETURNS = {
@@ -190,7 +190,14 @@ def _rebinding(out: list[Verdict], indices: list[int], function: str, text: str,
                 "code": _short(finding.what),
                 "parameter": name,
             }
-            out[i] = replace(verdict, passed=False, diagnosis="parameter-rebound", message=Message("diagnosis.parameter-rebound.why", params))
+            error = verdict.error
+            if error is not None:
+                # Point at the assignment, where the mistake is, not at the backward() that noticed it.
+                last = error.frames[-1] if error.frames else None
+                cell_line = source.cell_line(text, finding.line)[1] if notebook else finding.line
+                at = Frame(last.filename if last else "", cell_line, function, _short(finding.what))
+                error = replace(error, frames=(at,))
+            out[i] = replace(verdict, passed=False, diagnosis="parameter-rebound", message=Message("diagnosis.parameter-rebound.why", params), error=error)
 
 
 def _uses_global(out: list[Verdict], indices: list[int], function: str, text: str, notebook: bool) -> None:
