@@ -9,7 +9,7 @@ from hypothesis.strategies import SearchStrategy
 from grader import compare, values
 from grader.cases import TrainCase, train_args, train_call_code
 from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, problem_verdict, review, title
-from grader.checks.training import TrainingSpec, judge
+from grader.checks.training import TrainingSpec, divergent_cases, judge, judge_divergent
 from grader.execution import CallOutcome
 from grader.protocol import TensorValue
 from grader.results import Message
@@ -36,7 +36,16 @@ def training_checks(
         def judged(case: TrainCase, diagnose: bool = True) -> Verdict:
             return judge(spec, case, ctx.call(spec.function, args(case)), diagnose)
 
-        return ctx.search(generated, judged, code)
+        verdict = ctx.search(generated, judged, code)
+        if not verdict.passed:
+            return verdict
+        # The generated cases keep the learning rate stable; the lecture's
+        # divergent rates are checked here too (histories full length, inf and nan included).
+        for case in divergent_cases(spec, lecture):
+            found = judge_divergent(spec, case, ctx.call(spec.function, args(case)))
+            if not found.passed:
+                return _example(found, code(case))
+        return PASS
 
     def attempt(ctx: Context) -> Optional[Verdict]:
         return review.training_attempt(spec.function, spec.returns, lecture.What(False), spec.reference(lecture).weights[-1], ctx.call(spec.function, args(lecture)))

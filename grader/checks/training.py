@@ -92,6 +92,77 @@ def judge(spec: TrainingSpec, case: TrainCase, outcome: CallOutcome, diagnose: b
 
 
 # --------------------------------------------------------------------------
+# divergent learning rates
+
+# Past this magnitude a value counts as diverged (float32 overflows at 3.4e38):
+# near the overflow, a correct solution written another way may reach inf an
+# epoch earlier or later than the reference, so a band of BAND around it agrees.
+DIVERGED = 1e30
+BAND = 1e3
+# (SSE alpha, epochs) on the lecture's data: 0.0085 oscillates outward, 0.01
+# overflows to inf and nan after about 117 epochs.  MSE and SGD use n times these.
+DIVERGENT = ((0.0085, 30), (0.01, 150))
+
+
+def divergent_cases(spec: TrainingSpec, lecture: TrainCase) -> list[TrainCase]:
+    """The lecture's data with learning rates past the critical one (training loops only)."""
+    from dataclasses import replace
+
+    if spec.returns == "loss":
+        return []
+    scale = lecture.data.n if spec.loss == "mse" else 1
+    return [replace(lecture, alpha=float(f"{alpha * scale:.6g}"), epochs=epochs) for alpha, epochs in DIVERGENT]
+
+
+def _diverged(t: torch.Tensor, threshold: float) -> torch.Tensor:
+    return ~torch.isfinite(t) | (t.abs() > threshold)
+
+
+def diverged_close(student: torch.Tensor, reference: torch.Tensor, rtol: float) -> bool:
+    """Agreement of two runs that may overflow: close where both are finite, diverged together elsewhere."""
+    if student.shape != reference.shape:
+        return False
+    ref_big = _diverged(reference, DIVERGED)
+    ref_large = _diverged(reference, DIVERGED / BAND)
+    stu_big = _diverged(student, DIVERGED)
+    stu_large = _diverged(student, DIVERGED / BAND)
+    normal = ~ref_large & ~stu_large
+    finite_ref = torch.where(ref_large, torch.zeros_like(reference), reference)
+    scale_ref = finite_ref.abs().max() if finite_ref.numel() else torch.tensor(1.0)
+    atol = rtol * float(scale_ref)
+    near = (student - reference).abs() <= atol + rtol * reference.abs()
+    ok = torch.where(normal, near, torch.ones_like(near))
+    ok = ok & ~(ref_big & ~stu_large) & ~(stu_big & ~ref_large)
+    return bool(ok.all())
+
+
+def judge_divergent(spec: TrainingSpec, case: TrainCase, outcome: CallOutcome) -> Verdict:
+    """A run whose learning rate diverges: every epoch still recorded, values diverging as the reference's."""
+    problem = outcome_problem(outcome, spec.function)
+    if problem is not None:
+        return problem
+    read = _read(spec, outcome)
+    if isinstance(read, Verdict):
+        return read
+    reference = spec.reference(case)
+    rtol = compare.rtol_for(case.data.dtype)
+    n_losses = read.losses.shape[0] if read.losses is not None else case.epochs
+    n_weights = read.weights.shape[0] if read.weights is not None else None
+    if n_losses < case.epochs and (n_weights is None or n_weights == n_losses + 1):
+        # e.g. `if torch.isnan(loss): break`: the loop must still run every epoch.
+        return fail("wrong-epochs", epochs=case.epochs, found=n_losses)
+    ok = read.losses is None or diverged_close(read.losses, reference.losses, rtol)
+    if read.weights is not None:
+        ok = ok and diverged_close(read.weights, reference.weights, rtol)
+    elif read.final is not None:
+        ok = ok and diverged_close(read.final.reshape(1, -1), reference.weights[-1:], rtol)
+    if ok:
+        return PASS
+    verdict = judge(spec, case, outcome)
+    return verdict if not verdict.passed else Verdict(False, "wrong-value", _wrong_value(spec, _divergence(read, reference, rtol)), _divergence(read, reference, rtol))
+
+
+# --------------------------------------------------------------------------
 
 
 def _read(spec: TrainingSpec, outcome: CallOutcome) -> Union[Student, Verdict]:
