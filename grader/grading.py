@@ -55,7 +55,9 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
             assert submission_code is not None
             results = [check.result(Verdict(False, submission_code, submission_message, error=submission_error)) for check in checks]
         else:
-            ctx = Context(session, module=_module_name(submission), seed=options.seed, max_examples=options.max_examples)
+            from grader.checks import source
+
+            ctx = Context(session, module=_module_name(submission), seed=options.seed, max_examples=options.max_examples, source=source.read(submission.path))
             if options.device != "off" and (submission.kind == "py" or not _mentions_devices(submission.path)):
                 # The same worker serves the device calls: a .py file is imported a second
                 # time under the device; a notebook that never mentions devices cannot
@@ -164,9 +166,9 @@ def _run_checks(checks: list[Check], load: Load, ctx: Context, import_error: Opt
         verdicts.append(verdict)
     if lost is None and submission is not None:
         # Rules over all the checks of a function (grader.checks.review), from the source read here.
-        from grader.checks import review, source
+        from grader.checks import review
 
-        verdicts = review.review(checks, verdicts, ctx, source.read(submission.path), notebook=submission.kind == "ipynb")
+        verdicts = review.review(checks, verdicts, ctx, ctx.source, notebook=submission.kind == "ipynb")
     results = []
     for check, verdict in zip(checks, verdicts):
         if verdict.example:

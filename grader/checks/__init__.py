@@ -61,6 +61,9 @@ class Context:
     max_examples: int = 10
     device: Optional["Context"] = None  # the same submission on a (real or emulated) GPU
     device_mode: Optional[str] = None  # set on that device context: where its calls run
+    # The submission's Python source, read by the grader (grader.checks.source.read):
+    # structure is decided from it, never from what the worker says about itself.
+    source: str = ""
     _cache: dict[str, CallOutcome] = field(default_factory=dict)
 
     def call(self, function: str, args: list[Any], trace: bool = False) -> CallOutcome:

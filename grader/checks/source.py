@@ -182,14 +182,35 @@ def _import_aliases(source: str) -> dict[str, str]:
 # exercise 5: loops
 
 
+SMALL_LOOP = 3  # a loop over at most this many literal items (`for t in (x, y)`) is not a loop over the grid
+
+
 def python_loops(source: str, name: str) -> list[int]:
-    """The lines of every ``for``/``while``/comprehension that ``name``'s code runs (helpers included)."""
+    """The lines of every ``for``/``while``/comprehension that ``name``'s code runs (helpers included).
+
+    A loop over a literal tuple or list, or a ``range`` of a literal number,
+    of at most SMALL_LOOP items is left out: it cannot be a loop over the grid.
+    """
     lines = []
     for root in _reach(source, name):
         for node in ast.walk(root):
-            if isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            if isinstance(node, ast.While):
                 lines.append(node.lineno)
+            elif isinstance(node, (ast.For, ast.AsyncFor)) and not _small(node.iter):
+                lines.append(node.lineno)
+            elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                if not all(_small(g.iter) for g in node.generators):
+                    lines.append(node.lineno)
     return sorted(lines)
+
+
+def _small(iterable: ast.AST) -> bool:
+    if isinstance(iterable, (ast.Tuple, ast.List)):
+        return len(iterable.elts) <= SMALL_LOOP
+    if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and iterable.func.id == "range":
+        bounds = iterable.args
+        return bool(bounds) and all(isinstance(b, ast.Constant) and isinstance(b.value, int) for b in bounds) and len(range(*[b.value for b in bounds][:3])) <= SMALL_LOOP  # type: ignore[attr-defined]
+    return False
 
 
 # --------------------------------------------------------------------------
@@ -201,7 +222,8 @@ def python_loops(source: str, name: str) -> list[int]:
 # the frames and objects of the process around the student's call.
 TAMPER_NAMES = frozenset(
     {"settrace", "setprofile", "gettrace", "getprofile", "_getframe", "f_back", "f_locals", "f_globals",
-     "get_objects", "get_referrers", "get_referents", "__wrapped__", "Spy", "spy", "_LineCounter", "tb_frame"}
+     "get_objects", "get_referrers", "get_referents", "__wrapped__", "Spy", "spy", "_LineCounter", "tb_frame",
+     "__closure__", "cell_contents", "__globals__"}
 )
 
 
