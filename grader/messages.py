@@ -308,8 +308,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "diagnosis.inplace-on-leaf.fix": ("Update the data as the lecture does, or do the update inside `with torch.no_grad():`.", "강의처럼 data를 업데이트하거나, `with torch.no_grad():` 안에서 업데이트하세요."),
     "diagnosis.inplace-on-leaf.hint": ("What.data = What.data - alpha * What.grad\n# or:\nwith torch.no_grad():\n    What -= alpha * What.grad", "What.data = What.data - alpha * What.grad\n# 또는:\nwith torch.no_grad():\n    What -= alpha * What.grad"),
     "diagnosis.parameter-rebound.at": (
-        "Here it is line {line}: `{code}`. Inside `torch.no_grad()` the new tensor does not even require grad, so the next `backward()` raises \"element 0 of tensors does not require grad\" on a line that is not the mistake.",
-        "여기서는 {line}번째 줄 `{code}`입니다. `torch.no_grad()` 안이면 새 텐서는 미분도 필요 없는 텐서가 되어, 다음 `backward()`가 실수가 아닌 줄에서 \"element 0 of tensors does not require grad\" 오류를 냅니다.",
+        "Here it is line {line}: `{code}`. (Written inside `torch.no_grad()`, the new tensor does not even require grad, and the next `backward()` raises \"element 0 of tensors does not require grad\" on a line that is not the mistake.)",
+        "여기서는 {line}번째 줄 `{code}`입니다. (`torch.no_grad()` 안에서 쓰면 새 텐서는 미분도 필요 없는 텐서가 되어, 다음 `backward()`가 실수가 아닌 줄에서 \"element 0 of tensors does not require grad\" 오류를 냅니다.)",
     ),
     "diagnosis.tampering.title": ("the submission tampers with the grader's instruments: 0 points", "제출물이 채점기의 측정 도구를 건드립니다: 0점"),
     "diagnosis.tampering.why": (

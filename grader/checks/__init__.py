@@ -41,7 +41,7 @@ class Verdict:
     example: Optional[str] = None
     # Every catalogued mistake that explains this case as well as ``diagnosis``
     # does: checks of one function agree on one of them (grader.checks.review).
-    candidates: tuple[str, ...] = ()
+    candidates: tuple[tuple[str, dict[str, Any]], ...] = ()
 
 
 PASS = Verdict(True)

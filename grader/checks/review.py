@@ -232,7 +232,8 @@ def _gate(checks: Sequence[Check], out: list[Verdict], indices: list[int], ctx: 
         # A check that already failed keeps its own account (a wrong type says
         # "returned None" in its words), unless it could only say "different".
         if verdict.passed or verdict.diagnosis == "wrong-value" or (named is None and verdict.diagnosis == "parameter-rebound"):
-            out[i] = replace(chosen, example=chosen.example or verdict.example, divergence=chosen.divergence or verdict.divergence, trajectory=chosen.trajectory or verdict.trajectory)
+            # the mistake's words, with this check's own evidence (none, for a check that passed)
+            out[i] = replace(chosen, example=verdict.example or chosen.example, divergence=verdict.divergence, trajectory=verdict.trajectory)
 
 
 def _named(checks: Sequence[Check], out: list[Verdict], indices: list[int], function: str, text: str) -> Optional[Verdict]:

@@ -331,12 +331,8 @@ def rebinding(source: str, name: str, parameter: str) -> Optional[Finding]:
         for target in targets:
             for sub in ast.walk(target):
                 if isinstance(sub, ast.Name) and sub.id == parameter and isinstance(sub.ctx, ast.Store):
-                    return Finding(node.lineno, ast.get_source_segment(_source_of(source), node) or f"{parameter} = ...")
+                    return Finding(getattr(node, "lineno", 0), ast.get_source_segment(source, node) or f"{parameter} = ...")
     return None
-
-
-def _source_of(source: str) -> str:
-    return source
 
 
 def _walk_in_order(root: ast.AST) -> Iterator[ast.AST]:

@@ -88,7 +88,14 @@ def judge(spec: TrainingSpec, case: TrainCase, outcome: CallOutcome, diagnose: b
         params.setdefault("epoch", divergence.step if divergence else 1)
         params.setdefault("function", spec.function)
         return Verdict(False, match.code, Message(f"diagnosis.{match.code}.why", params), divergence, trajectory=trajectory, candidates=match.candidates)
+    if any(BROADCAST_WARNING in w for w in outcome.warnings):
+        # No mutant matched, but PyTorch itself said the shapes differ.
+        hint = mutants.BROADCAST_HINTS["optimizer" if spec.optimizer else spec.loss]
+        return Verdict(False, "broadcast-shape", Message("diagnosis.broadcast-shape.why", {"n": case.data.n, "hint_code": hint, "function": spec.function}), divergence, trajectory=trajectory)
     return Verdict(False, "wrong-value", _wrong_value(spec, divergence), divergence, trajectory=trajectory)
+
+
+BROADCAST_WARNING = "that is different to the input size"
 
 
 # --------------------------------------------------------------------------
