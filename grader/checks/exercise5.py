@@ -146,7 +146,18 @@ def checks() -> list[Check]:
 
     def classify_attempt(ctx: Context) -> Optional[Verdict]:
         outcome = ctx.call("classify_alpha", [tensor_arg(data.X), LECTURE_DIVERGENT_ALPHA])
-        return review.none_or_empty("classify_alpha", outcome.returned) if outcome.ok else None
+        if not outcome.ok:
+            return None
+        empty = review.none_or_empty("classify_alpha", outcome.returned)
+        if empty is not None:
+            return empty
+        # one rate of each class on the lecture's data: a single answer for all three is no classification
+        lam = _lam(data)
+        answers = {repr(ctx.call("classify_alpha", [tensor_arg(data.X), float(f"{f / lam:.4g}")]).returned) for f in (0.25, 0.75)}
+        answers.add(repr(outcome.returned))
+        if len(answers) == 1:
+            return review.not_attempted("classify_alpha", "constant", found=repr(outcome.returned)[:40])
+        return None
 
     found.append(Check("classify_alpha.lecture", "classify_alpha", title("lecture-divergent", "classify_alpha"), 2, lecture_divergent, attempt=classify_attempt))
     found.append(Check("classify_alpha.generated", "classify_alpha", title("generated", "classify_alpha"), 2, generated))

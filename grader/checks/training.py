@@ -220,8 +220,8 @@ def _aliased(read: Student, reference: mutants.Run, rtol: float) -> Optional[Ver
         return None
     if not bool(torch.isfinite(weights).all()) or not bool((weights == weights[-1]).all()):
         return None
-    if bool((reference.weights == reference.weights[0]).all()):
-        return None
+    if bool((reference.weights == reference.weights[0]).all()) or torch.equal(weights[-1], reference.weights[0]):
+        return None  # nothing moved: not an alias of a trained What
     if read.final is not None and not compare.all_close(read.final.reshape(1, -1), weights[-1:], rtol):
         return None
     return fail("history-aliased", count=int(weights.shape[0]))
