@@ -270,9 +270,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "attempt.empty": ("`{function}` returns empty results: nothing was recorded.", "`{function}`이(가) 빈 결과를 반환합니다: 아무것도 기록되지 않았습니다."),
     "attempt.constant": ("`{function}` returns the same value everywhere ({found}), while the reference's values change.", "`{function}`이(가) 어디서나 같은 값({found})을 반환하지만 정답의 값은 바뀝니다."),
     "attempt.untouched": ("`{function}` never changes {parameter}: after the call it still holds its initial value.", "`{function}`이(가) {parameter}을(를) 전혀 바꾸지 않습니다: 호출 뒤에도 초기값 그대로입니다."),
-    "diagnosis.broadcast-shape.title": ("shapes ({n},) and ({n}, 1) broadcast into an ({n}, {n}) matrix", "크기 ({n},)와 ({n}, 1)이 브로드캐스팅되어 ({n}, {n}) 행렬이 됩니다"),
+    "diagnosis.broadcast-shape.title": ("shapes ({n},) and ({n}, 1) broadcast into a ({n}, {n}) matrix", "크기 ({n},)와 ({n}, 1)이 브로드캐스팅되어 ({n}, {n}) 행렬이 됩니다"),
     "diagnosis.broadcast-shape.why": (
-        "One of yhat and y has shape ({n},) and the other ({n}, 1). `y - yhat` then does not subtract point by point: broadcasting pairs every y with every yhat, an ({n}, {n}) matrix, so the loss and its gradient are wrong without any error.",
+        "One of yhat and y has shape ({n},) and the other ({n}, 1). `y - yhat` then does not subtract point by point: broadcasting pairs every y with every yhat, a ({n}, {n}) matrix, so the loss and its gradient are wrong without any error.",
         "yhat과 y 중 하나는 크기가 ({n},)이고 다른 하나는 ({n}, 1)입니다. 그러면 `y - yhat`이 점마다 빼지 않고, 브로드캐스팅으로 모든 y와 모든 yhat의 쌍인 ({n}, {n}) 행렬이 되어 오류 없이 손실과 미분값이 틀립니다.",
     ),
     "diagnosis.broadcast-shape.fix": ("Keep yhat and y both of shape ({n}, 1): drop the `.squeeze()` / `.reshape(-1)`, or apply it to both.", "yhat과 y를 모두 ({n}, 1) 크기로 두세요: `.squeeze()` / `.reshape(-1)`를 지우거나 둘 다에 적용하세요."),
