@@ -25,12 +25,36 @@ def from_error(error: StudentError, function: str) -> tuple[str, Message]:
     if device is not None:
         return device, Message(f"diagnosis.{device}.why", {"function": function, "type": kind, "message": text, "line": error.line})
     explanation = explain(error)
+    if SECOND_BACKWARD in text:
+        return "forward-outside-loop", Message("diagnosis.forward-outside-loop.why", {"function": function})
+    if LEAF_IN_PLACE in text:
+        return "inplace-on-leaf", Message("diagnosis.inplace-on-leaf.why", {"function": function})
     if kind == "TypeError" and "unsupported operand" in text and "NoneType" in text and ".grad" in line:
         return "parameter-rebound", Message("diagnosis.parameter-rebound.why", {"function": function})
     return "runtime-error", Message(
         "diagnosis.runtime-error.why",
         {"function": function, "type": kind, "message": f"{kind}: {text}", "explanation": explanation or ""},
     )
+
+
+SECOND_BACKWARD = "backward through the graph a second time"
+LEAF_IN_PLACE = "a leaf Variable that requires grad is being used in an in-place operation"
+# PyTorch's advice on a second backward (keep the graph) is the wrong fix in
+# these exercises: the forward pass belongs inside the loop.
+_RETAIN_ADVICE = ("Specify retain_graph=True", "Saved intermediate values of the graph are freed")
+
+
+def scrub(error: StudentError) -> StudentError:
+    """The error as shown to a student, without advice that would mislead them."""
+    if SECOND_BACKWARD not in error.message:
+        return error
+    text = error.message
+    for marker in _RETAIN_ADVICE:
+        if marker in text:
+            text = text[: text.index(marker)].rstrip()
+    from dataclasses import replace
+
+    return replace(error, message=text)
 
 
 def explain(error: StudentError) -> Optional[str]:

@@ -61,6 +61,7 @@ class CallOutcome:
     missing: bool = False
     too_large: Optional[str] = None
     lines: Optional[int] = None
+    warnings: tuple[str, ...] = ()  # warnings the call raised, as "Category: message" (at most 20, 300 characters each)
 
 
 class _Capture:
@@ -342,12 +343,17 @@ class Session:
         count = [0]
         after = tuple(_decode_observation(a, count) for a in after_raw)
         lines = reply.get("lines")
+        raw_warnings = reply.get("warnings", [])
+        if type(raw_warnings) is not list:
+            raise protocol.ProtocolError("warnings are not a list")
+        warnings_t = tuple(w[:300] for w in raw_warnings[:20] if type(w) is str)
         return CallOutcome(
             ok=True,
             returned=protocol.decode(reply.get("return"), 0, count),
             after=after,
             events=events_t,
             lines=lines if type(lines) is int else None,
+            warnings=warnings_t,
         )
 
     # -- the pipe loop -----------------------------------------------------

@@ -56,7 +56,9 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
             assert submission_code is not None
             results = [check.result(Verdict(False, submission_code, submission_message, error=submission_error)) for check in checks]
         else:
-            ctx = Context(session, module=_module_name(submission), seed=options.seed, max_examples=options.max_examples)
+            from grader.checks import source
+
+            ctx = Context(session, module=_module_name(submission), seed=options.seed, max_examples=options.max_examples, source=source.read(submission.path))
             if options.device != "off" and (submission.kind == "py" or not _mentions_devices(submission.path)):
                 # The same worker serves the device calls: a .py file is imported a second
                 # time under the device; a notebook that never mentions devices cannot
@@ -68,7 +70,7 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
                 hung = tuple(cell.index for cell in load.cells if cell.timed_out)
                 on_device = Session(submission.path, functions, options.limits, spec=_entry(submission, options, hung), mode=options.device, unix_sockets=kernel, withheld=withheld)
                 ctx.device = _device_context(on_device, ctx)
-            results = _run_checks(checks, load, ctx, submission_error)
+            results = _run_checks(checks, load, ctx, submission_error, submission)
             lost_codes = [r.diagnosis for r in results if r.diagnosis in SUBMISSION_CODES]
             if lost_codes and submission_code is None:
                 submission_code = lost_codes[0]
@@ -158,14 +160,14 @@ def _load_problem(load: Load) -> tuple[Optional[str], Optional[Message], Optiona
     if load.syntax:
         line = load.error.line or 0
         return "syntax-error", Message("diagnosis.syntax-error.why", {"line": line, "message": load.error.message}), load.error
-    from grader.diagnosis import from_error
+    from grader.diagnosis import from_error, scrub
 
     code, message = from_error(load.error, "<module>")
-    return code, message, load.error
+    return code, message, scrub(load.error)
 
 
-def _run_checks(checks: list[Check], load: Load, ctx: Context, import_error: Optional[StudentError]) -> list[CheckResult]:
-    results = []
+def _run_checks(checks: list[Check], load: Load, ctx: Context, import_error: Optional[StudentError], submission: Optional[Submission] = None) -> list[CheckResult]:
+    verdicts = []
     lost: Optional[WorkerLost] = None
     for check in checks:
         if lost is not None:
@@ -186,6 +188,14 @@ def _run_checks(checks: list[Check], load: Load, ctx: Context, import_error: Opt
             except Exception as exc:
                 # Whatever the worker sent, judging it must end in a verdict, never in a crash of the run.
                 verdict = Verdict(False, "grader-error", _grader_error(exc))
+        verdicts.append(verdict)
+    if lost is None and submission is not None:
+        # Rules over all the checks of a function (grader.checks.review), from the source read here.
+        from grader.checks import review
+
+        verdicts = review.review(checks, verdicts, ctx, ctx.source, notebook=submission.kind == "ipynb")
+    results = []
+    for check, verdict in zip(checks, verdicts):
         if verdict.example:
             # The examples import from a placeholder module: name the student's own file.
             verdict = replace(verdict, example=verdict.example.replace("from submission import", f"from {ctx.module} import"))

@@ -278,6 +278,65 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "diagnosis.invalid-notebook.why": ("{detail}", "{detail}"),
     "diagnosis.invalid-notebook.fix": ("Open it in Jupyter, save it again (File → Save), and resubmit the .ipynb file.", "Jupyter에서 열어 다시 저장(File → Save)한 뒤 .ipynb 파일을 다시 제출하세요."),
     # ------------------------------------------------------------------
+    # diagnoses added for issue 10 (non-attempts, named mistakes, tampering)
+    "diagnosis.not-attempted.title": ("`{function}` does not do its job yet: no points for it", "`{function}`이(가) 아직 할 일을 하지 않습니다: 이 함수는 0점입니다"),
+    "diagnosis.not-attempted.why": ("{detail} Its other checks (in place, inputs unchanged, GPU, ...) only count when the function really does its job.", "{detail} 다른 검사(제자리 업데이트, 입력 보존, GPU 등)는 함수가 실제로 할 일을 할 때만 점수가 됩니다."),
+    "diagnosis.not-attempted.fix": ("Write the function's code, following the lecture's steps and the docstring.", "강의의 단계와 docstring을 따라 함수의 코드를 작성하세요."),
+    "attempt.none": ("`{function}` returns None: did you forget `{returns}`?", "`{function}`이(가) None을 반환합니다: `{returns}`를 빠뜨리지 않았나요?"),
+    "attempt.empty": ("`{function}` returns empty results: nothing was recorded.", "`{function}`이(가) 빈 결과를 반환합니다: 아무것도 기록되지 않았습니다."),
+    "attempt.constant": ("`{function}` returns the same value everywhere ({found}), while the reference's values change.", "`{function}`이(가) 어디서나 같은 값({found})을 반환하지만 정답의 값은 바뀝니다."),
+    "attempt.untouched": ("`{function}` never changes {parameter}: after the call it still holds its initial value.", "`{function}`이(가) {parameter}을(를) 전혀 바꾸지 않습니다: 호출 뒤에도 초기값 그대로입니다."),
+    "diagnosis.broadcast-shape.title": ("shapes ({n},) and ({n}, 1) broadcast into a ({n}, {n}) matrix", "크기 ({n},)와 ({n}, 1)이 브로드캐스팅되어 ({n}, {n}) 행렬이 됩니다"),
+    "diagnosis.broadcast-shape.why": (
+        "One of yhat and y has shape ({n},) and the other ({n}, 1). `y - yhat` then does not subtract point by point: broadcasting pairs every y with every yhat, a ({n}, {n}) matrix, so the loss and its gradient are wrong without any error.",
+        "yhat과 y 중 하나는 크기가 ({n},)이고 다른 하나는 ({n}, 1)입니다. 그러면 `y - yhat`이 점마다 빼지 않고, 브로드캐스팅으로 모든 y와 모든 yhat의 쌍인 ({n}, {n}) 행렬이 되어 오류 없이 손실과 미분값이 틀립니다.",
+    ),
+    "diagnosis.broadcast-shape.fix": ("Keep yhat and y both of shape ({n}, 1): drop the `.squeeze()` / `.reshape(-1)`, or apply it to both.", "yhat과 y를 모두 ({n}, 1) 크기로 두세요: `.squeeze()` / `.reshape(-1)`를 지우거나 둘 다에 적용하세요."),
+    "diagnosis.broadcast-shape.hint": ("{hint_code}", "{hint_code}"),
+    "diagnosis.forward-outside-loop.title": ("yhat and the loss are computed once, before the loop", "yhat과 손실을 루프 전에 한 번만 계산했습니다"),
+    "diagnosis.forward-outside-loop.why": (
+        "Steps 1 and 2 (yhat and the loss) run before `for epoc in range(epochs):`, so every epoch reuses the first epoch's loss: its graph is freed after the first `backward()` (\"backward through the graph a second time\"), and keeping the graph alive would only repeat the first gradient. Keeping the graph is not the fix.",
+        "step1과 step2(yhat과 손실)가 `for epoc in range(epochs):` 앞에 있어서 모든 에폭이 첫 에폭의 손실을 다시 씁니다. 그 그래프는 첫 `backward()` 뒤에 지워지고(\"backward through the graph a second time\"), 그래프를 남겨 두어도 첫 미분값만 반복됩니다. 그래프를 남기는 것은 해결책이 아닙니다.",
+    ),
+    "diagnosis.forward-outside-loop.fix": ("Move steps 1 and 2 inside the loop: compute yhat and the loss again in every epoch.", "step1과 step2를 루프 안으로 옮겨 에폭마다 yhat과 손실을 새로 계산하세요."),
+    "diagnosis.forward-outside-loop.hint": (
+        "for epoc in range(epochs):\n    yhat = X @ What                    # step1\n    loss = torch.sum((y - yhat) ** 2)  # step2\n    loss.backward()                    # step3\n    ...",
+        "for epoc in range(epochs):\n    yhat = X @ What                    # step1\n    loss = torch.sum((y - yhat) ** 2)  # step2\n    loss.backward()                    # step3\n    ...",
+    ),
+    "diagnosis.history-aliased.title": ("every What_history entry is the final What", "What_history의 모든 항목이 마지막 What입니다"),
+    "diagnosis.history-aliased.why": (
+        "What_history holds {count} entries, and all of them equal the final What: each epoch appended the same tensor (What, What.data, or a view of it), which the in-place update then kept changing.",
+        "What_history의 {count}개 항목이 모두 마지막 What과 같습니다: 에폭마다 같은 텐서(What, What.data 또는 그 view)를 추가했고, 제자리 업데이트가 그 텐서를 계속 바꿨습니다.",
+    ),
+    "diagnosis.history-aliased.fix": ("Append a copy of the values, not the tensor itself.", "텐서 자체가 아니라 값의 복사본을 추가하세요."),
+    "diagnosis.history-aliased.hint": ("What_history.append(What.data.reshape(-1).tolist())   # or What.detach().clone()", "What_history.append(What.data.reshape(-1).tolist())   # 또는 What.detach().clone()"),
+    "diagnosis.uses-global.title": ("`{function}` reads the global `{name}` instead of its argument", "`{function}`이(가) 인자 대신 전역 변수 `{name}`을(를) 읽습니다"),
+    "diagnosis.uses-global.why": (
+        "Line {line} uses `{name}`, which your function does not receive: it is the `{name}` defined outside it (at the top of the file or in an earlier cell). It works on that data only; called with other data, the result is wrong.",
+        "{line}번째 줄이 함수가 받지 않은 `{name}`을(를) 씁니다: 함수 밖(파일 위쪽이나 앞의 셀)에서 정의한 `{name}`입니다. 그 데이터에서만 맞고, 다른 데이터로 호출하면 결과가 틀립니다.",
+    ),
+    "diagnosis.uses-global.fix": ("Use only the function's parameters ({parameters}) inside it.", "함수 안에서는 함수의 인자({parameters})만 사용하세요."),
+    "diagnosis.inplace-on-leaf.title": ("an in-place update of What while autograd records it", "autograd가 기록하는 중에 What을 제자리에서 업데이트했습니다"),
+    "diagnosis.inplace-on-leaf.why": (
+        "What requires grad, so PyTorch refuses `What -= ...` (\"a leaf Variable that requires grad is being used in an in-place operation\"): the update itself would be recorded as part of the graph.",
+        "What은 requires_grad=True이므로 PyTorch가 `What -= ...`를 거부합니다 (\"a leaf Variable that requires grad is being used in an in-place operation\"): 업데이트 자체가 그래프에 기록되기 때문입니다.",
+    ),
+    "diagnosis.inplace-on-leaf.fix": ("Update the data as the lecture does, or do the update inside `with torch.no_grad():`.", "강의처럼 data를 업데이트하거나, `with torch.no_grad():` 안에서 업데이트하세요."),
+    "diagnosis.inplace-on-leaf.hint": ("What.data = What.data - alpha * What.grad\n# or:\nwith torch.no_grad():\n    What -= alpha * What.grad", "What.data = What.data - alpha * What.grad\n# 또는:\nwith torch.no_grad():\n    What -= alpha * What.grad"),
+    "diagnosis.parameter-rebound.at": (
+        "Here it is line {line}: `{code}`. (Written inside `torch.no_grad()`, the new tensor does not even require grad, and the next `backward()` raises \"element 0 of tensors does not require grad\" on a line that is not the mistake.)",
+        "여기서는 {line}번째 줄 `{code}`입니다. (`torch.no_grad()` 안에서 쓰면 새 텐서는 미분도 필요 없는 텐서가 되어, 다음 `backward()`가 실수가 아닌 줄에서 \"element 0 of tensors does not require grad\" 오류를 냅니다.)",
+    ),
+    "diagnosis.tampering.title": ("the submission tampers with the grader's instruments: 0 points", "제출물이 채점기의 측정 도구를 건드립니다: 0점"),
+    "diagnosis.tampering.why": (
+        "{detail} The grader observes your functions while they run; code that turns off or edits that observation is not graded.",
+        "{detail} 채점기는 함수가 실행되는 동안 관찰합니다. 그 관찰을 끄거나 바꾸는 코드는 채점하지 않습니다.",
+    ),
+    "diagnosis.tampering.fix": ("Remove that code; write the exercise with the lecture's tools only.", "그 코드를 지우고 강의의 도구만으로 연습을 작성하세요."),
+    "tampering.source": ("Line {line} uses `{what}`.", "{line}번째 줄에서 `{what}`을(를) 사용합니다."),
+    "tampering.trace": ("`{function}` ran with line tracing turned off.", "`{function}`이(가) 줄 추적을 끈 채로 실행되었습니다."),
+    "diagnosis.disagree.note": ("The lecture's data points to `{first}`, this case to `{second}`: the two cases tell the mistakes apart differently.", "강의 데이터에서는 `{first}`, 이 사례에서는 `{second}`로 보입니다: 두 사례가 실수를 다르게 구별합니다."),
+    # ------------------------------------------------------------------
     # class summary (grader.report.summary)
     "report.summary.title": ("Class summary", "전체 채점 요약"),
     "report.summary.counts": ("{count} submissions, {graded} graded; mean score {mean:.2f}/{max_score:g}.", "제출 {count}개, 채점 {graded}개; 평균 점수 {mean:.2f}/{max_score:g}."),

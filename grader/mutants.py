@@ -30,6 +30,7 @@ class Loop:
     lag: bool = False  # the update uses the previous epoch's gradient
     frozen: bool = False  # the gradient is cleared before it is used
     lr: Optional[float] = None  # a learning rate other than the one passed
+    stale: bool = False  # yhat and the loss computed once, before the loop (retain_graph=True)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,13 @@ def loss_and_grad(X: torch.Tensor, y: torch.Tensor, W: torch.Tensor, kind: str) 
         return s**2, -2 * s * X.T @ torch.ones_like(r)
     if kind == "sum":
         return r.sum(), -X.T @ torch.ones_like(r)
+    if kind in ("broadcast-sse", "broadcast-mse"):
+        # y (n, 1) minus yhat (n,) (or the reverse) broadcasts to D[i, j] = y[i] - yhat[j]
+        yhat = (X @ W).reshape(1, -1)
+        D = y.reshape(-1, 1) - yhat
+        scale = float(n * n) if kind == "broadcast-mse" else 1.0
+        g = -2 * D.sum(dim=0).reshape(-1, 1) / scale
+        return (D**2).sum() / scale, X.T @ g
     raise ValueError(f"unknown loss {kind!r}")
 
 
@@ -71,9 +79,10 @@ def simulate(case: TrainCase, loop: Loop, epochs: Optional[int] = None) -> Run:
     grad_sum = torch.zeros_like(W)
     previous = torch.zeros_like(W)
     losses, weights = [], [W.reshape(-1).clone()]
+    first = loss_and_grad(X, y, W, loop.loss)
     with torch.no_grad():
         for _ in range(epochs):
-            loss, grad = loss_and_grad(X, y, W, loop.loss)
+            loss, grad = first if loop.stale else loss_and_grad(X, y, W, loop.loss)
             losses.append(loss.reshape(1))
             grad_sum = grad_sum + grad if not loop.clear else grad
             used = previous if loop.lag else grad_sum
@@ -102,12 +111,25 @@ def fitted_learning_rate(case: TrainCase, weights: torch.Tensor, loss: str) -> O
     return lr if lr > 0 else None
 
 
+BROADCAST_HINTS = {
+    "sse": "loss = torch.sum((y - yhat) ** 2)   # y and yhat both (n, 1)",
+    "mse": "loss = torch.mean((y - yhat) ** 2)   # y and yhat both (n, 1)",
+    "optimizer": "loss = loss_fn(net(X), y)   # net(X) is (n, 1), like y: no .squeeze()",
+}
 HINTS = {"sse": "loss = torch.sum((y - yhat) ** 2)", "mse": "loss = torch.mean((y - yhat) ** 2)"}
 
 
 def wrong_loss(expected: str, found: str) -> dict[str, object]:
     """The parameters of a wrong-loss diagnosis: the two losses, named in the catalogue (loss.*)."""
     return {"expected": {"key": f"loss.{expected}"}, "found": {"key": f"loss.{found}"}, "hint_code": HINTS[expected]}
+
+
+def broadcast_alternative(y: torch.Tensor, yhat: torch.Tensor, loss: str) -> tuple[str, dict[str, object], torch.Tensor]:
+    """The loss a (n,) yhat against a (n, 1) y gives (or the reverse), as a check alternative."""
+    n = int(y.shape[0])
+    D = y.reshape(-1, 1).to(torch.float64) - yhat.reshape(1, -1).to(torch.float64)
+    value = (D**2).sum() / (n * n if loss == "mse" else 1)
+    return "broadcast-shape", {"n": n, "hint_code": BROADCAST_HINTS[loss]}, value.reshape(1)
 
 
 def training_mutants(case: TrainCase, loss: str, lr_name: str, optimizer: bool = False) -> list[Mutant]:
@@ -121,6 +143,9 @@ def training_mutants(case: TrainCase, loss: str, lr_name: str, optimizer: bool =
         Mutant("wrong-loss", replace(base, loss="square-of-sum"), tuple(wrong_loss(loss, "square-of-sum").items())),
         Mutant("wrong-loss", replace(base, loss="sum"), tuple(wrong_loss(loss, "sum").items())),
     ]
+    mutants.append(Mutant("broadcast-shape", replace(base, loss=f"broadcast-{loss}"), (("n", n), ("hint_code", BROADCAST_HINTS["optimizer" if optimizer else loss]))))
+    mutants.append(Mutant("forward-outside-loop", replace(base, stale=True)))
+    mutants.append(Mutant("forward-outside-loop", replace(base, stale=True, clear=False)))
     if loss == "mse" and n != 100:
         mutants.append(Mutant("wrong-loss", replace(base, loss="sse/100"), tuple(wrong_loss(loss, "sse/100").items())))
     if optimizer:
@@ -141,6 +166,9 @@ class Match:
     code: str
     params: dict[str, object]
     distance: float
+    # every mistake that matches this case (the best first): checks of one
+    # function agree on one of them (grader.checks.review)
+    candidates: tuple[tuple[str, dict[str, object]], ...] = ()
 
 
 def nearest(
@@ -163,14 +191,20 @@ def nearest(
     start = case.What(False).reshape(1, -1).to(torch.float64)
     best: Optional[Match] = None
     loose = rtol * MATCH_FACTOR
+    found: list[tuple[float, str, dict[str, object]]] = []
     for mutant in mutants:
         run = simulate(case, mutant.loop)
         if _distance(run, reference, rtol, start, True, True, True) <= 1.0:
             continue
         distance = _distance_to(run, loose, start, losses, weights, final)
-        if distance is not None and distance <= 1.0 and (best is None or distance < best.distance):
-            best = Match(mutant.code, dict(mutant.params), distance)
-    return best
+        if distance is not None and distance <= 1.0:
+            found.append((distance, mutant.code, dict(mutant.params)))
+            if best is None or distance < best.distance:
+                best = Match(mutant.code, dict(mutant.params), distance)
+    if best is None:
+        return None
+    ordered = sorted(found, key=lambda item: item[0])
+    return replace(best, candidates=tuple((code, params) for _, code, params in ordered))
 
 
 def _updates(weights: torch.Tensor) -> torch.Tensor:

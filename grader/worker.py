@@ -13,12 +13,14 @@ import os
 import sys
 import traceback
 import types
+import warnings
 from typing import Any, Callable, NoReturn, Optional
 
 from grader import protocol
 from grader import virtual_cuda as _emulation
 
 _MAX_EVENTS = 5000
+_MAX_WARNINGS = 20
 
 # Bound when the grader imports this module, before any submission loads:
 # student code can replace attributes of torch.Tensor, torch and math in its
@@ -406,10 +408,24 @@ class Worker:
         self.spy.events = []
         self.spy.active = True
         lines = _LineCounter(self.student_files) if request.get("trace") else None
+        caught: list[str] = []
+
+        shown = warnings.showwarning
+
+        def keep_warning(message: Any, category: Any, *rest: Any, **kw: Any) -> None:
+            # PyTorch's warnings are evidence (MSELoss's "target size ... different to the input size");
+            # each distinct one is kept, and still printed once as it would have been.
+            text = f"{getattr(category, '__name__', 'Warning')}: {message}"[:300]
+            if text not in caught and len(caught) < _MAX_WARNINGS:
+                caught.append(text)
+                shown(message, category, *rest, **kw)
+
         try:
             if lines is not None:
                 sys.settrace(lines.trace)
-            with printing(quiet=bool(request.get("quiet"))):
+            with printing(quiet=bool(request.get("quiet"))), warnings.catch_warnings():
+                warnings.simplefilter("always")
+                warnings.showwarning = keep_warning
                 returned = function(*args)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
             sys.settrace(None)
@@ -425,6 +441,7 @@ class Worker:
                 "after": [observe(arg) for arg in args],
                 "events": self.spy.events,
                 "lines": lines.count if lines is not None else None,
+                "warnings": caught,
             }
         except protocol.TooLarge as exc:
             return {"ok": False, "too_large": str(exc)}

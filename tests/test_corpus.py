@@ -34,6 +34,7 @@ def test_corpus_covers_every_diagnosis_code() -> None:
         "history-misaligned", "parameter-rebound", "weight-not-transposed", "bias-enabled",
         "not-using-torch-api", "step-before-backward", "input-mutated", "wrong-shape", "wrong-type",
         "wrong-value", "not-implemented", "missing-function", "syntax-error", "runtime-error",
+        "broadcast-shape", "forward-outside-loop", "history-aliased", "uses-global", "inplace-on-leaf",
     }
     found = {expectation(p) for p in CORPUS}
     assert required <= found, f"no corpus submission demonstrates {sorted(required - found)}"

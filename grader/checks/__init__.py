@@ -64,6 +64,9 @@ class Verdict:
     error: Optional[StudentError] = None
     trajectory: Optional[Trajectory] = None
     example: Optional[str] = None
+    # Every catalogued mistake that explains this case as well as ``diagnosis``
+    # does: checks of one function agree on one of them (grader.checks.review).
+    candidates: tuple[tuple[str, dict[str, Any]], ...] = ()
 
 
 PASS = Verdict(True)
@@ -83,6 +86,9 @@ class Context:
     max_examples: int = 10
     device: Optional["Context"] = None  # the same submission on a (real or emulated) GPU
     device_mode: Optional[str] = None  # set on that device context: where its calls run
+    # The submission's Python source, read by the grader (grader.checks.source.read):
+    # structure is decided from it, never from what the worker says about itself.
+    source: str = ""
     _cache: dict[str, CallOutcome] = field(default_factory=dict)
     _shown: set[str] = field(default_factory=set)
 
@@ -156,6 +162,10 @@ class Check:
     points: float
     run: Callable[[Context], Verdict]
     hidden: bool = False
+    # Whether the function did its job at all on this check's call: a verdict
+    # when it did not (returns None, empty or constant results, never moves
+    # its parameter), else None.  See grader.checks.review.
+    attempt: Optional[Callable[[Context], Optional[Verdict]]] = None
 
     def result(self, verdict: Verdict) -> CheckResult:
         return CheckResult(
@@ -186,7 +196,7 @@ def outcome_problem(outcome: CallOutcome, function: str) -> Optional[Verdict]:
         return fail("result-too-large", function=function, detail=outcome.too_large)
     if outcome.error is not None:
         code, message = diagnosis.from_error(outcome.error, function)
-        return Verdict(False, code, message, error=outcome.error)
+        return Verdict(False, code, message, error=diagnosis.scrub(outcome.error))
     return None
 
 

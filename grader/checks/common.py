@@ -8,8 +8,8 @@ from hypothesis.strategies import SearchStrategy
 
 from grader import compare, values
 from grader.cases import TrainCase, train_args, train_call_code
-from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, problem_verdict, title
-from grader.checks.training import TrainingSpec, judge
+from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, problem_verdict, review, title
+from grader.checks.training import TrainingSpec, divergent_cases, judge, judge_divergent
 from grader.execution import CallOutcome
 from grader.protocol import TensorValue
 from grader.results import Message
@@ -43,12 +43,23 @@ def training_checks(
             return code(case)
 
         verdict = ctx.search(generated, judged, example)
-        if verdict.passed or verdict.example is None or not reported:
-            return verdict
-        return _example(verdict, showing_training(verdict.example, verdict, spec, reported[0]))
+        if not verdict.passed:
+            if verdict.example is None or not reported:
+                return verdict
+            return _example(verdict, showing_training(verdict.example, verdict, spec, reported[0]))
+        # The generated cases keep the learning rate stable; the lecture's
+        # divergent rates are checked here too (histories full length, inf and nan included).
+        for case in divergent_cases(spec, lecture):
+            found = judge_divergent(spec, case, ctx.call(spec.function, args(case)))
+            if not found.passed:
+                return _example(found, showing_training(code(case), found, spec, case))
+        return PASS
+
+    def attempt(ctx: Context) -> Optional[Verdict]:
+        return review.training_attempt(spec.function, spec.returns, lecture.What(False), spec.reference(lecture).weights[-1], ctx.call(spec.function, args(lecture)))
 
     return [
-        Check(f"{spec.function}.lecture", spec.function, title("lecture", spec.function), points[0], on_lecture),
+        Check(f"{spec.function}.lecture", spec.function, title("lecture", spec.function), points[0], on_lecture, attempt=attempt),
         Check(f"{spec.function}.generated", spec.function, title("generated", spec.function), points[1], on_generated),
     ]
 
@@ -334,7 +345,10 @@ def value_checks(
         verdict = ctx.search(strategy, lambda case: case_judge(case, ctx.call(function, case_args(case))), case_code)
         return verdict if verdict.passed or verdict.example is None else _example(verdict, showing_value(verdict.example, verdict))
 
+    def attempt(ctx: Context) -> Optional[Verdict]:
+        return review.value_attempt(function, ctx.call(function, lecture_args))
+
     return [
-        Check(f"{function}.lecture", function, title("lecture", function), points[0], on_lecture),
+        Check(f"{function}.lecture", function, title("lecture", function), points[0], on_lecture, attempt=attempt),
         Check(f"{function}.generated", function, title("generated", function), points[1], on_generated),
     ]

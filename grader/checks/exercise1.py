@@ -47,7 +47,8 @@ def _loss_args(case: TrainCase) -> list[Any]:
 def _loss_alternatives(case: TrainCase) -> list[tuple[str, dict[str, Any], torch.Tensor]]:
     r = case.data.y - _yhat(case)
     found = [("mse", (r**2).mean()), ("square-of-sum", r.sum() ** 2), ("sum", r.sum())]
-    return [("wrong-loss", mutants.wrong_loss("sse", kind), value.reshape(1)) for kind, value in found]
+    out = [("wrong-loss", mutants.wrong_loss("sse", kind), value.reshape(1)) for kind, value in found]
+    return out + [mutants.broadcast_alternative(case.data.y, _yhat(case), "sse")]
 
 
 def _step_args(case: TrainCase) -> list[Any]:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from grader.cases import Data, TrainCase, call_code, datasets, lecture_case, lecture_data, tensor_arg, tensor_code, train_cases
 from grader import compare, mutants
-from grader.checks import Check, Context, Verdict, title
+from grader.checks import Check, Context, Verdict, review, title
 from grader.execution import CallOutcome
 from grader.checks.common import judge_scalar, judge_tensor, showing_value, training_checks, value_checks
 from grader.checks.exercise2 import history_run
@@ -25,7 +25,8 @@ def _yhat(case: TrainCase) -> torch.Tensor:
 def _alternatives(case: TrainCase) -> list[tuple[str, dict[str, Any], torch.Tensor]]:
     r = case.data.y - _yhat(case)
     found = [("sse", (r**2).sum()), ("sse/100", (r**2).sum() / 100), ("square-of-mean", r.mean() ** 2), ("mean", r.mean())]
-    return [("wrong-loss", mutants.wrong_loss("mse", kind), v.reshape(1)) for kind, v in found]
+    out = [("wrong-loss", mutants.wrong_loss("mse", kind), v.reshape(1)) for kind, v in found]
+    return out + [mutants.broadcast_alternative(case.data.y, _yhat(case), "mse")]
 
 
 def _loss_args(case: TrainCase) -> list[Any]:
@@ -74,7 +75,7 @@ def _mse_alpha_check() -> Check:
 
         return replace(verdict, example=showing_value(verdict.example, verdict))
 
-    return Check("mse_alpha", "mse_alpha", title("generated", "mse_alpha"), 1, run)
+    return Check("mse_alpha", "mse_alpha", title("generated", "mse_alpha"), 1, run, attempt=lambda ctx: review.value_attempt("mse_alpha", ctx.call("mse_alpha", [0.001, 100])))
 
 
 def checks() -> list[Check]:

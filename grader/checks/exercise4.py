@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from grader import compare, mutants, values
 from grader.cases import LECTURE_WHAT, TrainCase, call_code, lecture_case, tensor_arg, tensor_code, train_cases
-from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, problem_verdict, title
+from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, problem_verdict, review, source, title
 from grader.checks.common import in_place_check, training_checks
 from grader.checks.training import TrainingSpec
 from grader.execution import CallOutcome
@@ -68,6 +68,11 @@ def _weight_message(found: torch.Tensor, expected: torch.Tensor) -> Any:
     )
 
 
+def _returned(outcome: CallOutcome) -> object:
+    """What a call returned; something not None when it raised (its checks say why)."""
+    return outcome.returned if outcome.ok else ""
+
+
 def _make_net_checks() -> list[Check]:
     lecture_what = torch.tensor([[LECTURE_WHAT[0]], [LECTURE_WHAT[1]]])
     whats = st.tuples(st.integers(-100, 100), st.integers(-100, 100), st.sampled_from(["float32", "float64"])).map(
@@ -90,7 +95,7 @@ def _make_net_checks() -> list[Check]:
         return ctx.search(whats, lambda what: judge_net(what, ctx.call("make_net", [tensor_arg(what, True)])), code)
 
     return [
-        Check("make_net.lecture", "make_net", title("structure", "make_net"), 2, lecture),
+        Check("make_net.lecture", "make_net", title("structure", "make_net"), 2, lecture, attempt=lambda ctx: review.none_or_empty("make_net", _returned(ctx.call("make_net", [tensor_arg(lecture_what, True)])))),
         Check("make_net.generated", "make_net", title("generated", "make_net"), 1, generated),
     ]
 
@@ -127,13 +132,26 @@ def net_code(case: TrainCase) -> str:
 
 
 def _api_check(case: TrainCase) -> Check:
+    """The lecture's pattern, read from the source (the grader's copy, not the worker's word).
+
+    What the run observed of the API can only add to what is missing: a spy
+    event the student forged never earns the points, and a name written in
+    dead code does not either when the run shows the API was never called.
+    """
+
     def run(ctx: Context) -> Verdict:
         outcome = ctx.call("train_net", net_args(case))
         problem = outcome_problem(outcome, "train_net")
         if problem is not None:
             return problem
+        missing = source.missing_api(ctx.source, "train_net") if ctx.source else None
         names = {e if isinstance(e, str) else e[0] for e in outcome.events}
-        missing = [label for label, event in (("torch.nn.MSELoss", "mse_loss"), ("torch.optim.SGD", "sgd"), ("optimizr.step()", "step")) if event not in names]
+        observed = [label for label, event in (("torch.nn.MSELoss", "mse_loss"), ("torch.optim.SGD", "sgd"), ("optimizr.step()", "step")) if event not in names]
+        if missing is None:
+            missing = observed
+        elif names:
+            # the run reported what it called: anything it did not call is missing too
+            missing = [label for label, _ in source.API if label in missing or label in observed]
         if missing:
             return fail("not-using-torch-api", missing=", ".join(missing))
         return PASS

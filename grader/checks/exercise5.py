@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Optional
 
 import torch
 from hypothesis import strategies as st
 
 from grader import values
 from grader.cases import LECTURE_DIVERGENT_ALPHA, Data, call_code, datasets, lecture_case, lecture_data, tensor_arg, tensor_code
-from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, problem_verdict, title
+from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, problem_verdict, review, source, title
 from grader.checks.common import inputs_unchanged_check, judge_scalar, judge_tensor, value_checks
 from grader.execution import CallOutcome
 from grader.reference import exercise5 as ref
@@ -56,8 +56,16 @@ def _vectorized_check() -> Check:
         problem = outcome_problem(outcome, "loss_surface")
         if problem is not None:
             return problem
-        if outcome.lines is not None and outcome.lines >= LOOP_THRESHOLD:
-            return fail("python-loop", lines=outcome.lines, rows=len(w0), cols=len(w1))
+        lines = outcome.lines
+        if lines is not None and lines <= 0:
+            # A call that ran the student's function ran at least its return line:
+            # a count of zero means the tracer was turned off or replaced.
+            return fail("tampering", detail={"key": "tampering.trace", "params": {"function": "loss_surface"}})
+        # The source decides (a loop the student's process cannot hide); the
+        # count, when the run gives one, can only add a loop the source hid.
+        loops = source.python_loops(ctx.source, "loss_surface") if ctx.source else []
+        if (lines is not None and lines >= LOOP_THRESHOLD) or loops:
+            return fail("python-loop", lines=lines if lines is not None else "?", rows=len(w0), cols=len(w1))
         return PASS
 
     return Check("loss_surface.vectorized", "loss_surface", title("vectorized", "loss_surface"), 1, run)
@@ -136,6 +144,21 @@ def checks() -> list[Check]:
             lambda t: call_code("classify_alpha", [("X", tensor_code(t[0].X)), ("alpha", repr(t[1]))], t[0]),
         )
 
-    found.append(Check("classify_alpha.lecture", "classify_alpha", title("lecture-divergent", "classify_alpha"), 2, lecture_divergent))
+    def classify_attempt(ctx: Context) -> Optional[Verdict]:
+        outcome = ctx.call("classify_alpha", [tensor_arg(data.X), LECTURE_DIVERGENT_ALPHA])
+        if not outcome.ok:
+            return None
+        empty = review.none_or_empty("classify_alpha", outcome.returned)
+        if empty is not None:
+            return empty
+        # one rate of each class on the lecture's data: a single answer for all three is no classification
+        lam = _lam(data)
+        answers = {repr(ctx.call("classify_alpha", [tensor_arg(data.X), float(f"{f / lam:.4g}")]).returned) for f in (0.25, 0.75)}
+        answers.add(repr(outcome.returned))
+        if len(answers) == 1:
+            return review.not_attempted("classify_alpha", "constant", found=repr(outcome.returned)[:40])
+        return None
+
+    found.append(Check("classify_alpha.lecture", "classify_alpha", title("lecture-divergent", "classify_alpha"), 2, lecture_divergent, attempt=classify_attempt))
     found.append(Check("classify_alpha.generated", "classify_alpha", title("generated", "classify_alpha"), 2, generated))
     return found

@@ -56,17 +56,22 @@ def judge(spec: TrainingSpec, case: TrainCase, outcome: CallOutcome, diagnose: b
         lengths_ok = read.losses is None or read.losses.shape[0] == case.epochs
         if read.weights is not None:
             lengths_ok = lengths_ok and read.weights.shape[0] == case.epochs + 1
-        ok = lengths_ok and _matches(read, reference, rtol) and not (spec.optimizer and _step_before_backward(outcome.events))
+        # Numbers decide; what the worker observed of the API never turns a right trajectory wrong.
+        ok = lengths_ok and _matches(read, reference, rtol)
         return PASS if ok else Verdict(False)
     trajectory = _trajectory(spec, case, read, reference)
 
-    if spec.optimizer and _step_before_backward(outcome.events):
-        return _with(fail("step-before-backward"), trajectory)
     misaligned = _lengths(spec, case, read, reference, rtol)
     if misaligned is not None:
         return _with(misaligned, trajectory)
     if _matches(read, reference, rtol):
         return PASS
+    aliased = _aliased(read, reference, rtol)
+    if aliased is not None:
+        return _with(aliased, trajectory)
+    if spec.optimizer and _step_before_backward(outcome.events):
+        # The run's own account, believed only because the numbers are wrong too.
+        return _with(fail("step-before-backward"), trajectory)
     if spec.returns == "histories" and read.losses is not None and read.weights is not None:
         extended = mutants.simulate(case, mutants.Loop(loss=spec.loss), case.epochs + 1)
         if compare.all_close(read.weights, reference.weights, rtol) and compare.all_close(read.losses, extended.losses[1:], rtol):
@@ -82,8 +87,86 @@ def judge(spec: TrainingSpec, case: TrainCase, outcome: CallOutcome, diagnose: b
         params = dict(match.params)
         params.setdefault("epoch", divergence.step if divergence else 1)
         params.setdefault("function", spec.function)
-        return Verdict(False, match.code, Message(f"diagnosis.{match.code}.why", params), divergence, trajectory=trajectory)
+        return Verdict(False, match.code, Message(f"diagnosis.{match.code}.why", params), divergence, trajectory=trajectory, candidates=match.candidates)
+    if any(BROADCAST_WARNING in w for w in outcome.warnings):
+        # No mutant matched, but PyTorch itself said the shapes differ.
+        hint = mutants.BROADCAST_HINTS["optimizer" if spec.optimizer else spec.loss]
+        return Verdict(False, "broadcast-shape", Message("diagnosis.broadcast-shape.why", {"n": case.data.n, "hint_code": hint, "function": spec.function}), divergence, trajectory=trajectory)
     return Verdict(False, "wrong-value", _wrong_value(spec, divergence), divergence, trajectory=trajectory)
+
+
+BROADCAST_WARNING = "that is different to the input size"
+
+
+# --------------------------------------------------------------------------
+# divergent learning rates
+
+# Past this magnitude a value counts as diverged (float32 overflows at 3.4e38):
+# near the overflow, a correct solution written another way may reach inf an
+# epoch earlier or later than the reference, so a band of BAND around it agrees.
+DIVERGED = 1e30
+BAND = 1e3
+# (SSE alpha, epochs) on the lecture's data: 0.0085 oscillates outward, 0.01
+# overflows to inf and nan after about 117 epochs.  MSE and SGD use n times these.
+DIVERGENT = ((0.0085, 30), (0.01, 150))
+
+
+def divergent_cases(spec: TrainingSpec, lecture: TrainCase) -> list[TrainCase]:
+    """The lecture's data with learning rates past the critical one (training loops only)."""
+    from dataclasses import replace
+
+    if spec.returns == "loss":
+        return []
+    scale = lecture.data.n if spec.loss == "mse" else 1
+    return [replace(lecture, alpha=float(f"{alpha * scale:.6g}"), epochs=epochs) for alpha, epochs in DIVERGENT]
+
+
+def _diverged(t: torch.Tensor, threshold: float) -> torch.Tensor:
+    return ~torch.isfinite(t) | (t.abs() > threshold)
+
+
+def diverged_close(student: torch.Tensor, reference: torch.Tensor, rtol: float) -> bool:
+    """Agreement of two runs that may overflow: close where both are finite, diverged together elsewhere."""
+    if student.shape != reference.shape:
+        return False
+    ref_big = _diverged(reference, DIVERGED)
+    ref_large = _diverged(reference, DIVERGED / BAND)
+    stu_big = _diverged(student, DIVERGED)
+    stu_large = _diverged(student, DIVERGED / BAND)
+    normal = ~ref_large & ~stu_large
+    finite_ref = torch.where(ref_large, torch.zeros_like(reference), reference)
+    scale_ref = finite_ref.abs().max() if finite_ref.numel() else torch.tensor(1.0)
+    atol = rtol * float(scale_ref)
+    near = (student - reference).abs() <= atol + rtol * reference.abs()
+    ok = torch.where(normal, near, torch.ones_like(near))
+    ok = ok & ~(ref_big & ~stu_large) & ~(stu_big & ~ref_large)
+    return bool(ok.all())
+
+
+def judge_divergent(spec: TrainingSpec, case: TrainCase, outcome: CallOutcome) -> Verdict:
+    """A run whose learning rate diverges: every epoch still recorded, values diverging as the reference's."""
+    problem = outcome_problem(outcome, spec.function)
+    if problem is not None:
+        return problem
+    read = _read(spec, outcome)
+    if isinstance(read, Verdict):
+        return read
+    reference = spec.reference(case)
+    rtol = compare.rtol_for(case.data.dtype)
+    n_losses = read.losses.shape[0] if read.losses is not None else case.epochs
+    n_weights = read.weights.shape[0] if read.weights is not None else None
+    if n_losses < case.epochs and (n_weights is None or n_weights == n_losses + 1):
+        # e.g. `if torch.isnan(loss): break`: the loop must still run every epoch.
+        return fail("wrong-epochs", epochs=case.epochs, found=n_losses)
+    ok = read.losses is None or diverged_close(read.losses, reference.losses, rtol)
+    if read.weights is not None:
+        ok = ok and diverged_close(read.weights, reference.weights, rtol)
+    elif read.final is not None:
+        ok = ok and diverged_close(read.final.reshape(1, -1), reference.weights[-1:], rtol)
+    if ok:
+        return PASS
+    verdict = judge(spec, case, outcome)
+    return verdict if not verdict.passed else Verdict(False, "wrong-value", _wrong_value(spec, _divergence(read, reference, rtol)), _divergence(read, reference, rtol))
 
 
 # --------------------------------------------------------------------------
@@ -128,6 +211,20 @@ def _final(outcome: CallOutcome) -> Optional[torch.Tensor]:
     if isinstance(value, ModuleValue) and "weight" in value.params and len(value.params["weight"].data) == 2:
         return torch.tensor(value.params["weight"].data, dtype=torch.float64)
     return None
+
+
+def _aliased(read: Student, reference: mutants.Run, rtol: float) -> Optional[Verdict]:
+    """history-aliased: every What_history entry equals the last one (and the caller's final What)."""
+    weights = read.weights
+    if weights is None or weights.shape[0] < 2 or weights.shape != reference.weights.shape:
+        return None
+    if not bool(torch.isfinite(weights).all()) or not bool((weights == weights[-1]).all()):
+        return None
+    if bool((reference.weights == reference.weights[0]).all()) or torch.equal(weights[-1], reference.weights[0]):
+        return None  # nothing moved: not an alias of a trained What
+    if read.final is not None and not compare.all_close(read.final.reshape(1, -1), weights[-1:], rtol):
+        return None
+    return fail("history-aliased", count=int(weights.shape[0]))
 
 
 def _step_before_backward(events: tuple[Any, ...]) -> bool:

@@ -1,4 +1,4 @@
-# expect: wrong-value
+# expect: history-aliased
 # why: appends What.data (a view) while updating What in place under no_grad, so every What_history entry ends up equal to the final What
 import torch
 

@@ -1,0 +1,17 @@
+# expect: broadcast-shape
+# why: squeezes yhat to (n,) while y stays (n, 1): y - yhat broadcasts to an (n, n) matrix, silently
+import torch
+
+
+def train(X, y, What, alpha, epochs):
+    loss_history = []
+    What_history = [What.data.reshape(-1).tolist()]
+    for epoc in range(epochs):
+        yhat = (X @ What).squeeze()
+        loss = torch.sum((y - yhat) ** 2)
+        loss.backward()
+        What.data = What.data - alpha * What.grad
+        What.grad = None
+        loss_history.append(loss.item())
+        What_history.append(What.data.reshape(-1).tolist())
+    return loss_history, What_history

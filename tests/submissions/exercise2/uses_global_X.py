@@ -1,0 +1,23 @@
+# expect: uses-global
+# why: the lecture's data is built at the top of the file, and train reads that X instead of its argument: right on the lecture's data only
+import torch
+
+torch.manual_seed(43052)
+x, _ = torch.randn(100).sort()
+eps = torch.randn(100) * 0.5
+X = torch.stack([torch.ones(100), x], axis=1)
+y = X @ torch.tensor([[2.5], [4.0]]) + eps.reshape(100, 1)
+
+
+def train(Xs, ys, What, alpha, epochs):
+    loss_history = []
+    What_history = [What.data.reshape(-1).tolist()]
+    for epoc in range(epochs):
+        yhat = X @ What
+        loss = torch.sum((y - yhat) ** 2)
+        loss.backward()
+        What.data = What.data - alpha * What.grad
+        What.grad = None
+        loss_history.append(loss.item())
+        What_history.append(What.data.reshape(-1).tolist())
+    return loss_history, What_history

@@ -1,0 +1,29 @@
+# expect: broadcast-shape
+# why: flattens y but not yhat in mse_loss (and in the loop): (n,) - (n, 1) is an (n, n) matrix
+import torch
+
+
+def mse_loss(yhat, y):
+    return torch.mean((y.reshape(-1) - yhat) ** 2)
+
+
+def train_mse(X, y, What, alpha, epochs):
+    loss_history = []
+    What_history = [What.data.reshape(-1).tolist()]
+    for epoc in range(epochs):
+        yhat = X @ What
+        loss = mse_loss(yhat, y)
+        loss.backward()
+        What.data = What.data - alpha * What.grad
+        What.grad = None
+        loss_history.append(loss.item())
+        What_history.append(What.data.reshape(-1).tolist())
+    return loss_history, What_history
+
+
+def mse_alpha(sse_alpha, n):
+    return sse_alpha * n
+
+
+def closed_form(X, y):
+    return torch.linalg.inv(X.T @ X) @ X.T @ y
