@@ -20,7 +20,10 @@ import pytest
 from conftest import TESTS
 from grader import cli
 
-markdown_it = pytest.importorskip("markdown_it")
+try:
+    import markdown_it
+except ImportError:  # in the [test] extras; without it a plainer check stands in
+    markdown_it = None
 
 SOURCES = [TESTS / "adversarial" / "hostile_text.py", TESTS / "adversarial" / "hostile_import.py"]
 HOSTILE_NAME = "kim\n::add-mask::fname\x1b[2J``<img src=x onerror=alert(1)>`|q|\u2028::error::f ##[add-mask]n_exercise2.py"
@@ -65,6 +68,12 @@ def markdown_tokens(text: str) -> list[Any]:
 
 
 def assert_markdown_is_inert(text: str, headings: int) -> None:
+    assert not ACTIVE.search(text.replace("\n", ""))
+    if markdown_it is None:
+        outside_code = re.sub(r"(?ms)^(`{3,})[^\n]*\n.*?^\1$", "", text)
+        outside_code = re.sub(r"(?<![`\\])(`+)(?!`).*?(?<!`)\1(?!`)", "", outside_code)
+        assert "<" not in outside_code
+        return
     tokens = markdown_tokens(text)
     kinds = {t.type for t in tokens}
     assert not kinds & {"html_inline", "html_block", "link_open", "image", "s_open"}, kinds
