@@ -61,7 +61,7 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--process-limit", type=int, default=64, help="most processes a submission may run (default 64)")
     parser.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the feedback (default: from the locale)")
     parser.add_argument("--examples", type=int, default=10, help="generated cases per property (default 10)")
-    parser.add_argument("--cell-timeout", type=float, default=30.0, help="a notebook cell's own time limit, in seconds (default 30)")
+    parser.add_argument("--cell-timeout", type=float, default=10.0, help="a notebook cell's own time limit, in seconds (default 10; the notebook as a whole gets two thirds of --timeout)")
     parser.add_argument(
         "--device",
         choices=("virtual-cuda", "cuda", "off"),

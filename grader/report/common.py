@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
 from grader import messages
-from grader.results import CheckResult, GradeResult, Message, StepRow, StudentError
+from grader.results import CellError, CheckResult, GradeResult, Message, StepRow, StudentError
 
 
 @dataclass(frozen=True)
@@ -165,10 +165,28 @@ def student_line(error: Optional[StudentError]) -> Optional[int]:
         return None
     for frame in reversed(error.frames):
         name = frame.filename
-        if name.startswith("<") or name.endswith(".ipynb") or frame.lineno <= 0:
+        if name.startswith("<") or ".ipynb" in name or frame.lineno <= 0:
             continue
         return frame.lineno
     return None
+
+
+def cell_label(cell: CellError, lang: str) -> str:
+    """A notebook cell as Jupyter numbers it (``Cell In [3]``), as the captured output names it too;
+    a cell that never ran has no number, and is named by its position."""
+    if cell.count is not None:
+        return text("report.cell-in", lang, count=cell.count)
+    return text("report.cell-position", lang, position=cell.index + 1)
+
+
+def cell_problem(cell: CellError, lang: str) -> str:
+    """One line about a cell that raised, hung or did not run (terminal, JSON, gradebook)."""
+    label = cell_label(cell, lang)
+    if cell.error.type == "NotRun":
+        return text("report.cell-not-run", lang, cell=label, detail=cell.error.message)
+    if cell.timed_out:
+        return text("report.cell-hung", lang, cell=label, detail=cell.error.message)
+    return text("report.cell-raised", lang, cell=label, error=error_line(cell.error))
 
 
 def error_line(error: StudentError) -> str:
