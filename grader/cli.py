@@ -137,18 +137,13 @@ def _write_outputs(results: list[GradeResult], args: argparse.Namespace, lang: s
 def _init(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="grade init", description="Copy the exercise stubs into a folder, without overwriting existing files.")
     parser.add_argument("dir", nargs="?", default=".", help="destination folder (default: the current folder)")
+    parser.add_argument("--notebook", action="store_true", help="Jupyter notebooks (exercise1.ipynb …) instead of .py files; their last cell runs check()")
     args = parser.parse_args(argv)
-    os.makedirs(args.dir, exist_ok=True)
-    stubs = resources.files("grader.exercises")
-    for name in sorted(EXERCISES):
-        target = os.path.join(args.dir, f"{name}.py")
-        if os.path.exists(target):
-            print(f"kept     {target} (already exists)")
-            continue
-        with open(target, "w", encoding="utf-8") as handle:
-            handle.write(stubs.joinpath(f"{name}.py").read_text(encoding="utf-8"))
-        print(f"created  {target}")
-    print("Fill in the functions, then run: grade exercise1.py")
+    from grader.stubs import write_stubs
+
+    for target, created in write_stubs(args.dir, notebook=args.notebook):
+        print(f"created  {target}" if created else f"kept     {target} (already exists)")
+    print("Fill in the functions and run their cells, then the last cell: check()" if args.notebook else "Fill in the functions, then run: grade exercise1.py")
     return EXIT_FULL
 
 

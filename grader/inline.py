@@ -138,7 +138,7 @@ def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, noteboo
     fits.  Inside the grader's own replay of the cells it does nothing and
     returns None.
     """
-    if _SERVING:
+    if _SERVING or os.environ.get("GRADER_GRADING_NOTEBOOK") == "1":
         return None
     shell = _shell()
     if shell is None:

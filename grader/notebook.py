@@ -44,6 +44,7 @@ DEFAULT_CELL_TIMEOUT = 10.0
 DEFAULT_NOTEBOOK_TIMEOUT = 40.0
 NOTEBOOK_SHARE = 2 / 3
 CELL_TIMEOUT_ENV = "GRADER_CELL_TIMEOUT"
+GRADING_ENV = "GRADER_GRADING_NOTEBOOK"
 NOTEBOOK_TIMEOUT_ENV = "GRADER_NOTEBOOK_TIMEOUT"
 
 # nbclient's default: cells tagged so are not run, in Jupyter's batch tools either.
@@ -341,6 +342,8 @@ def _settle_in_worker() -> None:
     import io
     import tempfile
 
+    # A check() cell (grader.inline) does nothing while the grader runs the notebook.
+    os.environ[GRADING_ENV] = "1"
     for fd, name in ((1, "stdout"), (2, "stderr")):
         raw = io.FileIO(fd, "w", closefd=False)
         setattr(sys, name, io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace", write_through=True))
