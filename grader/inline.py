@@ -11,9 +11,8 @@ holds, and binds nothing there.
 The grading happens in a server process, one per kernel, started at the first
 check (``python -m grader.inline serve``): it imports torch once, and each
 later check costs a forked worker, a fraction of a second.  Requests and replies
-are length-prefixed pickles over the server's stdin and stdout; both ends are
-this module (the student's code runs only inside the sandboxed workers that the
-server forks, whose replies ``grader.execution`` validates).
+are length-prefixed JSON over the server's stdin and stdout; the result travels
+as ``grader.serialize`` data, rebuilt field by field (nothing is unpickled).
 
 Where the grade depends on something the notebook no longer shows (a cell
 edited or deleted after it ran) or on a value outside the graded function (a
@@ -23,8 +22,8 @@ from __future__ import annotations
 
 import ast
 import dis
+import json
 import os
-import pickle
 import struct
 import subprocess
 import sys
@@ -161,13 +160,17 @@ def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, noteboo
     reply = _server().ask(request, timeout=float(timeout) + 60.0)
     if not reply.get("ok"):
         message = reply.get("message")
-        raise CheckError(render(Message(message[0], message[1]), language) if isinstance(message, tuple) else str(reply.get("error")))
+        if isinstance(message, list) and len(message) == 2 and isinstance(message[1], dict):
+            raise CheckError(render(Message(str(message[0]), message[1]), language))
+        raise CheckError(render(Message("inline.failed", {"detail": str(reply.get("error"))}), language))
     functions = reply["functions"]
     notes = [render(Message(n.key, n.params), language) for n in history_notes(shell, history, functions, notebook)]
     # The server renders the page; the notes (found here, in the kernel) go in front.
     html = reply["html"].replace("<!--grader-notes-->", "".join(_note_html(n) for n in notes), 1)
     text = reply["text"] + "".join(f"\n! {n}" for n in notes)
-    result = CheckResult(reply["result"], html, text, tuple(notes))
+    from grader.serialize import result_from_data
+
+    result = CheckResult(result_from_data(reply["result"]), html, text, tuple(notes))
     if display:
         result._show()
     return result
@@ -335,7 +338,7 @@ def _colab_notebook() -> Optional[list[str]]:
 
 
 def _write(stream: IO[bytes], message: Any) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    data = json.dumps(message, ensure_ascii=False, allow_nan=False).encode("utf-8", "replace")
     stream.write(_HEADER.pack(len(data)) + data)
     stream.flush()
 
@@ -343,7 +346,7 @@ def _write(stream: IO[bytes], message: Any) -> None:
 def _read(stream: IO[bytes]) -> Any:
     header = _read_exactly(stream, _HEADER.size)
     (size,) = _HEADER.unpack(header)
-    return pickle.loads(_read_exactly(stream, size))
+    return json.loads(_read_exactly(stream, size).decode("utf-8", "replace"))
 
 
 def _read_exactly(stream: IO[bytes], size: int) -> bytes:
@@ -508,6 +511,7 @@ def grade_history(request: dict[str, Any], workdir: str, serial: int) -> dict[st
     from grader.report.html import render_inline
     from grader.report.terminal import render_terminal
     from grader.sandbox import Limits
+    from grader.serialize import to_data
     from grader.submission import Submission
 
     exercise, problem = choose_exercise(request.get("exercise"), request.get("names") or [])
@@ -528,7 +532,7 @@ def grade_history(request: dict[str, Any], workdir: str, serial: int) -> dict[st
         graded = (render(Message("inline.cells", {"n": len(cells), "first": cells[0][0], "last": cells[-1][0]}), lang),)
     html = render_inline(result, lang, notes=graded, key_prefix=f"grader{os.getpid()}-{serial}")
     text = render_terminal(result, lang)
-    return {"ok": True, "result": result, "html": html, "text": text, "functions": EXERCISES[exercise].functions()}
+    return {"ok": True, "result": to_data(result), "html": html, "text": text, "functions": EXERCISES[exercise].functions()}
 
 
 def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:

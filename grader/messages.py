@@ -328,6 +328,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "report.cell": ("Cell {index}", "{index}번 셀"),
     "report.cell-timeout": ("timed out", "시간 초과"),
     "report.cell-in": ("Cell In [{count}]", "셀 In [{count}]"),
+    "report.summary.cells": ("Notebook cells that hung or raised (the rest of the notebook still ran)", "멈추거나 오류가 난 노트북 셀 (나머지 셀은 계속 실행됨)"),
     "report.cell-position": ("Cell {position} of the notebook", "노트북의 {position}번째 셀"),
     "report.cell-raised": ("{cell} raised {error}; the cells after it still ran.", "{cell}에서 오류가 났습니다 ({error}). 그 뒤의 셀은 계속 실행되었습니다."),
     "report.cell-hung": ("{cell} was interrupted: {detail}; the cells after it still ran.", "{cell}의 실행을 중단했습니다: {detail}. 그 뒤의 셀은 계속 실행되었습니다."),

@@ -189,6 +189,31 @@ def cell_problem(cell: CellError, lang: str) -> str:
     return text("report.cell-raised", lang, cell=label, error=error_line(cell.error))
 
 
+def cell_entries(result: GradeResult, lang: str) -> list[dict[str, Any]]:
+    """The notebook cells that raised, hung or did not run, as JSON values (``--format json``, results.jsonl)."""
+    out = []
+    for cell in result.run.cells:
+        status = "not-run" if cell.error.type == "NotRun" else ("timed-out" if cell.timed_out else "error")
+        out.append({
+            "cell": cell.count,
+            "position": cell.index + 1,
+            "status": status,
+            "error": error_line(cell.error),
+            "line": cell.error.line,
+            "message": cell_problem(cell, lang),
+        })
+    return out
+
+
+def cell_note(entry: Mapping[str, Any]) -> str:
+    """A cell entry (:func:`cell_entries`) in a few words, for the gradebook: ``In [3] timed-out``."""
+    where = f"In [{entry.get('cell')}]" if entry.get("cell") is not None else f"cell {entry.get('position')}"
+    status = entry.get("status")
+    if status == "error":
+        return f"{where} {str(entry.get('error', '')).split(':', 1)[0]}"
+    return f"{where} {status}"
+
+
 def error_line(error: StudentError) -> str:
     """The last line of a Python traceback: 'TypeError: message'."""
     return f"{error.type}: {error.message}" if error.message else error.type

@@ -12,7 +12,7 @@ from typing import Optional, Sequence
 import jinja2
 
 from grader.messages import render
-from grader.report.common import diagnosis
+from grader.report.common import cell_problem, diagnosis
 from grader.results import SUBMISSION_CODES, GradeResult, Message
 
 
@@ -78,4 +78,5 @@ def render_summary(results: Sequence[tuple[str, GradeResult]], skipped: Sequence
         ungraded=ungraded,
         skipped=skipped,
         students=sorted((s, r.score, r.max_score) for s, r in results),
+        cells=[(s, [cell_problem(c, lang) for c in r.run.cells]) for s, r in results if r.run.cells],
     )

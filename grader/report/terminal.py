@@ -5,7 +5,7 @@ import os
 from typing import Optional, TextIO
 
 from grader.messages import render
-from grader.report.common import check_diagnosis, verdict
+from grader.report.common import cell_problem, check_diagnosis, verdict
 from grader.results import CheckResult, Divergence, GradeResult
 
 _GREEN, _RED, _BOLD, _DIM, _RESET = "\033[32m", "\033[31m", "\033[1m", "\033[2m", "\033[0m"
@@ -43,6 +43,11 @@ def render_terminal(result: GradeResult, lang: str = "en", colour: bool = False)
             continue
         shown_codes.add(check.diagnosis or "")
         lines += ["      " + line for line in _detail(check, lang)]
+    for cell in result.run.cells[:5]:
+        # A hung or failing cell cost only itself; say so even under full marks.
+        lines.append("  " + paint(_RED, "!") + " " + cell_problem(cell, lang))
+    if len(result.run.cells) > 5:
+        lines.append(f"  ! … (+{len(result.run.cells) - 5})")
     if result.run.protections_missing:
         lines.append(paint(_DIM, render("protections.missing", lang, names=", ".join(result.run.protections_missing))))
     return "\n".join(lines)
