@@ -214,7 +214,9 @@ def history_notes(shell: Any, history: list[tuple[int, str]], functions: Iterabl
     notes: list[Note] = []
     current = current_cells(shell, notebook)
     if current is not None:
-        notes += stale_cells(history, current)
+        # The cell running this check is current by definition, whatever the file says.
+        running = getattr(shell, "execution_count", None)
+        notes += stale_cells([(count, source) for count, source in history if count != running], current)
     namespace = shell.user_ns
     for function in functions:
         value = namespace.get(function)
