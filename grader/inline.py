@@ -523,7 +523,7 @@ def grade_history(request: dict[str, Any], workdir: str, serial: int) -> dict[st
     path = os.path.join(workdir, f"{exercise}.ipynb")
     with open(path, "w", encoding="utf-8") as handle:
         nbformat.write(history_notebook(cells), handle)
-    lang = request.get("lang") if request.get("lang") in ("en", "ko") else "en"
+    lang = str(request.get("lang")) if request.get("lang") in ("en", "ko") else "en"
     timeout = float(request.get("timeout") or DEFAULT_TIMEOUT)
     result = grade(Submission(path=path, kind="ipynb", exercise=exercise), Options(limits=Limits(timeout=timeout)))
     graded: tuple[str, ...] = ()

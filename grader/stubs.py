@@ -70,7 +70,8 @@ def make_notebook_stub(stub: str, name: str) -> str:
     title = ast.get_docstring(tree) or name
     imports, functions = [], []
     for node in tree.body:
-        segment = "\n".join(lines[(node.decorator_list[0].lineno if getattr(node, "decorator_list", None) else node.lineno) - 1 : node.end_lineno])
+        decorators = getattr(node, "decorator_list", None)
+        segment = "\n".join(lines[(decorators[0].lineno if decorators else node.lineno) - 1 : node.end_lineno])
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             functions.append(segment)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
