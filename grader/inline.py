@@ -221,9 +221,27 @@ def history_notes(shell: Any, history: list[tuple[int, str]], functions: Iterabl
     for function in functions:
         value = namespace.get(function)
         if isinstance(value, types.FunctionType):
+            source_file = defined_outside_cells(shell, value)
+            if source_file is not None:
+                notes.append(Note("inline.not-from-cell", {"function": function, "file": source_file}))
             for name in globals_read(value, namespace):
                 notes.append(Note("inline.global", {"function": function, "name": name}))
     return notes
+
+
+def defined_outside_cells(shell: Any, function: types.FunctionType) -> Optional[str]:
+    """The file a function of the namespace comes from, when it is not one of the kernel's cells.
+
+    IPython compiles each cell under a name of its own and records it
+    (``compile._filename_map``); a function imported from a ``.py`` file
+    next to the notebook has that file's name instead, which the replay
+    (in a directory of its own) cannot import.
+    """
+    filename = function.__code__.co_filename
+    cells = getattr(getattr(shell, "compile", None), "_filename_map", None) or {}
+    if filename in cells or filename.startswith("<") or not os.path.isfile(filename):
+        return None
+    return os.path.basename(filename)
 
 
 def stale_cells(history: list[tuple[int, str]], current: list[str]) -> list[Note]:

@@ -354,6 +354,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "No exercise function is defined in this kernel yet ({examples}): run the cell that defines it, or name the exercise: check(\"exercise2\").",
         "이 커널에는 아직 과제 함수가 정의되어 있지 않습니다 ({examples}). 함수를 정의한 셀을 실행하거나 과제를 지정하세요: check(\"exercise2\").",
     ),
+    "inline.not-from-cell": (
+        "`{function}` comes from the file {file}, not from a cell: the self-check replays the cells, in a folder of their own, and cannot import it. Define `{function}` in a cell, or grade the file: `grade {file}`.",
+        "`{function}`은(는) 셀이 아니라 파일 {file}에서 왔습니다. 자가 점검은 셀만 별도의 폴더에서 다시 실행하므로 그 파일을 불러올 수 없습니다. `{function}`을(를) 셀에 정의하거나 파일을 채점하세요: `grade {file}`.",
+    ),
     "inline.unknown-exercise": ("Unknown exercise {name!r}: expected one of {names}.", "알 수 없는 과제 {name!r}: {names} 중 하나여야 합니다."),
     "inline.ambiguous": ("The functions defined fit several exercises ({names}): name one, e.g. check(\"{first}\").", "정의한 함수가 여러 과제({names})에 해당합니다. 하나를 지정하세요. 예: check(\"{first}\")."),
     "inline.failed": ("The self-check could not run: {detail}", "자가 점검을 실행하지 못했습니다: {detail}"),

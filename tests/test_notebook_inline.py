@@ -189,3 +189,14 @@ def test_history_leaves_out_installs_and_keeps_order() -> None:
         user_ns: dict[str, Any] = {}
 
     assert inline.kernel_history(Shell()) == [(2, "import torch"), (4, "x = 1\n")]
+
+
+def test_a_function_imported_from_a_file_is_flagged(tmp_path: Path) -> None:
+    (tmp_path / "mysolution.py").write_text("import torch\n\n" + CORRECT + "\n", encoding="utf-8")
+    nb = run_cells(
+        ["import torch", DATA, "from mysolution import train", 'from grader import check\nr = check("exercise2", display=False)\nprint(r.notes)'],
+        tmp_path,
+    )
+    assert errors_of(nb) == []
+    out = stream_of(nb.cells[3])
+    assert "`train` comes from the file mysolution.py, not from a cell" in out
