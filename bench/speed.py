@@ -1,6 +1,6 @@
 """Benchmark: grading speed and memory, as ratios to one `python -c "import torch"`.
 
-Run: python bench/speed.py [--repeat 3] [--notebooks]
+Run: python bench/speed.py [--repeat 3] [--notebooks] [--inline]
 Figures are measured side by side in one run, so they are comparable on a
 shared machine; they are not asserted by the test suite (too noisy there).
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
 import shutil
 import statistics
@@ -138,6 +139,52 @@ def notebooks(work: str, torch_import: float, jobs: int, sample: int) -> None:
     print(f"plain nbclient kernel, per notebook (mean of {min(sample, len(spread))}, no grading)  {nbclient_time(spread, sample):.3f} s")
 
 
+INLINE_TIMING = """
+import json, statistics, time
+from grader import check
+def _timed(n):
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        result = check("exercise2", display=False)
+        times.append(time.perf_counter() - start)
+    return times, result
+"""
+
+
+def inline_times(repeat: int) -> None:
+    """The in-notebook check (grader.inline) in a real kernel: the first check (it starts the
+    grading server), then later ones, after a correct and after a buggy train (goal < 1 s)."""
+    import nbclient
+    import nbformat
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_notebook_inline import BUGGY, CORRECT  # the same submissions as the tests
+
+    from grader.stubs import LECTURE_DATA
+
+    n = max(repeat, 5)
+    cells = [
+        "import torch",
+        LECTURE_DATA,
+        CORRECT,
+        INLINE_TIMING,
+        "first, _ = _timed(1)\nlater, r = _timed(%d)\nprint(json.dumps([first[0], statistics.median(later), max(later), r.score]))" % n,
+        BUGGY,
+        "later, r = _timed(%d)\nprint(json.dumps([statistics.median(later), max(later), r.score]))" % n,
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    start = time.perf_counter()
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3").execute()
+    total = time.perf_counter() - start
+    first, correct, correct_max, score = json.loads(nb.cells[4].outputs[0]["text"])
+    buggy, buggy_max, buggy_score = json.loads(nb.cells[6].outputs[0]["text"])
+    print(f"in-notebook check(), first in a kernel (starts the server)   {first:.3f} s")
+    print(f"  later checks, correct train ({score:g}/9), median of {n}   {correct:.3f} s (max {correct_max:.3f})  (goal < 1 s)")
+    print(f"  later checks, buggy train ({buggy_score:g}/9, figures drawn), median of {n}   {buggy:.3f} s (max {buggy_max:.3f})  (goal < 1 s)")
+    print(f"  the whole kernel session, {2 * n + 1} checks   {total:.3f} s")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
@@ -145,7 +192,12 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--notebooks", action="store_true", help="also time a batch of notebooks (and a plain nbclient kernel)")
     parser.add_argument("--nbclient-sample", type=int, default=6)
+    parser.add_argument("--inline", action="store_true", help="time the in-notebook check() in a real kernel")
+    parser.add_argument("--inline-only", action="store_true", help="only the in-notebook check() figures")
     args = parser.parse_args()
+    if args.inline_only:
+        inline_times(args.repeat)
+        return 0
     work = tempfile.mkdtemp(prefix="grader-bench-")
     try:
         shutil.copy(CORPUS / "lecture_style.py", os.path.join(work, "exercise2.py"))
@@ -177,6 +229,8 @@ def main() -> int:
         print(f"grading time in process, a chatty correct train {chatty:.3f} s, a quiet one {on:.3f} s: {chatty / on:.2f}x  (goal <= 2x)")
         if args.notebooks:
             notebooks(work, torch_import, args.jobs, args.nbclient_sample)
+        if args.inline:
+            inline_times(args.repeat)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

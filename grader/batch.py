@@ -21,6 +21,7 @@ from grader import __version__, zygote
 from grader.discover import Found, find
 from grader.messages import LANGUAGES, default_language
 from grader.report import escape
+from grader.report.common import cell_note
 from grader.report.json_output import to_document
 from grader.report.outputs import parse_mode, write_atomic
 from grader.results import GradeResult
@@ -247,12 +248,14 @@ def gradebook_csv(records: Sequence[dict[str, Any]]) -> str:
                 check_names.append(check["name"])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", "score", "max_score", *check_names, "diagnoses"])
+    writer.writerow(["student", "score", "max_score", *check_names, "diagnoses", "notes"])
     for record in records:
         points = {c["name"]: c["score"] for c in record["checks"]}
         codes = [record["diagnosis"]] if record.get("diagnosis") else []
         codes += [c["diagnosis"] for c in record["checks"] if c["diagnosis"]]
-        writer.writerow([record["student"], f"{record['score']:g}", f"{record['max_score']:g}", *(f"{points[n]:g}" if n in points else "" for n in check_names), ";".join(dict.fromkeys(codes))])
+        # Notebook cells that hung or raised: the grade went on without them.
+        notes = "; ".join(cell_note(c) for c in record.get("cells") or [] if isinstance(c, dict))
+        writer.writerow([record["student"], f"{record['score']:g}", f"{record['max_score']:g}", *(f"{points[n]:g}" if n in points else "" for n in check_names), ";".join(dict.fromkeys(codes)), notes])
     return buffer.getvalue()
 
 

@@ -82,7 +82,7 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--process-limit", type=int, default=64, help="most processes a submission may run (default 64)")
     parser.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the feedback (default: from the locale)")
     parser.add_argument("--examples", type=int, default=10, help="generated cases per property (default 10)")
-    parser.add_argument("--cell-timeout", type=float, default=30.0, help="a notebook cell's own time limit, in seconds (default 30)")
+    parser.add_argument("--cell-timeout", type=float, default=10.0, help="a notebook cell's own time limit, in seconds (default 10; the notebook as a whole gets two thirds of --timeout)")
     parser.add_argument("--reference", metavar="DIR", help="an instructor's private checks, DIR/exerciseN.py (may include hidden ones)")
     parser.add_argument(
         "--device",
@@ -193,23 +193,18 @@ def _write_outputs(results: list[GradeResult], args: argparse.Namespace, lang: s
 def _init(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="grade init", description="Copy the exercise stubs into a folder, without overwriting existing files.")
     parser.add_argument("dir", nargs="?", default=".", help="destination folder (default: the current folder)")
+    parser.add_argument("--notebook", action="store_true", help="Jupyter notebooks (exercise1.ipynb …) instead of .py files; their last cell runs check()")
     parser.add_argument("--github", action="store_true", help="also add .github/workflows/grade.yml, the GitHub Classroom workflow")
     args = parser.parse_args(argv)
-    os.makedirs(args.dir, exist_ok=True)
-    stubs = resources.files("grader.exercises")
-    for name in sorted(EXERCISES):
-        target = os.path.join(args.dir, f"{name}.py")
-        if os.path.exists(target):
-            print(f"kept     {target} (already exists)")
-            continue
-        with open(target, "w", encoding="utf-8") as handle:
-            handle.write(stubs.joinpath(f"{name}.py").read_text(encoding="utf-8"))
-        print(f"created  {target}")
+    from grader.stubs import write_stubs
+
+    for target, created in write_stubs(args.dir, notebook=args.notebook):
+        print(f"created  {target}" if created else f"kept     {target} (already exists)")
     if args.github:
         from grader.classroom import copy_workflow
 
         print(copy_workflow(args.dir))
-    print("Fill in the functions, then run: grade exercise1.py")
+    print("Fill in the functions and run their cells, then the last cell: check()" if args.notebook else "Fill in the functions, then run: grade exercise1.py")
     return EXIT_FULL
 
 

@@ -465,7 +465,8 @@ def _cell_errors(raw: Any) -> tuple[CellError, ...]:
         if type(item) is not dict or type(item.get("index")) is not int:
             raise protocol.ProtocolError("cell error is not an object with an index")
         error = student_error(item.get("error")) or StudentError("Error", "")
-        cells.append(CellError(index=item["index"], error=error, timed_out=bool(item.get("timed_out"))))
+        count = item.get("count")
+        cells.append(CellError(index=item["index"], error=error, timed_out=bool(item.get("timed_out")), count=count if type(count) is int and count > 0 else None))
     return tuple(cells)
 
 

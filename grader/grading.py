@@ -22,7 +22,7 @@ class Options:
     limits: Limits = field(default_factory=Limits)
     max_examples: int = 10
     notebook_path: str = "fast"  # "fast" (forked IPython shell) | "kernel" (nbclient)
-    cell_timeout: float = 30.0  # a notebook cell's own limit, inside the submission's
+    cell_timeout: float = 10.0  # a notebook cell's own limit, inside the notebook's share of the submission's (grader.notebook)
     reference_dir: Optional[str] = None  # an instructor's private checks (may hold hidden ones)
     device: str = "virtual-cuda"  # where device checks run: "virtual-cuda" (every machine), "cuda" (a real GPU) or "off"
 
@@ -75,6 +75,8 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
             if lost_codes and submission_code is None:
                 submission_code = lost_codes[0]
                 submission_message = next(r.message for r in results if r.diagnosis == submission_code)
+                if submission_code == "syntax-error":
+                    submission_error = next(r.error for r in results if r.diagnosis == submission_code)
     finally:
         run = session.close()
         if on_device is not None:
@@ -144,8 +146,8 @@ def _entry(submission: Submission, options: Options, skip_cells: tuple[int, ...]
         return None
     from grader import notebook
 
-    # The notebook may use half of the submission's time: the checks need the rest.
-    notebook_timeout = options.limits.timeout * 0.5
+    # The notebook may use two thirds of the submission's time: the checks need the rest.
+    notebook_timeout = options.limits.timeout * notebook.NOTEBOOK_SHARE
     cell_limit, notebook_limit = notebook.timeouts(min(options.cell_timeout, notebook_timeout), notebook_timeout)
     if options.notebook_path == "kernel":
         return {"function": "grader.notebook:run_kernel", "kwargs": {"cell_timeout": cell_limit, "notebook_timeout": notebook_limit}}
@@ -174,7 +176,12 @@ def _run_checks(checks: list[Check], load: Load, ctx: Context, import_error: Opt
             code, message = _lost(lost)
             verdict = Verdict(False, code, message)
         elif not load.functions.get(check.function, False):
-            if import_error is not None:
+            if _syntax_cell(load) is not None:
+                # A notebook cell Python could not read: the file's syntax error, at its cell and line.
+                cell_error = _syntax_cell(load)
+                assert cell_error is not None
+                verdict = Verdict(False, "syntax-error", Message("diagnosis.syntax-error.why", {"line": cell_error.line or 0, "message": cell_error.message}), error=cell_error)
+            elif import_error is not None:
                 verdict = Verdict(False, "runtime-error", Message("diagnosis.runtime-error.why", {"function": check.function, "type": import_error.type, "message": f"{import_error.type}: {import_error.message}"}), error=import_error)
             else:
                 verdict = fail("missing-function", function=check.function)
@@ -247,6 +254,14 @@ def _scoped(results: list[CheckResult], checks: list[Check], exercise: str) -> l
             result = replace(result, message=Message(result.message.key, params))
         out.append(result)
     return out + results[len(out) :]
+
+
+def _syntax_cell(load: Load) -> Optional[StudentError]:
+    """The first notebook cell that Python could not read, if any (it defined nothing)."""
+    for cell in load.cells:
+        if cell.error.type in ("SyntaxError", "IndentationError", "TabError"):
+            return cell.error
+    return None
 
 
 def _lost(lost: WorkerLost) -> tuple[str, Message]:

@@ -141,11 +141,17 @@ class RunInfo:
 
 @dataclass(frozen=True)
 class CellError:
-    """A notebook cell that raised (the run went on)."""
+    """A notebook cell that raised, hung or did not run (the run went on).
+
+    ``index`` is the cell's position in the notebook (0-based); ``count`` its
+    execution count, the ``In [N]`` that Jupyter and the captured output show
+    (None for a cell that never ran).
+    """
 
     index: int
     error: StudentError
     timed_out: bool = False
+    count: Optional[int] = None
 
 
 @dataclass(frozen=True)

@@ -358,8 +358,8 @@ def syntax_error() -> GradeResult:
 def notebook() -> GradeResult:
     """A notebook with two failing cells; the graded functions still passed."""
     cells = (
-        CellError(index=3, error=StudentError("NameError", "name 'X' is not defined", (Frame("<cell 3>", 2, "<module>", "yhat = X @ What"),))),
-        CellError(index=7, error=StudentError("KeyboardInterrupt", ""), timed_out=True),
+        CellError(index=3, error=StudentError("NameError", "name 'X' is not defined", (Frame("<cell 3>", 2, "<module>", "yhat = X @ What"),)), count=3),
+        CellError(index=7, error=StudentError("KeyboardInterrupt", ""), timed_out=True, count=7),
     )
     return GradeResult(
         exercise="exercise1",

@@ -51,7 +51,7 @@ def test_batch_outputs_resume_shard_merge(tmp_path: Path, capsys: pytest.Capture
 
     with open(out / "gradebook.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0])[:3] == ["student", "score", "max_score"] and list(rows[0])[-1] == "diagnoses"
+    assert list(rows[0])[:3] == ["student", "score", "max_score"] and list(rows[0])[-2:] == ["diagnoses", "notes"]
     assert "train.lecture" in rows[0]
     assert {r["student"]: r["diagnoses"] for r in rows}["park"] == "gradient-ascent"
 

@@ -264,18 +264,21 @@ def test_corpus_on_the_fast_path(path: Path) -> None:
 def test_later_cells_run_after_errors_and_frames_name_cells() -> None:
     load, outcomes, _, info, _ = fast_run("ex2_stray_error")
     name_error, runtime_error, syntax_error = load.cells
-    assert name_error.error.frames[-1].filename == "ex2_stray_error.ipynb [cell 12]"
+    # Cells are named by Jupyter's own number, the one IPython prints in the captured output.
+    assert name_error.error.frames[-1].filename == "ex2_stray_error.ipynb, Cell In [9]"
+    assert name_error.count == 9 and name_error.index == 11
+    assert "Cell In[9], line 1" in info.stdout.text
     assert name_error.error.frames[-1].line == "print(loss_histroy[-1])"
     # The student's function raised: its frame names the cell that defines it, line within that cell.
     top, inner = runtime_error.error.frames
-    assert (top.filename, top.function) == ("ex2_stray_error.ipynb [cell 13]", "<module>")
-    assert (inner.filename, inner.lineno, inner.function, inner.line) == ("ex2_stray_error.ipynb [cell 7]", 10, "train", "loss.backward()")
-    assert syntax_error.error.message == "expected ':' (ex2_stray_error.ipynb [cell 14], line 1)"
+    assert (top.filename, top.function) == ("ex2_stray_error.ipynb, Cell In [10]", "<module>")
+    assert (inner.filename, inner.lineno, inner.function, inner.line) == ("ex2_stray_error.ipynb, Cell In [4]", 10, "train", "loss.backward()")
+    assert syntax_error.error.message == "expected ':' (ex2_stray_error.ipynb, Cell In [11], line 1)"
     assert syntax_error.error.frames[-1].line == "for epoc in range(3)"
     assert "after the failing cells" in info.stdout.text
     # Errors while grading name the cells too, never IPython's own files.
     failing = outcomes[1].error
-    assert failing is not None and [f.filename for f in failing.frames] == ["ex2_stray_error.ipynb [cell 7]"]
+    assert failing is not None and [f.filename for f in failing.frames] == ["ex2_stray_error.ipynb, Cell In [4]"]
 
 
 def test_a_hanging_cell_is_interrupted_and_later_cells_run() -> None:
@@ -283,7 +286,7 @@ def test_a_hanging_cell_is_interrupted_and_later_cells_run() -> None:
     assert load.functions == {"train": True, "after_hang": True}
     loop, sleep = load.cells
     assert loop.timed_out and sleep.timed_out and loop.error.type == "KeyboardInterrupt"
-    assert loop.error.message == "the cell ran past its 1 s limit"
+    assert loop.error.message == "the cell ran past its 1 s limit (--cell-timeout)"
     assert loop.error.frames[-1].line == "while True:" and sleep.error.frames[-1].line == "time.sleep(10**6)"
     assert outcomes[0].ok
     assert load_time < 2 * CELL_TIMEOUT + 2.5
@@ -381,8 +384,8 @@ def test_kernel_tracebacks_are_parsed() -> None:
     ]
     frames = notebook.parse_kernel_traceback(traceback, names_for_parsing())
     assert frames == [
-        {"filename": "exercise2.ipynb [cell 14]", "lineno": 1, "function": "<module>", "line": "train(X, y)"},
-        {"filename": "exercise2.ipynb [cell 7]", "lineno": 10, "function": "train", "line": "loss.backward()"},
+        {"filename": "exercise2.ipynb, Cell In [12]", "lineno": 1, "function": "<module>", "line": "train(X, y)"},
+        {"filename": "exercise2.ipynb, Cell In [3]", "lineno": 10, "function": "train", "line": "loss.backward()"},
     ]
 
 

@@ -62,8 +62,11 @@ def test_mixed_batch_of_notebooks_and_files(tmp_path: Path) -> None:
     assert rows["ahn"]["score"] == rows["ahn"]["max_score"]
     assert rows["cho"]["diagnoses"] == "invalid-notebook"
     assert "gradient-ascent" in rows["dong"]["diagnoses"]
+    # The hung cells cost only themselves, and the gradebook and the summary say so.
+    assert rows["baek"]["notes"] and "timed-out" in rows["baek"]["notes"] and rows["ahn"]["notes"] == ""
     summary = (out / "summary.html").read_text(encoding="utf-8")
     assert "cho" in summary and "invalid-notebook" in summary
+    assert "Notebook cells that hung or raised" in summary and "was interrupted" in summary
 
 
 def test_shell_escapes_run_inside_the_sandbox(tmp_path: Path) -> None:

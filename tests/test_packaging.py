@@ -20,6 +20,7 @@ def test_wheel_carries_every_module_stub_reference_and_template(tmp_path: Path) 
     expected |= {f"grader/reference/{p.name}" for p in (ROOT / "reference").glob("*.py")}
     expected |= {"grader/reference/lecture_trajectories.json"}
     expected |= {f"grader/exercises/{p.name}" for p in (ROOT / "exercises").glob("*.py")}
+    expected |= {f"grader/exercises/{p.name}" for p in (ROOT / "exercises").glob("*.ipynb")}
     expected |= {"grader/exercises/.github/workflows/grade.yml"}
     expected |= {f"grader/report/templates/{p.name}" for p in (ROOT / "grader" / "report" / "templates").iterdir()}
     missing = sorted(expected - names)

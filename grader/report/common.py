@@ -12,7 +12,7 @@ from typing import Any, Mapping, Optional
 
 from grader import messages
 from grader.report import escape
-from grader.results import CheckResult, GradeResult, Message, StepRow, StudentError
+from grader.results import CellError, CheckResult, GradeResult, Message, StepRow, StudentError
 
 
 @dataclass(frozen=True)
@@ -168,10 +168,53 @@ def student_line(error: Optional[StudentError]) -> Optional[int]:
         return None
     for frame in reversed(error.frames):
         name = frame.filename
-        if name.startswith("<") or name.endswith(".ipynb") or frame.lineno <= 0:
+        if name.startswith("<") or ".ipynb" in name or frame.lineno <= 0:
             continue
         return frame.lineno
     return None
+
+
+def cell_label(cell: CellError, lang: str) -> str:
+    """A notebook cell as Jupyter numbers it (``Cell In [3]``), as the captured output names it too;
+    a cell that never ran has no number, and is named by its position."""
+    if cell.count is not None:
+        return text("report.cell-in", lang, count=cell.count)
+    return text("report.cell-position", lang, position=cell.index + 1)
+
+
+def cell_problem(cell: CellError, lang: str) -> str:
+    """One line about a cell that raised, hung or did not run (terminal, JSON, gradebook)."""
+    label = cell_label(cell, lang)
+    if cell.error.type == "NotRun":
+        return text("report.cell-not-run", lang, cell=label, detail=cell.error.message)
+    if cell.timed_out:
+        return text("report.cell-hung", lang, cell=label, detail=cell.error.message)
+    return text("report.cell-raised", lang, cell=label, error=error_line(cell.error))
+
+
+def cell_entries(result: GradeResult, lang: str) -> list[dict[str, Any]]:
+    """The notebook cells that raised, hung or did not run, as JSON values (``--format json``, results.jsonl)."""
+    out = []
+    for cell in result.run.cells:
+        status = "not-run" if cell.error.type == "NotRun" else ("timed-out" if cell.timed_out else "error")
+        out.append({
+            "cell": cell.count,
+            "position": cell.index + 1,
+            "status": status,
+            "error": error_line(cell.error),
+            "line": cell.error.line,
+            "message": cell_problem(cell, lang),
+        })
+    return out
+
+
+def cell_note(entry: Mapping[str, Any]) -> str:
+    """A cell entry (:func:`cell_entries`) in a few words, for the gradebook: ``In [3] timed-out``."""
+    where = f"In [{entry.get('cell')}]" if entry.get("cell") is not None else f"cell {entry.get('position')}"
+    status = entry.get("status")
+    if status == "error":
+        return f"{where} {str(entry.get('error', '')).split(':', 1)[0]}"
+    return f"{where} {status}"
 
 
 def error_line(error: StudentError) -> str:

@@ -57,7 +57,7 @@ def _submission_output(result: GradeResult, lang: str) -> str:
     if result.error is not None:
         parts.append(common.markdown_code(common.traceback_text(result.error, lang)))
     for cell in result.run.cells:
-        label = common.text("report.cell", lang, index=cell.index)
+        label = common.cell_label(cell, lang)
         parts.append(f"**{common.markdown_text(label)}**\n\n{common.markdown_code(common.traceback_text(cell.error, lang))}")
     return "\n\n".join(parts)
 

@@ -130,7 +130,7 @@ def _rows(divergence: Divergence) -> tuple[Row, ...]:
     )
 
 
-def _view(check: CheckResult, index: int, result: GradeResult, lang: str, figures: bool) -> CheckView:
+def _view(check: CheckResult, index: int, result: GradeResult, lang: str, figures: bool, key_prefix: str = "") -> CheckView:
     title = common.check_title(check, lang)
     pts = f"{common.points(check.score)}/{common.points(check.max_score)}"
     anchor = common.anchor(check, index)
@@ -143,7 +143,7 @@ def _view(check: CheckResult, index: int, result: GradeResult, lang: str, figure
     if figures and check.trajectory is not None:
         from grader.report.figures import trajectory_figures  # matplotlib only when a figure is drawn
 
-        figs = tuple(trajectory_figures(check.trajectory, lang, key=anchor))
+        figs = tuple(trajectory_figures(check.trajectory, lang, key=key_prefix + anchor))
     return CheckView(
         check,
         anchor,
@@ -192,27 +192,28 @@ def _notices(result: GradeResult, lang: str) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def render_html(result: GradeResult, lang: str, *, figures: bool = True) -> str:
-    """The report page of ``result`` in ``lang`` ("en" or "ko").
+def build_page(result: GradeResult, lang: str, *, figures: bool = True, key_prefix: str = "") -> Page:
+    """The report of ``result`` as the templates show it (words decided, figures drawn).
 
     Figures are drawn for the first failing check that carries a trajectory; when every
     check passed, for the first check with one (the lecture's data), so that a
-    full-marks report still shows the training it rewards.
+    full-marks report still shows the training it rewards.  ``key_prefix`` keeps the
+    SVG ids of several reports on one page (a notebook's outputs) apart.
     """
     lang = lang if lang in messages.LANGUAGES else "en"
     # Figures for the first failing check that has a trajectory only: it is the
     # picture of the mistake (the lecture's data when that check fails), and
     # drawing the same mistake again for every check costs more than it shows.
     drawn = next((c for c in result.checks if not c.passed and not c.hidden and c.trajectory is not None), None)
-    views = _merge_repeats(tuple(_view(c, i, result, lang, figures and c is drawn) for i, c in enumerate(result.checks)))
+    views = _merge_repeats(tuple(_view(c, i, result, lang, figures and c is drawn, key_prefix) for i, c in enumerate(result.checks)))
     passed_figures: tuple[object, ...] = ()
     if figures and result.checks and all(c.passed for c in result.checks):
         shown = next((c for c in result.checks if c.trajectory is not None and not c.hidden), None)
         if shown is not None and shown.trajectory is not None:
             from grader.report.figures import trajectory_figures
 
-            passed_figures = tuple(trajectory_figures(shown.trajectory, lang, key="passed"))
-    page = Page(
+            passed_figures = tuple(trajectory_figures(shown.trajectory, lang, key=f"{key_prefix}passed"))
+    return Page(
         result=result,
         lang=lang,
         verdict=common.verdict(result, lang),
@@ -226,6 +227,12 @@ def render_html(result: GradeResult, lang: str, *, figures: bool = True) -> str:
         percent=_percent(result),
     )
 
+
+def render_html(result: GradeResult, lang: str, *, figures: bool = True) -> str:
+    """The report page of ``result`` in ``lang`` ("en" or "ko"); see :func:`build_page`."""
+    lang = lang if lang in messages.LANGUAGES else "en"
+    page = build_page(result, lang, figures=figures)
+
     def t(key: str, **params: object) -> str:
         return common.text(key, lang, **params)
 
@@ -237,6 +244,7 @@ def render_html(result: GradeResult, lang: str, *, figures: bool = True) -> str:
         ungraded=common.is_ungraded(result),
         omitted=_omitted,
         error_line=common.error_line,
+        cell_label=lambda cell: common.cell_label(cell, lang),
         finite=common.finite,
         wall_time=common.finite(result.run.wall_time, -1.0),
     ))
@@ -251,3 +259,36 @@ def _percent(result: GradeResult) -> Optional[float]:
 
 def _omitted(output: Output) -> bool:
     return output.dropped > 0
+
+
+def render_inline(result: GradeResult, lang: str, *, notes: tuple[str, ...] = (), key_prefix: str = "g") -> str:
+    """The report of an in-notebook check (``grader.inline``): an HTML fragment for an output cell.
+
+    The same content as :func:`render_html`, inside one ``<div>`` whose styles are
+    scoped to it (the notebook's own styles and dark themes do not leak in, and
+    its ones do not leak out), with no script: Jupyter, JupyterLab, VS Code and
+    Colab render it alike.  ``notes`` are sentences already in ``lang`` (the
+    check's warnings about the kernel's history); ``key_prefix`` makes the ids of
+    this output unique among the notebook's other outputs.
+    """
+    lang = lang if lang in messages.LANGUAGES else "en"
+    prefix = re.sub(r"[^A-Za-z0-9_-]", "-", key_prefix) + "-"
+    page = build_page(result, lang, key_prefix=prefix)
+
+    def t(key: str, **params: object) -> str:
+        return common.text(key, lang, **params)
+
+    template = _environment().get_template("inline.html.j2")
+    return common.clean(template.render(
+        page=page,
+        t=t,
+        prefix=prefix,
+        notes=notes,
+        submission_anchor=SUBMISSION_ANCHOR,
+        ungraded=common.is_ungraded(result),
+        omitted=_omitted,
+        error_line=common.error_line,
+        cell_label=lambda cell: common.cell_label(cell, lang),
+        finite=common.finite,
+        wall_time=common.finite(result.run.wall_time, -1.0),
+    ))

@@ -5,11 +5,19 @@ import math
 from typing import Any
 
 from grader.report import escape
-from grader.report.common import check_diagnosis
+from grader.report.common import cell_entries, check_diagnosis
 from grader.results import CheckResult, GradeResult
 
 
 def to_document(result: GradeResult, lang: str = "en") -> dict[str, Any]:
+    document = _document(result, lang)
+    if result.run.cells or result.submission.endswith(".ipynb"):
+        # A notebook's cells that raised, hung or did not run: the grade went on without them.
+        document["cells"] = cell_entries(result, lang)
+    return document
+
+
+def _document(result: GradeResult, lang: str) -> dict[str, Any]:
     return {
         "exercise": result.exercise,
         "submission": result.submission,

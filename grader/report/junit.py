@@ -87,7 +87,7 @@ def _suite(root: ET.Element, result: GradeResult, lang: str) -> dict[str, int]:
     err = _stream(result.run.stderr.text, result.run.stderr.dropped, lang) if result.run.stderr.text else ""
     for cell in result.run.cells:
         # Notebook cells that raised are not checks, but a student wants them.
-        label = common.text("report.cell", lang, index=cell.index)
+        label = common.cell_label(cell, lang)
         timed_out = f" ({common.text('report.cell-timeout', lang)})" if cell.timed_out else ""
         err += f"\n{label}{timed_out}:\n{common.traceback_text(cell.error, lang)}\n"
     if err.strip():

@@ -12,7 +12,7 @@ from typing import Optional, Sequence
 import jinja2
 
 from grader.messages import render
-from grader.report.common import diagnosis, points, render_message
+from grader.report.common import cell_problem, diagnosis, points, render_message
 from grader.report.html import code_spans
 from grader.results import SUBMISSION_CODES, GradeResult, Message
 
@@ -129,4 +129,5 @@ def render_summary(results: Sequence[tuple[str, GradeResult]], skipped: Sequence
         ungraded=ungraded,
         skipped=skipped,
         students=sorted((s, points(r.score), points(r.max_score)) for s, r in results),
+        cells=[(s, [cell_problem(c, lang) for c in r.run.cells]) for s, r in results if r.run.cells],
     )

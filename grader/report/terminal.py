@@ -6,7 +6,7 @@ from typing import Optional, TextIO
 
 from grader.messages import render
 from grader.report import escape
-from grader.report.common import check_diagnosis, verdict
+from grader.report.common import cell_problem, check_diagnosis, verdict
 from grader.results import CheckResult, Divergence, GradeResult
 
 _GREEN, _RED, _BOLD, _DIM, _RESET = "\033[32m", "\033[31m", "\033[1m", "\033[2m", "\033[0m"
@@ -44,6 +44,11 @@ def render_terminal(result: GradeResult, lang: str = "en", colour: bool = False)
             continue
         shown_codes.add(check.diagnosis or "")
         lines += ["      " + escape.terminal(line) for line in _detail(check, lang)]
+    for cell in result.run.cells[:5]:
+        # A hung or failing cell cost only itself; say so even under full marks.
+        lines.append("  " + paint(_RED, "!") + " " + escape.terminal(cell_problem(cell, lang)))
+    if len(result.run.cells) > 5:
+        lines.append(f"  ! … (+{len(result.run.cells) - 5})")
     # Belt and braces for CI logs: whatever was joined, no line starts a workflow command.
     return escape.log_lines("\n".join(lines))
 

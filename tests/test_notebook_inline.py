@@ -1,0 +1,202 @@
+"""The check from inside a notebook: a real ipykernel, driven by nbclient, runs check() and %grade.
+
+One kernel runs one notebook of cells (the grading server it starts costs
+seconds once; every later check reuses it), and the test reads the outputs.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from grader import inline, stubs
+from grader.grading import Options, grade
+from grader.submission import Submission
+
+pytestmark = pytest.mark.slow
+
+DATA = stubs.LECTURE_DATA
+
+CORRECT = '''def train(X, y, What, alpha, epochs):
+    loss_history = []
+    What_history = [What.data.reshape(-1).tolist()]
+    for epoc in range(epochs):
+        yhat = X @ What
+        loss = torch.sum((y - yhat) ** 2)
+        loss.backward()
+        What.data = What.data - alpha * What.grad
+        What.grad = None
+        loss_history.append(loss.item())
+        What_history.append(What.data.reshape(-1).tolist())
+    return loss_history, What_history'''
+
+# The gradient is never cleared: it accumulates over the epochs.
+BUGGY = CORRECT.replace("        What.grad = None\n", "")
+
+# Reads the notebook's X instead of its argument: right on the lecture's data only.
+GLOBAL_READER_PLAIN = CORRECT.replace("def train(X, y, What", "def train(XX, y, What")
+
+
+def run_cells(cells: list[str], tmp_path: Path, name: str = "session.ipynb") -> Any:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(nb, timeout=180, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    nbformat.write(nb, str(tmp_path / name))
+    return nb
+
+
+def html_of(cell: Any) -> str:
+    return "".join(o.get("data", {}).get("text/html", "") for o in cell.outputs if o.output_type in ("display_data", "execute_result"))
+
+
+def stream_of(cell: Any) -> str:
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+
+def errors_of(nb: Any) -> list[str]:
+    return [f"{o.ename}: {o.evalue}" for c in nb.cells for o in c.outputs if o.output_type == "error"]
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A student's session: a correct train, checked twice; then a buggy one, checked twice."""
+    tmp = tmp_path_factory.mktemp("inline")
+    cells = [
+        "import torch",
+        DATA,
+        CORRECT,
+        # The namespace and the kernel's random state before the check ...
+        "import json\nbefore = sorted(k for k in globals() if not k.startswith('_'))\nrng = torch.random.get_rng_state().clone()",
+        'from grader import check\nr1 = check("exercise2")',
+        # ... and after: only what the student bound changed.
+        "after = sorted(k for k in globals() if not k.startswith('_'))\n"
+        "print(json.dumps({'new': sorted(set(after) - set(before)), 'gone': sorted(set(before) - set(after)), 'rng': bool(torch.equal(rng, torch.random.get_rng_state())), 'score': r1.score, 'max': r1.max_score, 'n': len(r1.checks)}))",
+        "%load_ext grader",
+        "%grade exercise2",
+        BUGGY,
+        'r2 = check("exercise2")\nprint(json.dumps({"score": r2.score, "max": r2.max_score, "diagnoses": list(r2.diagnoses)}))',
+        "%grade",
+        'import time\nt = time.perf_counter(); r3 = check(display=False); print(json.dumps({"seconds": time.perf_counter() - t, "exercise": r3.exercise}))',
+    ]
+    return run_cells(cells, tmp)
+
+
+def test_check_after_a_correct_train_gives_full_marks_inline(session: Any) -> None:
+    assert errors_of(session) == []
+    html = html_of(session.cells[4])
+    assert 'class="grader-inline"' in html and "<script" not in html
+    assert re.search(r'class="score"[^>]*>9<small> / 9</small>', html)
+    # Honestly labelled: the public checks, hidden ones may follow.
+    assert "public checks" in html and "hidden" in html
+    facts = json.loads(stream_of(session.cells[5]))
+    assert (facts["score"], facts["max"], facts["n"]) == (9, 9, 5)
+
+
+def test_check_changes_nothing_in_the_kernel(session: Any) -> None:
+    facts = json.loads(stream_of(session.cells[5]))
+    # The cells bound before, rng, r1 and check themselves; the check bound nothing else, and removed nothing.
+    assert facts["new"] == ["before", "check", "r1", "rng"] and facts["gone"] == [] and facts["rng"] is True
+
+
+def test_grade_magic_shows_the_same_report(session: Any) -> None:
+    html = html_of(session.cells[7])
+    assert 'class="grader-inline"' in html and re.search(r'class="score"[^>]*>9<small> / 9</small>', html)
+
+
+def test_check_after_a_buggy_train_names_the_mistake(session: Any) -> None:
+    facts = json.loads(stream_of(session.cells[9]))
+    assert facts["score"] < facts["max"] == 9
+    assert "grad-not-cleared" in facts["diagnoses"]
+    for cell in (session.cells[9], session.cells[10]):
+        html = html_of(cell)
+        assert "grad-not-cleared" in html
+        # The first divergent step and the figures of the mistake.
+        assert 'class="divergent"' in html and html.count("<svg") >= 3
+    # %grade with no exercise found it from the functions defined.
+    assert html_of(session.cells[10]).count('class="grader-inline"') == 1
+
+
+def test_later_checks_are_fast_and_find_the_exercise(session: Any) -> None:
+    facts = json.loads(stream_of(session.cells[11]))
+    assert facts["exercise"] == "exercise2"
+    # Generous for a shared test machine; bench/speed.py measures it properly.
+    assert facts["seconds"] < 5
+
+
+def test_the_grade_is_what_ran_not_what_was_saved(tmp_path: Path) -> None:
+    # The file on disk still holds the stub; the kernel ran a correct train.
+    stubs.write_stubs(str(tmp_path), notebook=True)
+    saved = tmp_path / "exercise2.ipynb"
+    assert grade(Submission(str(saved), "ipynb", "exercise2"), Options(device="off")).score == 0
+    nb = run_cells(
+        ["import torch", DATA, CORRECT, f'from grader import check\nr = check("exercise2", notebook={str(saved)!r}, display=False)\nprint(r.score, r.max_score)\nprint(r.notes)'],
+        tmp_path,
+        name="run.ipynb",
+    )
+    assert errors_of(nb) == []
+    out = stream_of(nb.cells[3])
+    assert out.startswith("9 9")
+    # ... and the report says that the saved notebook no longer holds the cell that defined train.
+    assert "In [3] defined `train`" in out
+
+
+def test_a_cell_edited_after_it_ran_is_flagged(tmp_path: Path) -> None:
+    nb = run_cells(["import torch", DATA, BUGGY, "pass"], tmp_path)
+    # The student fixes the train cell and saves, but does not run it again.
+    nb.cells[2].source = CORRECT
+    nb.cells[3].source = ""
+    nbformat.write(nb, str(tmp_path / "edited.ipynb"))
+    history = [(1, "import torch"), (2, DATA), (3, BUGGY)]
+    notes = inline.stale_cells(history, [c.source for c in nb.cells])
+    assert [(n.key, n.params["count"], n.params["names"]) for n in notes] == [("inline.stale", 3, "`train`")]
+    # Edited and run again: the new version redefines train, nothing is stale.
+    assert inline.stale_cells(history + [(4, CORRECT)], [c.source for c in nb.cells]) == []
+
+
+def test_a_function_reading_a_notebook_global_is_flagged(tmp_path: Path) -> None:
+    nb = run_cells(
+        ["import torch", DATA, GLOBAL_READER_PLAIN.replace("yhat = X @ What", "yhat = X @ What  # X is the notebook's"), 'from grader import check\nr = check("exercise2", display=False)\nprint(r.notes)\nprint(r.html.count("reads the notebook"))'],
+        tmp_path,
+    )
+    assert errors_of(nb) == []
+    out = stream_of(nb.cells[3])
+    assert "`train` reads the notebook's variable `X`" in out and out.strip().endswith("1")
+
+
+def test_outside_a_kernel_check_says_where_it_works() -> None:
+    with pytest.raises(inline.CheckError, match="grade FILE"):
+        inline.check("exercise2")
+
+
+def test_choose_exercise_from_the_functions_defined() -> None:
+    assert inline.choose_exercise(None, ["train", "print"]) == ("exercise2", None)
+    assert inline.choose_exercise(None, ["make_net", "train_net"]) == ("exercise4", None)
+    assert inline.choose_exercise("exercise3", []) == ("exercise3", None)
+    assert inline.choose_exercise(None, ["foo"])[1][0] == "inline.no-exercise"  # type: ignore[index]
+    assert inline.choose_exercise("exercise9", [])[1][0] == "inline.unknown-exercise"  # type: ignore[index]
+
+
+def test_history_leaves_out_installs_and_keeps_order() -> None:
+    class Manager:
+        input_hist_raw = ["", "%pip install -q grader", "import torch", "", "x = 1\n", "%load_ext grader"]
+
+    class Shell:
+        history_manager = Manager()
+        user_ns: dict[str, Any] = {}
+
+    assert inline.kernel_history(Shell()) == [(2, "import torch"), (4, "x = 1\n")]
+
+
+def test_a_function_imported_from_a_file_is_flagged(tmp_path: Path) -> None:
+    (tmp_path / "mysolution.py").write_text("import torch\n\n" + CORRECT + "\n", encoding="utf-8")
+    nb = run_cells(
+        ["import torch", DATA, "from mysolution import train", 'from grader import check\nr = check("exercise2", display=False)\nprint(r.notes)'],
+        tmp_path,
+    )
+    assert errors_of(nb) == []
+    out = stream_of(nb.cells[3])
+    assert "`train` comes from the file mysolution.py, not from a cell" in out
