@@ -559,13 +559,16 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     """The server's loop: a reply per request, until the kernel closes the pipe."""
     global _SERVING
     _SERVING = True
-    import torch  # noqa: F401  (once, before the first fork: every worker inherits it)
+    import torch  # noqa: F401  (once, before the fork server: every worker inherits it)
 
-    from grader import notebook
+    from grader import zygote
+
+    # Before any check is loaded: the workers come from a process that never held one.
+    zygote.start()
+    zygote.prewarm(["notebook"])
     from grader.grading import grade  # noqa: F401
     from grader.report import figures  # noqa: F401
 
-    notebook.prewarm()
     workdir = tempfile.mkdtemp(prefix="grader-inline-")
     serial = 0
     while True:
