@@ -8,7 +8,8 @@ Student ids, in order of precedence:
    name; Moodle's ``Full Name_12345_assignsubmission_file_`` gives ``Full_Name_12345``.
 4. Files side by side: Canvas's ``name[_LATE]_userid_submissionid_file[-N].py``
    gives ``name_userid``; Blackboard's ``Assignment_user_attempt_<time>_file.py``
-   gives ``user`` (and only the latest attempt of each user is graded); any
+   gives ``user`` (of several submissions or attempts of one student, only the
+   latest is graded); any
    other name gives the file name without its extension and without the
    exercise's name (``kim_exercise2.py`` -> ``kim``).
 Ids are made safe for file names; a repeated id gets ``-2``, ``-3``...
@@ -123,7 +124,7 @@ def _from_folder(root: Path, exercise: str, skipped: list[tuple[str, str]], show
     submitted = root / "submitted" if (root / "submitted").is_dir() else root
     metadata = gradescope_names(root / GRADESCOPE_METADATA)
     out: list[Submission] = []
-    attempts: dict[str, tuple[str, Submission]] = {}  # Blackboard: user -> (time, latest attempt)
+    attempts: dict[str, tuple[str, Submission]] = {}  # Canvas, Blackboard: student -> (order key, latest submission)
     for path in _walk(submitted, skipped, shown):
         relative = path.relative_to(submitted)
         other = detect(lms_file_name(path.name))
@@ -149,7 +150,7 @@ def _from_folder(root: Path, exercise: str, skipped: list[tuple[str, str]], show
             previous = attempts.get(submission.student or "")
             if previous is not None:
                 older = min(previous, (attempt, submission), key=lambda pair: pair[0])
-                skipped.append((older[1].shown, f"an older Blackboard attempt of {submission.student}"))
+                skipped.append((older[1].shown, f"an older submission of {submission.student}: the latest is graded"))
                 if older is previous:
                     out.remove(previous[1])
                 else:
@@ -178,11 +179,12 @@ def lms_file_name(name: str) -> str:
 
 
 def _from_file_name(path: Path, exercise: str, fallback: Optional[str]) -> tuple[str, Optional[str]]:
-    """(student, Blackboard attempt time or None) from a file among others."""
+    """(student, a key ordering the student's submissions, or None) from a file among others."""
     stem = path.stem
     match = _CANVAS.match(stem)
     if match:
-        return f"{match['name']}_{match['user']}", None
+        # Canvas's submission ids grow: the highest is the student's latest submission.
+        return f"{match['name']}_{match['user']}", f"{int(match['submission']):020d}"
     match = _BLACKBOARD.match(stem)
     if match:
         return match["user"], match["time"]

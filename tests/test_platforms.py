@@ -103,6 +103,16 @@ def test_blackboard_grades_the_latest_attempt_only() -> None:
     assert any("2026-03-01-09-00-00" in path and "older" in why for path, why in found.skipped)
 
 
+def test_canvas_grades_a_students_latest_submission(tmp_path: Path) -> None:
+    klass = tmp_path / "canvas"
+    shutil.copytree(FIXTURES / "canvas", klass)
+    shutil.copy(STUBS / "exercise2.py", klass / "leejiwoo_23456_700000_exercise2.py")  # an earlier submission
+    found = find([str(klass)], "exercise2")
+    (lee,) = [s for s in found.submissions if s.student == "leejiwoo_23456"]
+    assert "789012" in lee.path
+    assert [Path(p).name for p, why in found.skipped if "older" in why] == ["leejiwoo_23456_700000_exercise2.py"]
+
+
 def test_gradescope_names_survive_ruby_tags_and_a_missing_metadata_file(tmp_path: Path) -> None:
     export = tmp_path / "export"
     shutil.copytree(FIXTURES / "gradescope" / "assignment_987654_export", export)
