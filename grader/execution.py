@@ -162,7 +162,10 @@ class Session:
         self._workdir = tempfile.mkdtemp(prefix="grader-")
         os.chmod(self._workdir, 0o700)
         target = os.path.join(self._workdir, os.path.basename(self.path))
-        shutil.copyfile(self.path, target, follow_symlinks=False)
+        # Never through a link: the worker gets the bytes of this very file, or nothing.
+        source_fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(source_fd, "rb") as source, open(target, "wb") as copy:
+            shutil.copyfileobj(source, copy)
         # One socket for requests and replies: unlike a pipe, the worker cannot
         # re-open it through /proc/self/fd to get the grader's end and fill it.
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
