@@ -289,6 +289,9 @@ def _module_data(source: str) -> set[str]:
     return names
 
 
+LECTURE_DATA = frozenset({"x", "X", "y", "What", "eps", "yhat", "net", "optimizr", "loss_fn"})
+
+
 def globals_read(source: str, name: str) -> list[Finding]:
     """Data the module (or an earlier notebook cell) defines that ``name`` reads instead of an argument.
 
@@ -300,7 +303,11 @@ def globals_read(source: str, name: str) -> list[Finding]:
     if fn is None:
         return []
     local = _bound_locally(fn)
-    data = _module_data(source) - set(_top_functions(source)) - set(dir(builtins))
+    # Only the lecture's data and the function's own parameters: a global constant,
+    # a module-level loss_fn or a helper table is no mistake, and blaming it would
+    # hide the real one.
+    arguments = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)}
+    data = (_module_data(source) - set(_top_functions(source)) - set(dir(builtins))) & (arguments | LECTURE_DATA)
     found: dict[str, int] = {}
     for node in ast.walk(fn):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in data and node.id not in local:

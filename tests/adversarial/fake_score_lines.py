@@ -1,4 +1,4 @@
-# expect: wrong-value
+# expect: not-attempted
 """Prints forged grader output everywhere it can, then returns a wrong answer."""
 import os
 import sys

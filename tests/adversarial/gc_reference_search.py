@@ -1,4 +1,4 @@
-# expect: runtime-error
+# expect: tampering
 """Searches the worker's heap (frozen objects included) for the reference `train`.
 
 If it found one it would return the reference's answer (full marks); finding

@@ -1,4 +1,4 @@
-# expect: wrong-value
+# expect: not-attempted
 """Replaces every comparison helper with one that always agrees, then returns garbage."""
 import builtins
 import math
