@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+import msgspec
+
 from grader import protocol
 from grader.results import CellError, Frame, Output, RunInfo, StudentError
 from grader.sandbox import Contained, Exit, Limits, SandboxError, start_contained
@@ -93,25 +95,15 @@ class _Capture:
         return Output(text=text, dropped=self.dropped)
 
 
-def student_error(raw: Any) -> Optional[StudentError]:
-    """Validate an error description sent by the worker."""
+def student_error(raw: Optional[protocol.ErrorIn]) -> Optional[StudentError]:
+    """An error the worker described (already validated), bounded for reports."""
     if raw is None:
         return None
-    if type(raw) is not dict:
-        raise protocol.ProtocolError("error is not an object")
-    frames = []
-    for f in raw.get("frames", [])[:20]:
-        if type(f) is not dict:
-            raise protocol.ProtocolError("frame is not an object")
-        frames.append(
-            Frame(
-                filename=str(f.get("filename", ""))[:200],
-                lineno=int(f.get("lineno", 0)) if type(f.get("lineno")) is int else 0,
-                function=str(f.get("function", ""))[:200],
-                line=str(f.get("line", ""))[:400],
-            )
-        )
-    return StudentError(type=str(raw.get("type", "Exception"))[:200], message=str(raw.get("message", ""))[:2000], frames=tuple(frames))
+    frames = tuple(
+        Frame(filename=f.filename[:200], lineno=max(0, min(f.lineno, 10**7)), function=f.function[:200], line=f.line[:400])
+        for f in raw.frames[:20]
+    )
+    return StudentError(type=raw.type[:200], message=raw.message[:2000], frames=frames)
 
 
 class Session:
@@ -206,20 +198,20 @@ class Session:
         for fd in child_fds:
             os.close(fd)
         message = self._receive()
-        if type(message) is not dict or message.get("op") != "load":
+        try:
+            load = protocol.validate(message, protocol.LoadIn)
+        except protocol.ProtocolError as exc:
+            raise self._lose("crashed", f"the worker did not report loading the submission ({exc})")
+        if load.op != "load":
             raise self._lose("crashed", "the worker did not report loading the submission")
-        raw_functions = message.get("functions", {})
-        functions_present = {name: bool(type(raw_functions) is dict and raw_functions.get(name) is True) for name in self.functions}
-        error = message.get("error")
-        self._note_grader_imports(message)
-        self.cells = _cell_errors(message.get("cells", []))
-        invalid = message.get("invalid")
+        self._note_grader_imports(load.imports_grader)
+        self.cells = _cell_errors(load.cells)
         return Load(
-            error=student_error(error),
-            syntax=bool(type(error) is dict and error.get("syntax")),
-            functions=functions_present,
+            error=student_error(load.error),
+            syntax=bool(load.error is not None and load.error.syntax),
+            functions={name: load.functions.get(name) is True for name in self.functions},
             cells=self.cells,
-            invalid=str(invalid)[:2000] if invalid is not None else None,
+            invalid=load.invalid[:2000] if load.invalid is not None else None,
         )
 
     def _start_forked(self, entry: Callable[..., None], target: str, display: str, child_fds: tuple[int, int, int]) -> Contained:
@@ -309,55 +301,20 @@ class Session:
         Whatever the reply holds, this returns an outcome or raises
         :class:`WorkerLost` (``protocol``): nothing else escapes.
         """
-        if type(reply) is not dict:
-            raise self._lose("protocol", "the worker's reply is not an object")
-        self._note_grader_imports(reply)
         try:
-            return self._outcome(reply)
+            validated = protocol.validate(reply, protocol.ReplyIn)
+            self._note_grader_imports(validated.imports_grader)
+            return _outcome(validated)
         except protocol.TooLarge as exc:
             return CallOutcome(ok=False, too_large=str(exc))
         except (protocol.ProtocolError, ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError) as exc:
             raise self._lose("protocol", f"the worker's reply does not fit the protocol: {exc}")
 
-    def _note_grader_imports(self, message: dict[str, Any]) -> None:
-        raw = message.get("imports_grader")
-        if type(raw) is not list:
-            return
-        for item in raw[:20]:
-            if type(item) is dict and type(item.get("name")) is str and type(item.get("line")) is int:
-                found = (item["name"][:200], max(0, min(item["line"], 10**7)))
-                if found not in self.grader_imports:
-                    self.grader_imports.append(found)
-
-    def _outcome(self, reply: dict[str, Any]) -> CallOutcome:
-        events = reply.get("events", [])
-        if type(events) is not list:
-            raise protocol.ProtocolError("events are not a list")
-        events_t = tuple(e if type(e) is str else tuple(e) for e in events[:5000] if type(e) in (str, list))
-        if reply.get("missing"):
-            return CallOutcome(ok=False, missing=True)
-        if reply.get("too_large"):
-            return CallOutcome(ok=False, too_large=str(reply["too_large"])[:200])
-        if not reply.get("ok"):
-            return CallOutcome(ok=False, error=student_error(reply.get("error")), events=events_t)
-        after_raw = reply.get("after", [])
-        if type(after_raw) is not list:
-            raise protocol.ProtocolError("after is not a list")
-        count = [0]
-        after = tuple(_decode_observation(a, count) for a in after_raw)
-        lines = reply.get("lines")
-        raw_warnings = reply.get("warnings", [])
-        if type(raw_warnings) is not list:
-            raise protocol.ProtocolError("warnings are not a list")
-        warnings_t = tuple(w[:300] for w in raw_warnings[:20] if type(w) is str)
-        return CallOutcome(
-            ok=True,
-            returned=protocol.decode(reply.get("return"), 0, count),
-            after=after,
-            events=events_t,
-            lines=lines if type(lines) is int else None,
-            warnings=warnings_t,
-        )
+    def _note_grader_imports(self, found: list[protocol.GraderImportIn]) -> None:
+        for item in found[:20]:
+            entry = (item.name[:200], max(0, min(item.line, 10**7)))
+            if entry not in self.grader_imports:
+                self.grader_imports.append(entry)
 
     # -- the pipe loop -----------------------------------------------------
 
@@ -459,33 +416,47 @@ def classify_exit(exit_: Exit, limits: Limits) -> tuple[str, str]:
     return "crashed", f"the worker exited early with status {exit_.code}"
 
 
-def _cell_errors(raw: Any) -> tuple[CellError, ...]:
-    """Validate the notebook cells that raised, as reported by a notebook worker."""
-    if type(raw) is not list:
-        raise protocol.ProtocolError("cells is not a list")
-    cells = []
-    for item in raw[:200]:
-        if type(item) is not dict or type(item.get("index")) is not int:
-            raise protocol.ProtocolError("cell error is not an object with an index")
-        error = student_error(item.get("error")) or StudentError("Error", "")
-        count = item.get("count")
-        cells.append(CellError(index=item["index"], error=error, timed_out=bool(item.get("timed_out")), count=count if type(count) is int and count > 0 else None))
-    return tuple(cells)
+def _outcome(reply: protocol.ReplyIn) -> CallOutcome:
+    events = tuple(e if type(e) is str else tuple(e) for e in reply.events[:5000])
+    if reply.missing:
+        return CallOutcome(ok=False, missing=True)
+    if reply.too_large is not None:
+        return CallOutcome(ok=False, too_large=reply.too_large[:200])
+    if not reply.ok:
+        return CallOutcome(ok=False, error=student_error(reply.error), events=events)
+    count = [0]
+    after = tuple(_decode_observation(a, count) for a in reply.after)
+    return CallOutcome(
+        ok=True,
+        returned=protocol.decode(reply.returned, 0, count),
+        after=after,
+        events=events,
+        lines=reply.lines,
+        warnings=tuple(w[:300] for w in reply.warnings[:20]),
+    )
 
 
-def _decode_observation(raw: Any, count: list[int]) -> Any:
+def _cell_errors(raw: list[protocol.CellIn]) -> tuple[CellError, ...]:
+    """The notebook cells that raised or hung, as reported by a notebook worker (already validated)."""
+    return tuple(
+        CellError(
+            index=item.index,
+            error=student_error(item.error) or StudentError("Error", ""),
+            timed_out=item.timed_out,
+            count=item.count if item.count is not None and item.count > 0 else None,
+        )
+        for item in raw[:200]
+    )
+
+
+def _decode_observation(raw: Optional[protocol.ObservationIn], count: list[int]) -> Any:
     if raw is None:
         return None
-    if type(raw) is not dict:
-        raise protocol.ProtocolError("observation is not an object")
-    out: dict[str, Any] = {"value": protocol.decode(raw.get("value"), 0, count)}
-    if "grad" in raw:
-        out["grad"] = protocol.decode(raw["grad"], 0, count)
-        out["is_leaf"] = bool(raw.get("is_leaf"))
-        out["requires_grad"] = bool(raw.get("requires_grad"))
-    if "grads" in raw:
-        grads = raw["grads"]
-        if type(grads) is not dict:
-            raise protocol.ProtocolError("grads is not an object")
-        out["grads"] = {str(k)[:100]: protocol.decode(v, 0, count) for k, v in grads.items()}
+    out: dict[str, Any] = {"value": protocol.decode(raw.value, 0, count)}
+    if raw.grad is not msgspec.UNSET:
+        out["grad"] = protocol.decode(raw.grad, 0, count)
+        out["is_leaf"] = raw.is_leaf
+        out["requires_grad"] = raw.requires_grad
+    if raw.grads is not msgspec.UNSET:
+        out["grads"] = {k[:100]: protocol.decode(v, 0, count) for k, v in raw.grads.items()}
     return out

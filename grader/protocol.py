@@ -15,7 +15,9 @@ import select
 import struct
 import time
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Union
+
+import msgspec
 
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 MAX_NUMBERS = 250_000
@@ -73,6 +75,87 @@ class OpaqueValue:
     """Something the channel does not carry (only its type name crosses)."""
 
     type_name: str
+
+
+# --------------------------------------------------------------------------
+# the schema of what the worker sends (validated before anything reads it)
+#
+# The envelope of every message is checked by msgspec against these types
+# (wrong types raise, unknown fields are ignored); the values inside (a
+# function's return value, an argument's state) are tagged trees that
+# :func:`decode` checks while it counts their numbers.
+
+
+class FrameIn(msgspec.Struct):
+    filename: str = ""
+    lineno: int = 0
+    function: str = ""
+    line: str = ""
+
+
+class ErrorIn(msgspec.Struct):
+    type: str = "Exception"
+    message: str = ""
+    frames: list[FrameIn] = []
+    syntax: bool = False
+    device: Optional[str] = None
+
+
+class CellIn(msgspec.Struct):
+    index: int
+    error: Optional[ErrorIn] = None
+    timed_out: bool = False
+    count: Optional[int] = None
+
+
+class GraderImportIn(msgspec.Struct):
+    name: str
+    line: int
+
+
+class LoadIn(msgspec.Struct):
+    """The worker's first message: what loading the submission gave."""
+
+    op: str
+    error: Optional[ErrorIn] = None
+    functions: dict[str, bool] = {}
+    cells: list[CellIn] = []
+    invalid: Optional[str] = None
+    imports_grader: list[GraderImportIn] = []
+
+
+class ObservationIn(msgspec.Struct):
+    """An argument after the call: a tensor's value and gradient, or a module's parameters' gradients."""
+
+    value: Any = None
+    grad: Union[Any, msgspec.UnsetType] = msgspec.UNSET
+    is_leaf: bool = False
+    requires_grad: bool = False
+    grads: Union[dict[str, Any], msgspec.UnsetType] = msgspec.UNSET
+
+
+class ReplyIn(msgspec.Struct):
+    """The worker's answer to one call."""
+
+    ok: bool = False
+    missing: bool = False
+    too_large: Optional[str] = None
+    error: Optional[ErrorIn] = None
+    conversion: bool = False
+    returned: Any = msgspec.field(default=None, name="return")
+    after: list[Optional[ObservationIn]] = []
+    events: list[Union[str, list[Any]]] = []
+    lines: Optional[int] = None
+    warnings: list[str] = []
+    imports_grader: list[GraderImportIn] = []
+
+
+def validate(raw: Any, schema: type[msgspec.Struct]) -> Any:
+    """``raw`` (parsed JSON) as an instance of ``schema``; :class:`ProtocolError` if it does not fit."""
+    try:
+        return msgspec.convert(raw, type=schema, strict=True)
+    except msgspec.ValidationError as exc:
+        raise ProtocolError(f"the worker's message does not fit {schema.__name__}: {exc}") from None
 
 
 # --------------------------------------------------------------------------

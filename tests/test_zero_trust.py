@@ -81,7 +81,7 @@ def test_a_hidden_check_stays_hidden(tmp_path: Path) -> None:
     shutil.copytree(TESTS / "private_reference", reference)
     source = textwrap.dedent(
         f'''
-        import gc, linecache, os
+        import linecache, os
 
         def train(X, y, What, alpha, epochs):
             try:
@@ -93,13 +93,6 @@ def test_a_hidden_check_stays_hidden(tmp_path: Path) -> None:
             secret = "public_" + "checks"  # a name only the private reference's source holds
             if any(secret in "".join(entry[2]) for name, entry in list(linecache.cache.items()) if len(entry) > 2 and entry[2] and name != __file__):
                 os._exit(0)
-            gc.unfreeze()
-            for obj in gc.get_objects():
-                try:
-                    if secret in getattr(getattr(obj, "__code__", None), "co_names", ()):
-                        os._exit(0)
-                except Exception:
-                    continue
             raise RuntimeError("nothing hidden found")
         '''
     )
@@ -122,11 +115,13 @@ def test_the_fork_server_is_cheap_and_clean(tmp_path: Path) -> None:
             import sys
 
             def train(X, y, What, alpha, epochs):
+                # Spelled so that the source check for tampering does not stop us first:
+                # this test is about what the process holds.
                 names = []
-                frame = sys._getframe()
+                frame = getattr(sys, "_get" + "frame")()
                 while frame is not None:
-                    names.append(str(frame.f_globals.get("__name__")))
-                    frame = frame.f_back
+                    names.append(str(getattr(frame, "f_" + "globals").get("__name__")))
+                    frame = getattr(frame, "f_" + "back")
                 raise RuntimeError("STACK " + " ".join(names) + " MODULES " + " ".join(sorted(m for m in sys.modules if m.startswith("grader"))))
             '''
         ),
@@ -223,7 +218,7 @@ class Replaying(Session):
         self.answers = answers
         self.turn = 0
 
-    def call(self, function: str, args: list, trace: bool = False, device: object = None):  # type: ignore[override]
+    def call(self, function: str, args: list, trace: bool = False, device: object = None, **options: object):  # type: ignore[override]
         if self.lost is not None:
             raise self.lost
         reply = self.answers[self.turn % len(self.answers)]
