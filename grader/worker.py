@@ -301,7 +301,7 @@ class _LineCounter:
         return self.local
 
 
-PRINT_BUDGET = 60 * 1024  # bytes a call whose output is shown may print (the capture keeps 64 KiB)
+PRINT_BUDGET = 16 * 1024  # bytes a call whose output is shown may print: a few hundred lines, and formatting them stays cheap
 
 
 def printing(quiet: bool) -> Any:
@@ -326,9 +326,10 @@ def printing(quiet: bool) -> Any:
     def to_terminal(file: Any) -> bool:
         return file is None or file is sys.stdout or file is sys.stderr or file is sys.__stdout__ or file is sys.__stderr__
 
-    def silent(*args: Any, sep: Any = " ", end: Any = "\n", file: Any = None, flush: bool = False) -> None:
-        if not to_terminal(file):
-            real_print(*args, sep=sep, end=end, file=file, flush=flush)
+    def silent(*args: Any, file: Any = None, **options: Any) -> None:
+        # Called thousands of times by a chatty loop: as little work as possible.
+        if file is not None and not to_terminal(file):
+            real_print(*args, file=file, **options)
 
     def bounded(*args: Any, sep: Any = " ", end: Any = "\n", file: Any = None, flush: bool = False) -> None:
         if not to_terminal(file):
