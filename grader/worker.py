@@ -302,7 +302,7 @@ class _LineCounter:
         return self.local
 
 
-PRINT_BUDGET = 60 * 1024  # bytes a call whose output is shown may print (the capture keeps 64 KiB)
+PRINT_BUDGET = 16 * 1024  # bytes a call whose output is shown may print: a few hundred lines, and formatting them stays cheap
 
 
 def printing(quiet: bool) -> Any:
@@ -311,25 +311,34 @@ def printing(quiet: bool) -> Any:
     Only the lecture-data call's output is shown in a report; in every other
     call a chatty but correct ``train`` would pay for its printing once per
     call, and could run out of time.  A quiet call swaps ``builtins.print``
-    for a function that does nothing (not even ``repr`` its arguments) and
-    restores it afterwards; ``sys.stdout`` is left alone, because student code
-    may hold it.  A shown call prints until ``PRINT_BUDGET`` bytes, then
-    ends the output with a line ``…`` and prints nothing more.  Printing to a
-    file of the student's own always happens.  Printing never changes what a
-    call returns or raises, so it never decides a verdict.
+    for a function that does nothing (not even ``repr`` its arguments), and
+    ``sys.stdout`` for a stream that discards what is written to it (student
+    code that kept the real one still writes there, captured as usual); both
+    are restored afterwards.  A shown call prints until ``PRINT_BUDGET``
+    bytes, then ends the output with a line ``…`` and prints nothing more.
+    Printing to a file of the student's own always happens.  Printing never
+    changes what a call returns or raises, so it never decides a verdict.
     """
     import builtins
     import contextlib
+    import io
 
-    real_print = builtins.print
+    class Discard(io.TextIOBase):
+        encoding = "utf-8"
+
+        def write(self, text: str) -> int:
+            return len(text)
+
+    real_print, real_stdout = builtins.print, sys.stdout
     used = [0]
 
     def to_terminal(file: Any) -> bool:
-        return file is None or file is sys.stdout or file is sys.stderr or file is sys.__stdout__ or file is sys.__stderr__
+        return file is None or file is sys.stdout or file is real_stdout or file is sys.stderr or file is sys.__stdout__ or file is sys.__stderr__
 
-    def silent(*args: Any, sep: Any = " ", end: Any = "\n", file: Any = None, flush: bool = False) -> None:
-        if not to_terminal(file):
-            real_print(*args, sep=sep, end=end, file=file, flush=flush)
+    def silent(*args: Any, file: Any = None, **options: Any) -> None:
+        # Called thousands of times by a chatty loop: as little work as possible.
+        if file is not None and not to_terminal(file):
+            real_print(*args, file=file, **options)
 
     def bounded(*args: Any, sep: Any = " ", end: Any = "\n", file: Any = None, flush: bool = False) -> None:
         if not to_terminal(file):
@@ -350,6 +359,8 @@ def printing(quiet: bool) -> Any:
         if quiet and interactive is not None and interactive.InteractiveShell.initialized():
             shell = interactive.InteractiveShell.instance()
         builtins.print = silent if quiet else bounded
+        if quiet:
+            sys.stdout = Discard()
         if shell is not None:
             # display() formats its objects before it publishes them: both are skipped.
             shell.display_formatter.format = lambda *a, **k: ({}, {})
@@ -358,6 +369,8 @@ def printing(quiet: bool) -> Any:
             yield
         finally:
             builtins.print = real_print
+            if quiet:
+                sys.stdout = real_stdout
             if shell is not None:
                 for owner, name in ((shell.display_formatter, "format"), (shell.display_pub, "publish")):
                     vars(owner).pop(name, None)

@@ -185,3 +185,9 @@ def test_no_korean_message_keeps_both_particle_forms() -> None:
         params = {name: 8242 if spec else "X, y" for _, name, spec, _ in string.Formatter().parse(ko) if name}
         text = messages.render(messages.Message(key, params), "ko")
         assert not re.search(r"을\(를\)|이\(가\)|\(으\)로|과\(와\)|은\(는\)", text), f"{key}: {text}"
+
+
+def test_english_text_quotes_no_korean() -> None:
+    # e.g. the lecture's comment "# .T 를 해야함. 외우세요" belongs in the Korean hint only.
+    for key, (en, _) in messages.CATALOGUE.items():
+        assert not re.search(r"[가-힣]", en), f"{key}: {en}"

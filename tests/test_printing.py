@@ -31,7 +31,11 @@ COUNTING = textwrap.dedent(
             Loud.reprs += 1
             return "loud " * 20
 
+    KEPT = sys.stdout
+
     def train(X, y, What, alpha, epochs):
+        sys.stdout.write("written\\n")
+        print("kept", file=KEPT)
         for _ in range(5000):
             print("step", Loud())
             print(Loud(), file=sys.stderr)
@@ -58,11 +62,12 @@ def test_a_quiet_call_never_formats_what_it_prints(tmp_path: Path) -> None:
     reprs, out, err = _call(tmp_path, quiet=True)
     assert reprs == 0
     assert "loud" not in out and "loud" not in err
+    assert "written" not in out and "kept" not in out
 
 
 def test_a_shown_call_prints_until_its_budget_then_marks_the_cut(tmp_path: Path) -> None:
     reprs, out, err = _call(tmp_path, quiet=False)
-    assert out.startswith("step loud")
+    assert out.startswith("written\nkept\nstep loud")
     assert out.rstrip().endswith("…") or err.rstrip().endswith("…")
     assert 0 < reprs < 2 * 5000
     assert len(out) + len(err) <= worker.PRINT_BUDGET + 200

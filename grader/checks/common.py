@@ -191,7 +191,7 @@ def _showing_unchanged(code: str, argument: str) -> str:
     """The in-place example: the caller's What (or net) printed after the call, beside where it started."""
     setup, call, comment = _split(code)
     weights = "net.weight.data.reshape(-1).tolist()" if argument == "net" else "What.data.reshape(-1).tolist()"
-    return "\n".join(setup + [f"before = {weights}", f"{call}{comment}", f'print("{argument} before the call", before, "after", {weights}, "(it should have moved)")'])
+    return "\n".join(setup + [f"before = {weights}", f"{call}{comment}", f'print("{argument} after the call: yours", {weights}, "expected: moved away from", before)'])
 
 
 def _history_moves(returned: Any) -> bool:
