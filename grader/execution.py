@@ -417,7 +417,8 @@ def classify_exit(exit_: Exit, limits: Limits) -> tuple[str, str]:
 
 
 def _outcome(reply: protocol.ReplyIn) -> CallOutcome:
-    events = tuple(e if type(e) is str else tuple(e) for e in reply.events[:5000])
+    # An event is a name, or a name and a value: nothing else reaches the checks.
+    events = tuple(e if type(e) is str else tuple(e) for e in reply.events[:5000] if type(e) is str or (e and type(e[0]) is str))
     if reply.missing:
         return CallOutcome(ok=False, missing=True)
     if reply.too_large is not None:

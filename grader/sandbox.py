@@ -681,9 +681,12 @@ _AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 # keyrings, bpf, perf and userfaultfd (common kernel-exploit primitives).
 # memfd_create: memory held by a file descriptor, never mapped, escapes the
 # address-space limit (a memfd of 2 GiB under a 256 MiB --memory-limit).
+# System V and POSIX IPC (shared memory, queues, semaphores): memory that
+# outlives the worker, and a way to hand work from one student to the next.
 _BLOCKED_SYSCALLS = {
     "x86_64": {
         "memfd_create": 319, "memfd_secret": 447,
+        "shmget": 29, "shmat": 30, "semget": 64, "msgget": 68, "mq_open": 240,
         "socket": 41, "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161,
         "unshare": 272, "setns": 308, "add_key": 248, "request_key": 249, "keyctl": 250,
         "bpf": 321, "perf_event_open": 298, "userfaultfd": 323, "io_uring_setup": 425,
@@ -692,6 +695,7 @@ _BLOCKED_SYSCALLS = {
     },
     "aarch64": {
         "memfd_create": 279, "memfd_secret": 447,
+        "shmget": 194, "shmat": 196, "semget": 190, "msgget": 186, "mq_open": 180,
         "socket": 198, "mount": 40, "umount2": 39, "pivot_root": 41, "chroot": 51,
         "unshare": 97, "setns": 268, "add_key": 217, "request_key": 218, "keyctl": 219,
         "bpf": 280, "perf_event_open": 241, "userfaultfd": 282, "io_uring_setup": 425,
@@ -1297,7 +1301,8 @@ def _enter_namespaces(missing: list[str]) -> bool:
     _prctl(_PR_SET_DUMPABLE, 1)
     unshare = _LIBC.unshare
     unshare.restype = ctypes.c_int
-    if unshare(ctypes.c_int(_CLONE_NEWUSER | _CLONE_NEWPID)) == 0:
+    # A new IPC namespace too: System V objects die with the worker, and no two workers share them.
+    if unshare(ctypes.c_int(_CLONE_NEWUSER | _CLONE_NEWPID | _CLONE_NEWIPC)) == 0:
         try:
             _write_file("/proc/self/setgroups", "deny")
             _write_file("/proc/self/uid_map", f"{uid} {uid} 1")

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 import warnings
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
 # What a notebook may use of the grader: the in-notebook self-check.
 PUBLIC = frozenset({"check", "load_ipython_extension", "__version__"})
-_IPYTHON_LINE = re.compile(r"^(\s*)([%!].*)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -47,12 +45,13 @@ def grader_uses(path: str) -> tuple[GraderUse, ...]:
 
 
 def _sources(path: str, raw: bytes) -> Iterator[tuple[Optional[int], str]]:
-    text = raw.decode("utf-8", "replace")
+    from grader.checks.source import cell_python, python_text
+
     if not path.endswith(".ipynb"):
-        yield None, text
+        yield None, python_text(raw)
         return
     try:
-        notebook = json.loads(text)
+        notebook = json.loads(raw.decode("utf-8", "replace"))
         cells = notebook["cells"]
     except (ValueError, KeyError, TypeError):
         return
@@ -63,7 +62,18 @@ def _sources(path: str, raw: bytes) -> Iterator[tuple[Optional[int], str]]:
         if isinstance(source, list):
             source = "".join(s for s in source if isinstance(s, str))
         if isinstance(source, str):
-            yield index, _IPYTHON_LINE.sub(lambda m: m.group(1) + "pass", source)
+            yield index, cell_python(source)
+
+
+_IMPORTERS = frozenset({"__import__", "import_module", "find_spec", "spec_from_file_location", "run_module", "load_module"})
+
+
+def _call_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
 
 
 def _module_is_grader(name: str) -> bool:
@@ -94,14 +104,16 @@ def _scan(source: str) -> Iterator[tuple[int, str]]:
                     yield node.lineno, text(node)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module is not None:
             if node.module == "grader":
-                if any(alias.name not in PUBLIC for alias in node.names):
+                # `from grader import *` binds only the public self-check (the stub's names).
+                if any(alias.name not in PUBLIC and alias.name != "*" for alias in node.names):
                     yield node.lineno, text(node)
             elif _module_is_grader(node.module):
                 yield node.lineno, text(node)
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
             if node.attr not in PUBLIC:
                 yield node.lineno, text(node)
-        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        elif isinstance(node, ast.Call) and _call_name(node.func) in _IMPORTERS and node.args:
             # importlib.import_module("grader.reference"), __import__("grader..."), find_spec(...)
-            if _module_is_grader(node.args[0].value) and node.args[0].value != "grader":
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str) and _module_is_grader(first.value) and first.value != "grader":
                 yield node.lineno, text(node)

@@ -530,9 +530,12 @@ class _GraderFinder:
 def _public_stub() -> types.ModuleType:
     """The only ``grader`` a submission sees: the self-check, inert while grading."""
     stub = types.ModuleType("grader", "The grader's public self-check (inert while a submission is graded).")
+    stub.__version__ = "0"  # type: ignore[attr-defined]
 
-    def check(*args: Any, **kwargs: Any) -> None:
+    def check(*args: Any, **kwargs: Any) -> Any:
         print("(grader self-check skipped: this notebook is being graded)")
+        # A placeholder with the result's fields, so that cells using it still run.
+        return types.SimpleNamespace(score=math.nan, max_score=math.nan, checks=(), notes=(), diagnoses=(), full_marks=False)
 
     def load_ipython_extension(shell: Any) -> None:
         def grade_magic(line: str = "") -> None:

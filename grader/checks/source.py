@@ -13,6 +13,8 @@ on what the run showed.
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 import builtins
 import json
 from dataclasses import dataclass
@@ -35,7 +37,7 @@ def read(path: str) -> str:
     except OSError:
         return ""
     if not path.lower().endswith(".ipynb"):
-        return raw.decode("utf-8", "replace")
+        return python_text(raw)
     try:
         notebook = json.loads(raw.decode("utf-8", "replace"))
         cells = notebook.get("cells", []) if isinstance(notebook, dict) else []
@@ -48,8 +50,7 @@ def read(path: str) -> str:
             continue
         text = cell.get("source", "")
         text = "".join(text) if isinstance(text, list) else str(text)
-        lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in text.splitlines()]
-        code = "\n".join(lines)
+        code = cell_python(text)
         number += 1
         try:
             ast.parse(code)
@@ -60,6 +61,37 @@ def read(path: str) -> str:
 
 
 CELL_MARK = "# grader: code cell "
+
+
+def python_text(raw: bytes) -> str:
+    """A ``.py`` file's bytes decoded as Python decodes them (its ``# coding:`` line honoured).
+
+    Reading them otherwise would let a cookie such as ``utf-7`` show the grader
+    a different program from the one the worker runs.
+    """
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        return raw.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError, ValueError):
+        return raw.decode("utf-8", "replace")
+
+
+def cell_python(cell: str) -> str:
+    """The Python that IPython runs for a notebook cell, line for line where it can.
+
+    IPython's own transformer turns ``x = %pwd`` and ``!cmd`` into calls, so a
+    cell that IPython runs also parses here; a cell magic (``%%time``) runs its
+    body, which is what is read (its first line left blank).
+    """
+    lines = cell.splitlines()
+    if lines and lines[0].lstrip().startswith("%%"):
+        return "\n".join([""] + lines[1:])
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        return str(TransformerManager().transform_cell(cell))
+    except Exception:
+        return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines)
 
 
 def cell_line(text: str, line: int) -> tuple[int, int]:
