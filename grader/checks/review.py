@@ -70,6 +70,20 @@ def none_or_empty(function: str, returned: Any) -> Optional[Verdict]:
     return None
 
 
+def _series_move(returned: Any, returns: str) -> bool:
+    """Whether some returned history changes from one epoch to the next."""
+    parts = list(returned) if returns == "histories" and isinstance(returned, (list, tuple)) else [returned]
+    for part in parts:
+        found = values.numbers(part)
+        if found is not None and len(set(found)) > 1 and returns != "histories":
+            return True
+        if returns == "histories" and isinstance(part, (list, tuple)) and len(part) > 1:
+            rows = [repr(values.numbers(row)) for row in part]
+            if len(set(rows)) > 1:
+                return True
+    return False
+
+
 def value_attempt(function: str, outcome: Any) -> Optional[Verdict]:
     """A plain value (yhat, a loss, a surface, a number): None, empty, or all one number."""
     if not outcome.ok:
@@ -112,7 +126,11 @@ def training_attempt(function: str, returns: str, start: torch.Tensor, reference
     moved_reference = not torch.equal(reference_final.reshape(-1).to(torch.float64), start64)
     if final is not None and moved_reference and torch.equal(final.reshape(-1), start64):
         _, name = PARAMETER.get(function, (2, "What"))
-        return not_attempted(function, "untouched", parameter=name)
+        verdict = not_attempted(function, "untouched", parameter=name)
+        if _series_move(returned, returns):
+            # it trained something (a copy, a new tensor): the rebinding's account fits better
+            verdict = replace(verdict, candidates=(("parameter-rebound", {}),))
+        return verdict
     if final is None:
         found = values.numbers(returned)
         if found is not None and len(found) > 1 and len(set(found)) == 1:
@@ -226,6 +244,8 @@ def _gate(checks: Sequence[Check], out: list[Verdict], indices: list[int], ctx: 
     if gate is None:
         return
     named = _named(checks, out, indices, function, text)
+    if named is None and gate.candidates:
+        named = next((out[i] for i in indices if out[i].diagnosis in {code for code, _ in gate.candidates}), None)
     chosen = named or gate
     for i in indices:
         verdict = out[i]
