@@ -200,7 +200,13 @@ def _run_checks(checks: list[Check], load: Load, ctx: Context, import_error: Opt
         # Rules over all the checks of a function (grader.checks.review), from the source read here.
         from grader.checks import review
 
-        verdicts = review.review(checks, verdicts, ctx, ctx.source, notebook=submission.kind == "ipynb")
+        try:
+            verdicts = review.review(checks, verdicts, ctx, ctx.source, notebook=submission.kind == "ipynb")
+        except WorkerLost:
+            pass  # the checks' own verdicts stand; the worker's loss is reported by the session
+        except Exception as exc:
+            # Judging must end in a verdict: a rule that fails keeps no check's points.
+            verdicts = [v if not v.passed else Verdict(False, "grader-error", _grader_error(exc)) for v in verdicts]
     results = []
     for check, verdict in zip(checks, verdicts):
         if verdict.example:
