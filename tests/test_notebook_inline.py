@@ -167,7 +167,9 @@ def test_a_function_reading_a_notebook_global_is_flagged(tmp_path: Path) -> None
     assert "`train` reads the notebook's variable `X`" in out and out.strip().endswith("1")
 
 
-def test_outside_a_kernel_check_says_where_it_works() -> None:
+def test_outside_a_kernel_check_says_where_it_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Other tests may leave an IPython shell instance in this process: be outside one for sure.
+    monkeypatch.setattr(inline, "_shell", lambda: None)
     with pytest.raises(inline.CheckError, match="grade FILE"):
         inline.check("exercise2")
 
