@@ -318,6 +318,9 @@ def current_cells(shell: Any, notebook: Optional[str] = None) -> Optional[list[s
     if colab is not None and notebook is None:
         return colab
     path = notebook or _notebook_path(shell)
+    if path and not os.path.isfile(path) and notebook is None:
+        # Jupyter Server may name the notebook relative to its root; the kernel runs beside it.
+        path = os.path.basename(path)
     if not path or not os.path.isfile(path):
         return None
     try:
