@@ -202,3 +202,20 @@ def test_a_function_imported_from_a_file_is_flagged(tmp_path: Path) -> None:
     assert errors_of(nb) == []
     out = stream_of(nb.cells[3])
     assert "`train` comes from the file mysolution.py, not from a cell" in out
+
+
+def test_the_current_notebook_is_found_where_the_front_end_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# x"), nbformat.v4.new_code_cell("a = 1")])
+    nbformat.write(nb, str(tmp_path / "hw.ipynb"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+
+    class Shell:
+        user_ns: dict[str, Any] = {}
+
+    assert inline.current_cells(Shell()) is None
+    # ipykernel's __session__ (from Jupyter Server, relative to its root), VS Code's __vsc_ipynb_file__.
+    Shell.user_ns = {"__session__": "course/week3/hw.ipynb"}
+    assert inline.current_cells(Shell()) == ["a = 1"]
+    Shell.user_ns = {"__vsc_ipynb_file__": str(tmp_path / "hw.ipynb")}
+    assert inline.current_cells(Shell()) == ["a = 1"]
