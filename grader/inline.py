@@ -106,6 +106,30 @@ class CheckResult:
         display({"text/html": self.html, "text/plain": self.text}, raw=True)
 
 
+class Replayed:
+    """What ``check()`` returns while the grader runs the notebook (``grade``, or another check's replay).
+
+    It grades nothing there; its values are NaN and empty, so that a cell using
+    the result (``print(r.score)``) still runs instead of failing.
+    """
+
+    score = float("nan")
+    max_score = float("nan")
+    checks: tuple[Any, ...] = ()
+    notes: tuple[str, ...] = ()
+    diagnoses: tuple[str, ...] = ()
+    diagnosis = None
+    full_marks = False
+    exercise = None
+    html = ""
+
+    def _repr_html_(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return "<check(): runs in your own kernel only; not while the grader runs the notebook>"
+
+
 class CheckError(Exception):
     """The check could not run (no kernel, no exercise function, the server failed)."""
 
@@ -122,7 +146,7 @@ def _shell() -> Any:
     return get_ipython()
 
 
-def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, notebook: Optional[str] = None, display: bool = True, timeout: float = DEFAULT_TIMEOUT) -> Optional[CheckResult]:
+def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, notebook: Optional[str] = None, display: bool = True, timeout: float = DEFAULT_TIMEOUT) -> Any:
     """Grade the functions this kernel has defined, with the public checks of ``exercise``.
 
     ``exercise`` is "exercise1" … "exercise5" (default: the one whose functions
@@ -133,12 +157,13 @@ def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, noteboo
     the result is returned either way.  ``timeout`` is the submission's wall
     limit in seconds, as ``grade --timeout``.
 
-    Raises :class:`CheckError` outside an IPython kernel, or when no exercise
-    fits.  Inside the grader's own replay of the cells it does nothing and
-    returns None.
+    Returns a :class:`CheckResult`.  Raises :class:`CheckError` outside an
+    IPython kernel, or when no exercise fits.  While the grader runs the
+    notebook (``grade``, or the replay of a check) it grades nothing and
+    returns a :class:`Replayed` placeholder.
     """
     if _SERVING or os.environ.get("GRADER_GRADING_NOTEBOOK") == "1":
-        return None
+        return Replayed()
     shell = _shell()
     if shell is None:
         raise CheckError("check() grades the cells of a running Jupyter or IPython kernel; outside one, run `grade FILE` in a terminal.")
