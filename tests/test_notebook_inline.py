@@ -116,6 +116,8 @@ def test_check_after_a_buggy_train_names_the_mistake(session: Any) -> None:
         assert "grad-not-cleared" in html
         # The first divergent step and the figures of the mistake.
         assert 'class="divergent"' in html and html.count("<svg") >= 3
+    # The replayed check cells (and the cells using their results) ran without error.
+    assert "Notebook cells that raised" not in html_of(session.cells[9])
     # %grade with no exercise found it from the functions defined.
     assert html_of(session.cells[10]).count('class="grader-inline"') == 1
 
