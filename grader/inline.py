@@ -39,7 +39,7 @@ _SERVING = False
 
 DEFAULT_TIMEOUT = 60.0
 _HEADER = struct.Struct(">Q")
-_PIP_LINE = ("%pip", "!pip", "%conda", "!conda", "!apt", "%%capture", "%load_ext grader", "%reload_ext grader")
+_PIP_LINE = ("%pip", "!pip", "%conda", "!conda", "!apt", "%%capture")
 
 
 # --------------------------------------------------------------------------
@@ -211,8 +211,8 @@ def kernel_history(shell: Any) -> list[tuple[int, str]]:
     """``(execution count, source)`` of the cells this kernel has run, in order, the running one included.
 
     From the history manager (the same list as ``In``, which the student may
-    rebind).  Cells that only install packages or load this extension are left
-    out: the replay needs neither, and the sandbox has no network.
+    rebind).  Cells that only install packages are left out: the replay does
+    not need them, and the sandbox has no network.
     """
     manager = getattr(shell, "history_manager", None)
     raw = list(getattr(manager, "input_hist_raw", None) or shell.user_ns.get("In", []))

@@ -117,7 +117,8 @@ def test_check_after_a_buggy_train_names_the_mistake(session: Any) -> None:
         # The first divergent step and the figures of the mistake.
         assert 'class="divergent"' in html and html.count("<svg") >= 3
     # The replayed check cells (and the cells using their results) ran without error.
-    assert "Notebook cells that raised" not in html_of(session.cells[9])
+    html9 = html_of(session.cells[9])
+    assert "Notebook cells that raised" not in html9, re.sub("<[^>]+>", "", html9[html9.find("Notebook cells that raised") :])[:1500]
     # %grade with no exercise found it from the functions defined.
     assert html_of(session.cells[10]).count('class="grader-inline"') == 1
 
@@ -192,7 +193,7 @@ def test_history_leaves_out_installs_and_keeps_order() -> None:
         history_manager = Manager()
         user_ns: dict[str, Any] = {}
 
-    assert inline.kernel_history(Shell()) == [(2, "import torch"), (4, "x = 1\n")]
+    assert inline.kernel_history(Shell()) == [(2, "import torch"), (4, "x = 1\n"), (5, "%load_ext grader")]
 
 
 def test_a_function_imported_from_a_file_is_flagged(tmp_path: Path) -> None:
