@@ -73,6 +73,8 @@ class CheckResult:
         self.notes = notes
         self.html = html
         self.text = text
+        # The server's wall and CPU seconds for this check (its workers' CPU included): bench/speed.py.
+        self.timing: dict[str, float] = {}
         self._shown_in: Optional[int] = None
 
     @property
@@ -196,6 +198,7 @@ def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, noteboo
     from grader.serialize import result_from_data
 
     result = CheckResult(result_from_data(reply["result"]), html, text, tuple(notes))
+    result.timing = {k: float(reply[k]) for k in ("seconds", "cpu_seconds") if isinstance(reply.get(k), (int, float))}
     if display:
         result._show()
     return result
@@ -602,14 +605,24 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
         except EOFError:
             break
         serial += 1
-        started = time.monotonic()
+        started, cpu = time.monotonic(), _cpu_seconds()
         try:
             reply = grade_history(request, workdir, serial)
         except Exception as exc:  # reported to the student's cell, not swallowed
             reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         reply["id"] = request.get("id") if type(request) is dict else None
         reply["seconds"] = time.monotonic() - started
+        reply["cpu_seconds"] = _cpu_seconds() - cpu
         _write(stdout, reply)
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (workers forked by this
+    process; where a fork server forks them instead, their time is not counted until it ends)."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main(argv: list[str]) -> int:
