@@ -39,7 +39,7 @@ _SERVING = False
 
 DEFAULT_TIMEOUT = 60.0
 _HEADER = struct.Struct(">Q")
-_PIP_LINE = ("%pip", "!pip", "%conda", "!conda", "!apt", "%%capture", "%load_ext grader", "%reload_ext grader")
+_PIP_LINE = ("%pip", "!pip", "%conda", "!conda", "!apt", "%%capture")
 
 
 # --------------------------------------------------------------------------
@@ -73,6 +73,8 @@ class CheckResult:
         self.notes = notes
         self.html = html
         self.text = text
+        # The server's wall and CPU seconds for this check (its workers' CPU included): bench/speed.py.
+        self.timing: dict[str, float] = {}
         self._shown_in: Optional[int] = None
 
     @property
@@ -106,6 +108,30 @@ class CheckResult:
         display({"text/html": self.html, "text/plain": self.text}, raw=True)
 
 
+class Replayed:
+    """What ``check()`` returns while the grader runs the notebook (``grade``, or another check's replay).
+
+    It grades nothing there; its values are NaN and empty, so that a cell using
+    the result (``print(r.score)``) still runs instead of failing.
+    """
+
+    score = float("nan")
+    max_score = float("nan")
+    checks: tuple[Any, ...] = ()
+    notes: tuple[str, ...] = ()
+    diagnoses: tuple[str, ...] = ()
+    diagnosis = None
+    full_marks = False
+    exercise = None
+    html = ""
+
+    def _repr_html_(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return "<check(): runs in your own kernel only; not while the grader runs the notebook>"
+
+
 class CheckError(Exception):
     """The check could not run (no kernel, no exercise function, the server failed)."""
 
@@ -122,7 +148,7 @@ def _shell() -> Any:
     return get_ipython()
 
 
-def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, notebook: Optional[str] = None, display: bool = True, timeout: float = DEFAULT_TIMEOUT) -> Optional[CheckResult]:
+def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, notebook: Optional[str] = None, display: bool = True, timeout: float = DEFAULT_TIMEOUT) -> Any:
     """Grade the functions this kernel has defined, with the public checks of ``exercise``.
 
     ``exercise`` is "exercise1" … "exercise5" (default: the one whose functions
@@ -133,12 +159,13 @@ def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, noteboo
     the result is returned either way.  ``timeout`` is the submission's wall
     limit in seconds, as ``grade --timeout``.
 
-    Raises :class:`CheckError` outside an IPython kernel, or when no exercise
-    fits.  Inside the grader's own replay of the cells it does nothing and
-    returns None.
+    Returns a :class:`CheckResult`.  Raises :class:`CheckError` outside an
+    IPython kernel, or when no exercise fits.  While the grader runs the
+    notebook (``grade``, or the replay of a check) it grades nothing and
+    returns a :class:`Replayed` placeholder.
     """
     if _SERVING or os.environ.get("GRADER_GRADING_NOTEBOOK") == "1":
-        return None
+        return Replayed()
     shell = _shell()
     if shell is None:
         raise CheckError("check() grades the cells of a running Jupyter or IPython kernel; outside one, run `grade FILE` in a terminal.")
@@ -171,6 +198,7 @@ def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, noteboo
     from grader.serialize import result_from_data
 
     result = CheckResult(result_from_data(reply["result"]), html, text, tuple(notes))
+    result.timing = {k: float(reply[k]) for k in ("seconds", "cpu_seconds") if isinstance(reply.get(k), (int, float))}
     if display:
         result._show()
     return result
@@ -186,8 +214,8 @@ def kernel_history(shell: Any) -> list[tuple[int, str]]:
     """``(execution count, source)`` of the cells this kernel has run, in order, the running one included.
 
     From the history manager (the same list as ``In``, which the student may
-    rebind).  Cells that only install packages or load this extension are left
-    out: the replay needs neither, and the sandbox has no network.
+    rebind).  Cells that only install packages are left out: the replay does
+    not need them, and the sandbox has no network.
     """
     manager = getattr(shell, "history_manager", None)
     raw = list(getattr(manager, "input_hist_raw", None) or shell.user_ns.get("In", []))
@@ -318,6 +346,9 @@ def current_cells(shell: Any, notebook: Optional[str] = None) -> Optional[list[s
     if colab is not None and notebook is None:
         return colab
     path = notebook or _notebook_path(shell)
+    if path and not os.path.isfile(path) and notebook is None:
+        # Jupyter Server may name the notebook relative to its root; the kernel runs beside it.
+        path = os.path.basename(path)
     if not path or not os.path.isfile(path):
         return None
     try:
@@ -577,14 +608,24 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
         except EOFError:
             break
         serial += 1
-        started = time.monotonic()
+        started, cpu = time.monotonic(), _cpu_seconds()
         try:
             reply = grade_history(request, workdir, serial)
         except Exception as exc:  # reported to the student's cell, not swallowed
             reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         reply["id"] = request.get("id") if type(request) is dict else None
         reply["seconds"] = time.monotonic() - started
+        reply["cpu_seconds"] = _cpu_seconds() - cpu
         _write(stdout, reply)
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (workers forked by this
+    process; where a fork server forks them instead, their time is not counted until it ends)."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main(argv: list[str]) -> int:

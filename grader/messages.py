@@ -429,6 +429,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "report.cell": ("Cell {index}", "{index}번 셀"),
     "report.cell-timeout": ("timed out", "시간 초과"),
     "report.cell-in": ("Cell In [{count}]", "셀 In [{count}]"),
+    "report.limit.cell": ("the cell ran past its {seconds} s limit (--cell-timeout)", "셀이 제한 시간 {seconds}초(--cell-timeout)를 넘겼습니다"),
+    "report.limit.notebook": ("the notebook ran past its {seconds} s limit (two thirds of --timeout)", "노트북 전체가 제한 시간 {seconds}초(--timeout의 3분의 2)를 넘겼습니다"),
     "report.summary.cells": ("Notebook cells that hung or raised (the rest of the notebook still ran)", "멈추거나 오류가 난 노트북 셀 (나머지 셀은 계속 실행됨)"),
     "report.cell-position": ("Cell {position} of the notebook", "노트북의 {position}번째 셀"),
     "report.cell-raised": ("{cell} raised {error}; the cells after it still ran.", "{cell}에서 오류가 났습니다 ({error}). 그 뒤의 셀은 계속 실행되었습니다."),

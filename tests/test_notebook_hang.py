@@ -59,3 +59,11 @@ def test_a_notebook_with_a_syntax_error_gets_syntax_error_at_its_cell(tmp_path: 
     assert result.error.line == line
     terminal = render_terminal(result)
     assert "missing-function" not in terminal and "Cell In [3]" in terminal
+
+
+def test_a_check_cell_does_nothing_while_the_grader_runs_the_notebook(tmp_path: Path) -> None:
+    # The stub notebook's last cell, and the magic: neither grades nor fails here.
+    path = write(tmp_path, ["import torch", LECTURE_DATA, TRAIN, 'from grader import check\nr = check("exercise2")', "%load_ext grader", "%grade exercise2"])
+    result = grade(Submission(path, "ipynb", "exercise2"), Options(device="off"))
+    assert result.full_marks
+    assert result.run.cells == ()

@@ -116,6 +116,11 @@ def test_check_after_a_buggy_train_names_the_mistake(session: Any) -> None:
         assert "grad-not-cleared" in html
         # The first divergent step and the figures of the mistake.
         assert 'class="divergent"' in html and html.count("<svg") >= 3
+    # The replayed check cells (and the cells using their results) ran without error.
+    # (The check() a replayed cell calls must return a placeholder, grader.inline.Replayed, not None:
+    # a cell reading r1.score would otherwise fail in every later report.)
+    html9 = html_of(session.cells[9])
+    assert "Notebook cells that raised" not in html9, re.sub("<[^>]+>", "", html9[html9.find("Notebook cells that raised") :])[:1500]
     # %grade with no exercise found it from the functions defined.
     assert html_of(session.cells[10]).count('class="grader-inline"') == 1
 
@@ -167,7 +172,9 @@ def test_a_function_reading_a_notebook_global_is_flagged(tmp_path: Path) -> None
     assert "`train` reads the notebook's variable `X`" in out and out.strip().endswith("1")
 
 
-def test_outside_a_kernel_check_says_where_it_works() -> None:
+def test_outside_a_kernel_check_says_where_it_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Other tests may leave an IPython shell instance in this process: be outside one for sure.
+    monkeypatch.setattr(inline, "_shell", lambda: None)
     with pytest.raises(inline.CheckError, match="grade FILE"):
         inline.check("exercise2")
 
@@ -188,7 +195,7 @@ def test_history_leaves_out_installs_and_keeps_order() -> None:
         history_manager = Manager()
         user_ns: dict[str, Any] = {}
 
-    assert inline.kernel_history(Shell()) == [(2, "import torch"), (4, "x = 1\n")]
+    assert inline.kernel_history(Shell()) == [(2, "import torch"), (4, "x = 1\n"), (5, "%load_ext grader")]
 
 
 def test_a_function_imported_from_a_file_is_flagged(tmp_path: Path) -> None:
@@ -200,3 +207,20 @@ def test_a_function_imported_from_a_file_is_flagged(tmp_path: Path) -> None:
     assert errors_of(nb) == []
     out = stream_of(nb.cells[3])
     assert "`train` comes from the file mysolution.py, not from a cell" in out
+
+
+def test_the_current_notebook_is_found_where_the_front_end_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# x"), nbformat.v4.new_code_cell("a = 1")])
+    nbformat.write(nb, str(tmp_path / "hw.ipynb"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+
+    class Shell:
+        user_ns: dict[str, Any] = {}
+
+    assert inline.current_cells(Shell()) is None
+    # ipykernel's __session__ (from Jupyter Server, relative to its root), VS Code's __vsc_ipynb_file__.
+    Shell.user_ns = {"__session__": "course/week3/hw.ipynb"}
+    assert inline.current_cells(Shell()) == ["a = 1"]
+    Shell.user_ns = {"__vsc_ipynb_file__": str(tmp_path / "hw.ipynb")}
+    assert inline.current_cells(Shell()) == ["a = 1"]

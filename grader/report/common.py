@@ -182,13 +182,25 @@ def cell_label(cell: CellError, lang: str) -> str:
     return text("report.cell-position", lang, position=cell.index + 1)
 
 
+_LIMIT = re.compile(r"ran past its ([0-9.]+) s limit \((--cell-timeout|two thirds of --timeout)\)")
+
+
+def _limit_text(message: str, lang: str) -> str:
+    """The limit that fired, in the reader's language (the worker words it in English)."""
+    match = _LIMIT.search(message)
+    if match is None:
+        return message
+    key = "report.limit.cell" if match.group(2) == "--cell-timeout" else "report.limit.notebook"
+    return text(key, lang, seconds=match.group(1))
+
+
 def cell_problem(cell: CellError, lang: str) -> str:
     """One line about a cell that raised, hung or did not run (terminal, JSON, gradebook)."""
     label = cell_label(cell, lang)
     if cell.error.type == "NotRun":
-        return text("report.cell-not-run", lang, cell=label, detail=cell.error.message)
+        return text("report.cell-not-run", lang, cell=label, detail=_limit_text(cell.error.message, lang))
     if cell.timed_out:
-        return text("report.cell-hung", lang, cell=label, detail=cell.error.message)
+        return text("report.cell-hung", lang, cell=label, detail=_limit_text(cell.error.message, lang))
     return text("report.cell-raised", lang, cell=label, error=error_line(cell.error))
 
 
