@@ -22,4 +22,4 @@ def copy_workflow(folder: str) -> str:
     os.makedirs(os.path.dirname(target), exist_ok=True)
     with open(target, "x", encoding="utf-8") as handle:
         handle.write(text)
-    return f"created  {target} (edit EXERCISES in it to the exercises of the assignment)"
+    return f"created  {target} (edit two lines in it: EXERCISES, the exercises of the assignment, and OWNER in the install line, where you publish the grader)"

@@ -79,7 +79,8 @@ def diagnosis(code: Optional[str], message: Optional[Message], lang: str) -> Opt
     if code and messages.has(f"{base}.title"):
         def part(name: str) -> str:
             key = f"{base}.{name}"
-            return messages.render(Message(key, params), lang) if messages.has(key) else ""
+            # A part may exist only for some exercises (key@exercise): a hint, say.
+            return messages.render(Message(key, params), lang) if messages.has(messages.resolve(key, params)) else ""
 
         hint = part("hint") or None
         # A check may word the why for its own case (diagnosis.<code>.why-step).

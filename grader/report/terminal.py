@@ -7,7 +7,7 @@ from typing import Optional, TextIO
 from grader.messages import render
 from grader.report import escape
 from grader.report.common import cell_problem, check_diagnosis, verdict
-from grader.results import CheckResult, Divergence, GradeResult
+from grader.results import CheckResult, Divergence, GradeResult, Message
 
 _GREEN, _RED, _BOLD, _DIM, _RESET = "\033[32m", "\033[31m", "\033[1m", "\033[2m", "\033[0m"
 
@@ -32,7 +32,8 @@ def render_terminal(result: GradeResult, lang: str = "en", colour: bool = False)
         mark = paint(_GREEN, "✓") if check.passed else paint(_RED, "✗")
         title = escape.terminal(render(check.title, lang))
         points = f"{check.score:g}/{check.max_score:g}"
-        tail = "" if check.passed else escape.terminal(f"  [{check.diagnosis}]")
+        # A hidden check shows its title and points only: not even its diagnosis code.
+        tail = "" if check.passed else "  " + render(Message("report.hidden-tag"), lang) if check.hidden else escape.terminal(f"  [{check.diagnosis}]")
         lines.append(f"  {mark} {title}  {points}{tail}")
         if check.passed or check.hidden:
             continue
