@@ -239,3 +239,14 @@ def test_the_judge_returns_a_verdict_for_any_reply(exercise: str, answers: list)
     for result in results:
         assert result.passed in (True, False) and 0 <= result.score <= result.max_score
         assert result.diagnosis != "grader-error", result.message
+
+
+def test_a_huge_constant_is_no_divergence_where_the_reference_is_still_normal() -> None:
+    import torch
+
+    from grader.checks.training import diverged_close
+
+    reference = torch.tensor([1.0, 50.0, 3e5, float("inf")], dtype=torch.float64)
+    assert diverged_close(reference.clone(), reference, 1e-6)
+    faked = torch.tensor([1e28, 1e28, 1e28, 1e28], dtype=torch.float64)
+    assert not diverged_close(faked, reference, 1e-6)

@@ -97,7 +97,7 @@ def value_attempt(function: str, outcome: Any) -> Optional[Verdict]:
     if len(found) == 0:
         return not_attempted(function, "empty")
     # On the lecture's data no correct value is all one number, nor a zero loss.
-    if len(set(found)) == 1 and (len(found) > 1 or found[0] == 0):
+    if len({repr(v) for v in found}) == 1 and (len(found) > 1 or found[0] == 0):  # repr: NaN is one value here
         return not_attempted(function, "constant", found=f"{found[0]:.6g}")
     return None
 
@@ -133,7 +133,7 @@ def training_attempt(function: str, returns: str, start: torch.Tensor, reference
         return verdict
     if final is None:
         found = values.numbers(returned)
-        if found is not None and len(found) > 1 and len(set(found)) == 1:
+        if found is not None and len(found) > 1 and len({repr(v) for v in found}) == 1:  # repr: NaN is one value here
             return not_attempted(function, "constant", found=f"{found[0]:.6g}")
     return None
 
@@ -154,7 +154,27 @@ def review(checks: Sequence[Check], verdicts: Sequence[Verdict], ctx: Context, t
         _rebinding(out, indices, function, text, notebook)
         _uses_global(out, indices, function, text, notebook)
         _gate(checks, out, indices, ctx, function, text)
+        _behaviour_needs_an_attempt(checks, out, indices)
     return out
+
+
+def _behaviour_needs_an_attempt(checks: Sequence[Check], out: list[Verdict], indices: list[int]) -> None:
+    """Points for how a function behaves (in place, inputs unchanged, on a GPU) need a real attempt.
+
+    Where every value check of the function fails and none names a mistake
+    (only "different", "not attempted", a wrong type or shape), the function
+    did not do the thing those checks are about: they fail with the value
+    check's account.  A function with a named mistake keeps them.
+    """
+    values_at = [i for i in indices if checks[i].name.endswith((".lecture", ".generated"))]
+    if not values_at or any(out[i].passed for i in values_at):
+        return
+    account = out[min(values_at, key=lambda i: not _is_lecture(checks[i]))]
+    if account.diagnosis not in GENERIC | {"not-attempted"}:
+        return
+    for i in indices:
+        if i not in values_at and out[i].passed:
+            out[i] = replace(account, example=None, divergence=None, trajectory=None)
 
 
 def _tampering(verdicts: list[Verdict], text: str) -> Optional[Verdict]:

@@ -233,6 +233,11 @@ def python_loops(source: str, name: str) -> list[int]:
             elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
                 if not all(_small(g.iter) for g in node.generators):
                     lines.append(node.lineno)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("map", "filter", "reduce") and node.args:
+                # map(lambda ...) over the grid is a Python loop written as a call.
+                lines.append(node.lineno)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "reduce" and isinstance(node.func.value, ast.Name) and node.func.value.id == "functools":
+                lines.append(node.lineno)
     return sorted(lines)
 
 
@@ -259,6 +264,10 @@ TAMPER_NAMES = frozenset(
 )
 
 
+HIDDEN_CODE = frozenset({"exec", "eval", "compile", "__import__"})
+FRAME_ACCESS = frozenset({"currentframe", "stack", "getouterframes", "getinnerframes", "trace", "_current_frames", "call_tracing"})
+
+
 @dataclass(frozen=True)
 class Finding:
     """One place in the source: its line and what was found there."""
@@ -277,6 +286,11 @@ def tampering(source: str) -> Optional[Finding]:
             name = node.id
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in TAMPER_NAMES:
             name = repr(node.value)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in HIDDEN_CODE:
+            # Code built at run time (exec, eval, compile) is code this reading never sees.
+            name = node.func.id
+        elif isinstance(node, ast.Attribute) and node.attr in FRAME_ACCESS and isinstance(node.value, ast.Name) and node.value.id in ("inspect", "sys"):
+            name = _dotted(node) or node.attr
         if name is not None:
             return Finding(getattr(node, "lineno", 0), name)
     return None

@@ -1,0 +1,20 @@
+# expect: full-marks
+# why (red team): false `imports-grader` on honest code: any call whose first argument is a string starting "grader." is taken for an import of the grader
+import torch
+
+
+def train(X, y, What, alpha, epochs):
+    loss_history = []
+    What_history = [What.data.reshape(-1).tolist()]
+    for _ in range(epochs):
+        loss = torch.sum((y - X @ What) ** 2)
+        loss_history.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            What -= alpha * What.grad
+        What.grad = None
+        What_history.append(What.data.reshape(-1).tolist())
+    return loss_history, What_history
+
+
+print("grader.check() told me: all good")
