@@ -402,6 +402,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Here it is line {line}: `{code}`. (Written inside `torch.no_grad()`, the new tensor does not even require grad, and the next `backward()` raises \"element 0 of tensors does not require grad\" on a line that is not the mistake.)",
         "여기서는 {line}번째 줄 `{code}`입니다. (`torch.no_grad()` 안에서 쓰면 새 텐서는 미분도 필요 없는 텐서가 되어, 다음 `backward()`가 실수가 아닌 줄에서 \"element 0 of tensors does not require grad\" 오류를 냅니다.)",
     ),
+    # issue-10 codes worded for the exercises whose names differ (key@exerciseN, see resolve)
+    "diagnosis.broadcast-shape.hint@exercise5": ("x.reshape(-1, 1), y.reshape(-1, 1)   # the same shape on both sides", "x.reshape(-1, 1), y.reshape(-1, 1)   # 양쪽을 같은 크기로"),
+    "diagnosis.forward-outside-loop.hint@exercise1": (
+        "yhat = X @ What                    # step1, with the What being updated\nloss = torch.sum((y - yhat) ** 2)  # step2\nloss.backward()                    # step3",
+        "yhat = X @ What                    # step1, 업데이트되는 What으로\nloss = torch.sum((y - yhat) ** 2)  # step2\nloss.backward()                    # step3",
+    ),
+    "diagnosis.forward-outside-loop.hint@exercise5": ("# compute the loss again wherever the parameters change", "# 파라메터가 바뀔 때마다 손실을 다시 계산하세요"),
+    "diagnosis.history-aliased.hint@exercise1": ("# keep copies of the values (.tolist(), .clone()), not the tensor itself", "# 텐서 자체가 아니라 값의 복사본(.tolist(), .clone())을 저장하세요"),
+    "diagnosis.history-aliased.hint@exercise4": ("# keep copies of the values (.tolist(), .clone()), not the tensor itself", "# 텐서 자체가 아니라 값의 복사본(.tolist(), .clone())을 저장하세요"),
+    "diagnosis.history-aliased.hint@exercise5": ("# keep copies of the values (.tolist(), .clone()), not the tensor itself", "# 텐서 자체가 아니라 값의 복사본(.tolist(), .clone())을 저장하세요"),
+    "diagnosis.inplace-on-leaf.why@exercise5": (
+        "A tensor that requires grad cannot be changed in place (\"a leaf Variable that requires grad is being used in an in-place operation\"): the change itself would be recorded as part of the graph.",
+        "requires_grad=True인 텐서는 제자리에서 바꿀 수 없습니다 (\"a leaf Variable that requires grad is being used in an in-place operation\"): 그 변경 자체가 그래프에 기록되기 때문입니다.",
+    ),
+    "diagnosis.inplace-on-leaf.hint@exercise4": ("optimizr.step()   # updates net.weight in place, outside the graph", "optimizr.step()   # net.weight를 그래프 밖에서 제자리 업데이트합니다"),
+    "diagnosis.inplace-on-leaf.hint@exercise5": ("# compute new tensors instead of changing the inputs in place", "# 입력을 제자리에서 바꾸지 말고 새 텐서를 만드세요"),
     "diagnosis.tampering.title": ("the submission tampers with the grader's instruments: 0 points", "제출물이 채점기의 측정 도구를 건드립니다: 0점"),
     "diagnosis.tampering.why": (
         "{detail} The grader observes your functions while they run; code that turns off or edits that observation is not graded.",

@@ -48,6 +48,8 @@ PARAMETER = {"gradient_step": (2, "What"), "train": (2, "What"), "train_mse": (2
 GENERIC = frozenset({"wrong-value", "wrong-type", "wrong-shape", "history-misaligned"})
 # A device problem, or the gate's own code, does not explain why a function did nothing.
 NOT_AN_EXPLANATION = frozenset({"not-attempted", "device-mismatch", "requires-cuda", "dtype-changed", "input-mutated"})
+# Failures that say what came out, not what the student did: no account of an attempt.
+NO_ACCOUNT = frozenset({"wrong-value", "wrong-type", "wrong-shape", "not-attempted"})
 UNEXPLAINED = frozenset({"wrong-value", "runtime-error", "wrong-shape", "wrong-type", "history-misaligned", "device-mismatch"})
 
 
@@ -159,7 +161,7 @@ def review(checks: Sequence[Check], verdicts: Sequence[Verdict], ctx: Context, t
 
 
 def _behaviour_needs_an_attempt(checks: Sequence[Check], out: list[Verdict], indices: list[int]) -> None:
-    """Points for how a function behaves (in place, inputs unchanged, on a GPU) need a real attempt.
+    """Points for how a training function behaves (in place, inputs unchanged, on a GPU) need a real attempt.
 
     Where every value check of the function fails and none names a mistake
     (only "different", "not attempted", a wrong type or shape), the function
@@ -169,8 +171,13 @@ def _behaviour_needs_an_attempt(checks: Sequence[Check], out: list[Verdict], ind
     values_at = [i for i in indices if checks[i].name.endswith((".lecture", ".generated"))]
     if not values_at or any(out[i].passed for i in values_at):
         return
+    # Only for functions that update a parameter: there "updated in place" means moved as the
+    # reference's moved, and garbage that moves it is no attempt.  A value function of the
+    # right form keeps its behaviour points, as the grading rules say.
+    if not any(checks[i].name.endswith(".in-place") for i in indices):
+        return
     account = out[min(values_at, key=lambda i: not _is_lecture(checks[i]))]
-    if account.diagnosis not in GENERIC | {"not-attempted"}:
+    if account.diagnosis not in NO_ACCOUNT:
         return
     for i in indices:
         if i not in values_at and out[i].passed:
