@@ -164,11 +164,12 @@ def test_a_cell_edited_after_it_ran_is_flagged(tmp_path: Path) -> None:
 
 def test_a_function_reading_a_notebook_global_is_flagged(tmp_path: Path) -> None:
     nb = run_cells(
-        ["import torch", DATA, GLOBAL_READER_PLAIN.replace("yhat = X @ What", "yhat = X @ What  # X is the notebook's"), 'from grader import check\nr = check("exercise2", display=False)\nprint(r.notes)\nprint(r.html.count("reads the notebook"))'],
+        ["import torch", DATA, GLOBAL_READER_PLAIN.replace("yhat = X @ What", "yhat = X @ What  # X is the notebook's"), 'from grader import check\nr = check("exercise2", display=False)\nprint(r.notes)\nprint(sum(note.count("reads the notebook") for note in r.notes))'],
         tmp_path,
     )
     assert errors_of(nb) == []
     out = stream_of(nb.cells[3])
+    # The note is given once (the failing checks may also name the global in their diagnosis).
     assert "`train` reads the notebook's variable `X`" in out and out.strip().endswith("1")
 
 

@@ -6,7 +6,7 @@ gives the Markdown the CLI appends to ``$GITHUB_STEP_SUMMARY``.
 """
 # No `from __future__ import annotations` here: this module's public function
 # is itself called `annotations`.
-from typing import Any, Optional, Sequence
+from typing import Optional, Sequence
 
 from grader.report import common, escape
 from grader.results import CheckResult, GradeResult
@@ -66,16 +66,10 @@ def _annotation_items(result: GradeResult, path_in_repo: str, lang: str) -> list
             body.append(common.error_line(result.error))
         line = _submission_line(result)
         lines.append((line is not None, _command(path_in_repo, heading, "\n".join(body) or heading, line)))
-    seen: set[tuple[Optional[str], Any]] = set()
     for check in result.checks:
         if check.passed or common.repeats_submission(check, result):
             continue
-        where = common.student_line(check.error)
-        # One bug, one annotation: the same diagnosis on the same line is said once.
-        if not check.hidden and (check.diagnosis, where) in seen:
-            continue
-        seen.add((check.diagnosis, where))
-        lines.append((not check.hidden and where is not None, _check_annotation(check, path_in_repo, lang)))
+        lines.append((not check.hidden and common.student_line(check.error) is not None, _check_annotation(check, path_in_repo, lang)))
     return lines
 
 

@@ -14,8 +14,16 @@ HOSTILE = (
 )
 
 Evil = type("Evil\n::add-mask::typename\x1b[2J", (RuntimeError,), {})
-_space: dict = {}
-exec(compile("def boom(m):\n    raise Evil(m)\n", "\n::add-mask::frame\x1b[2J``<b>x</b>`.py", "exec"), {"Evil": Evil}, _space)
+
+
+
+def boom(m):
+    raise Evil(m)
+
+
+# A frame whose file name the submission chose (without exec, which the grader reads as hiding code).
+boom.__code__ = boom.__code__.replace(co_filename="\n::add-mask::frame\x1b[2J``<b>x</b>`.py")
+_space: dict = {"boom": boom}
 
 
 def train(X, y, What, alpha, epochs):
