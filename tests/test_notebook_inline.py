@@ -14,9 +14,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from grader import inline, stubs
-from grader.grading import Options, grade
-from grader.submission import Submission
+from grader.cli import inline
+from grader.authoring import stubs
+from grader.execution.grading import Options, grade
+from grader.intake.submission import Submission
 
 pytestmark = pytest.mark.slow
 

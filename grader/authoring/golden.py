@@ -1,6 +1,6 @@
 """Golden trajectories of the lecture's data, stored as JSON in reference/.
 
-``python -m grader.golden --write`` recomputes them from the reference
+``python -m grader.authoring.golden --write`` recomputes them from the reference
 solutions; a test checks that the stored file and the references agree and
 that they reproduce the numbers the lecture printed.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from grader.cases import LECTURE_EPOCHS, LECTURE_MSE_ALPHA, LECTURE_SSE_ALPHA, LECTURE_WHAT, lecture_data
+from grader.checks.cases import LECTURE_EPOCHS, LECTURE_MSE_ALPHA, LECTURE_SSE_ALPHA, LECTURE_WHAT, lecture_data
 
 FILE = "lecture_trajectories.json"
 
@@ -59,7 +59,7 @@ def stored() -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.golden", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m grader.authoring.golden", description=__doc__)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args(argv)
     text = json.dumps(compute(), indent=1, allow_nan=False) + "\n"

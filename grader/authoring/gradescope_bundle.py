@@ -38,8 +38,8 @@ from typing import Any, Optional, Sequence
 from grader import __version__
 from grader.messages import LANGUAGES, render
 from grader.registry import EXERCISES, detect
-from grader.sandbox import Limits
-from grader.submission import KINDS, UsageError
+from grader.worker.sandbox import Limits
+from grader.intake.submission import KINDS, UsageError
 
 ROOT_ENV, PYTHON_ENV = "GRADER_AUTOGRADER_ROOT", "GRADER_PYTHON"
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -125,7 +125,7 @@ ROOT="${{{ROOT_ENV}:-/autograder}}"
 PYTHON="${{{PYTHON_ENV}:-$ROOT/venv/bin/python}}"
 mkdir -p "$ROOT/results"
 # -I: neither the working folder nor PYTHON* variables can put other code before the grader's.
-"$PYTHON" -I -m grader.gradescope_bundle run --root "$ROOT" --exercise {exercise} --lang {lang} --timeout {timeout:g}{extra}
+"$PYTHON" -I -m grader.authoring.gradescope_bundle run --root "$ROOT" --exercise {exercise} --lang {lang} --timeout {timeout:g}{extra}
 if [ ! -s "$ROOT/results/results.json" ]; then
     # The grader itself could not start (a broken image): say so, with a score.
     printf '%s\\n' {shlex.quote(json.dumps(_fallback(lang), ensure_ascii=False))} > "$ROOT/results/results.json"
@@ -181,7 +181,7 @@ def _pyproject(packages: list[str]) -> str:
         f"dependencies = {json.dumps(requires)}",
         "",
         "[project.scripts]",
-        'grade = "grader.cli:main"',
+        'grade = "grader.cli.main:main"',
         "",
         "[tool.setuptools]",
         'package-dir = { "" = "src" }',
@@ -238,7 +238,7 @@ def _is_notebook(path: Path) -> bool:
 
 def run(argv: Sequence[str]) -> int:
     """Grade the upload in ROOT/submission into ROOT/results/results.json; always exit 0."""
-    parser = argparse.ArgumentParser(prog="python -m grader.gradescope_bundle run")
+    parser = argparse.ArgumentParser(prog="python -m grader.authoring.gradescope_bundle run")
     parser.add_argument("--root", default="/autograder")
     parser.add_argument("--exercise", required=True)
     parser.add_argument("--lang", choices=LANGUAGES, default="en")
@@ -270,10 +270,10 @@ def grade_upload(folder: Path, exercise: str, lang: str, reference: Optional[str
     if chosen is None:
         return {"score": 0, "output": render("gradescope.no-upload", lang, exercise=exercise), "output_format": "text", "visibility": "visible", "tests": []}
     shown = chosen.relative_to(folder).as_posix()
-    from grader.grading import Options
+    from grader.execution.grading import Options
     from grader.report.gradescope import render_gradescope
-    from grader.runner import grade_all
-    from grader.submission import Submission
+    from grader.execution.runner import grade_all
+    from grader.intake.submission import Submission
 
     scratch = tempfile.mkdtemp(prefix="grader-upload-")
     try:

@@ -5,7 +5,7 @@ Every block between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` in
 stubs and the references never drift.  Each ``.py`` stub also becomes a
 notebook (``exerciseN.ipynb``): the exercise's title, its imports, the
 lecture's data cell, one cell per function (with its docstrings) and a final
-``check()`` cell.  ``python -m grader.stubs --write`` regenerates both; a test
+``check()`` cell.  ``python -m grader.authoring.stubs --write`` regenerates both; a test
 checks that the committed stubs are in sync.
 """
 from __future__ import annotations
@@ -132,7 +132,7 @@ def write_stubs(directory: str, *, notebook: bool = False) -> list[tuple[str, bo
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.stubs", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m grader.authoring.stubs", description=__doc__)
     parser.add_argument("--write", action="store_true", help="rewrite exercises/*.py from reference/*.py")
     parser.add_argument("--dir", default=str(Path(__file__).resolve().parent.parent / "exercises"))
     args = parser.parse_args(argv)
@@ -144,7 +144,7 @@ def main(argv: list[str]) -> int:
             if args.write:
                 target.write_text(text, encoding="utf-8")
     if stale and not args.write:
-        print(f"out of date: {', '.join(stale)}; run python -m grader.stubs --write", file=sys.stderr)
+        print(f"out of date: {', '.join(stale)}; run python -m grader.authoring.stubs --write", file=sys.stderr)
         return 1
     return 0
 

@@ -15,7 +15,7 @@ from typing import Any, Optional
 import torch
 from hypothesis import strategies as st
 
-from grader import protocol
+from grader.worker import protocol
 
 LECTURE_SEED = 43052
 LECTURE_WHAT = (-5.0, 10.0)

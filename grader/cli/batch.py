@@ -17,8 +17,9 @@ import time
 from dataclasses import replace
 from typing import Any, Optional, Sequence
 
-from grader import __version__, zygote
-from grader.discover import Found, find
+from grader import __version__
+from grader.worker import zygote
+from grader.intake.discover import Found, find
 from grader.messages import LANGUAGES, default_language
 from grader.report import escape
 from grader.report.common import cell_note
@@ -26,7 +27,7 @@ from grader.report.json_output import to_document
 from grader.report.outputs import parse_mode, write_atomic
 from grader.results import GradeResult
 from grader.serialize import result_from_data, to_data
-from grader.submission import Submission, UsageError
+from grader.intake.submission import Submission, UsageError
 
 RESULTS, GRADEBOOK, SUMMARY, MANIFEST = "results.jsonl", "gradebook.csv", "summary.html", "batch.json"
 
@@ -48,7 +49,7 @@ def main(command: str, argv: list[str]) -> int:
 
 
 def _batch(argv: list[str]) -> int:
-    from grader.cli import add_grading_options
+    from grader.cli.main import add_grading_options
 
     parser = argparse.ArgumentParser(prog="grade batch", description="Grade a class: folders, nbgrader's submitted/ layout, or LMS .zip files.")
     parser.add_argument("paths", nargs="+", metavar="PATH")
@@ -74,7 +75,7 @@ def _batch(argv: list[str]) -> int:
 
 
 def _grade_class(args: argparse.Namespace, found: Found, shard_spec: Optional[tuple[int, int]], lang: str) -> int:
-    from grader.cli import options_from, warn_reference
+    from grader.cli.main import options_from, warn_reference
 
     submissions = found.submissions
     if shard_spec is not None:
@@ -82,7 +83,7 @@ def _grade_class(args: argparse.Namespace, found: Found, shard_spec: Optional[tu
     os.makedirs(args.out, exist_ok=True)
     mode = args.mode
 
-    from grader.runner import grade_iter
+    from grader.execution.runner import grade_iter
 
     options = options_from(args)
     warn_reference(args.reference, [args.exercise])

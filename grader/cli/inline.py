@@ -2,14 +2,14 @@
 
 What is graded is what the kernel ran: the source of its cells, in the order
 they ran, from IPython's history (``In``), replayed as a notebook submission by
-the same sandboxed worker as ``grade`` (``grader.grading.grade``).  So the
+the same sandboxed worker as ``grade`` (``grader.execution.grading.grade``).  So the
 student need not save (Colab has no file at all), and the grade is what a
 restart-and-run-all of those cells would give.  Nothing runs in the student's
 kernel but this module: it reads the history and the names the namespace
 holds, and binds nothing there.
 
 The grading happens in a server process, one per kernel, started at the first
-check (``python -m grader.inline serve``): it imports torch once, and each
+check (``python -m grader.cli.inline serve``): it imports torch once, and each
 later check costs a forked worker, a fraction of a second.  Requests and replies
 are length-prefixed JSON over the server's stdin and stdout; the result travels
 as ``grader.serialize`` data, rebuilt field by field (nothing is unpickled).
@@ -388,7 +388,7 @@ class Server:
         env.setdefault("MPLBACKEND", "Agg")
         env.pop("PYTHONSTARTUP", None)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "grader.inline", "serve"],
+            [sys.executable, "-m", "grader.cli.inline", "serve"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.log,
@@ -526,13 +526,13 @@ def grade_history(request: dict[str, Any], workdir: str, serial: int) -> dict[st
     """One request in the server: write the history as a notebook, grade it, render the reports."""
     import nbformat
 
-    from grader.grading import Options, grade
+    from grader.execution.grading import Options, grade
     from grader.registry import EXERCISES
     from grader.report.html import render_inline
     from grader.report.terminal import render_terminal
-    from grader.sandbox import Limits
+    from grader.worker.sandbox import Limits
     from grader.serialize import to_data
-    from grader.submission import Submission
+    from grader.intake.submission import Submission
 
     exercise, problem = choose_exercise(request.get("exercise"), request.get("names") or [])
     if exercise is None:
@@ -561,12 +561,12 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     _SERVING = True
     import torch  # noqa: F401  (once, before the fork server: every worker inherits it)
 
-    from grader import zygote
+    from grader.worker import zygote
 
     # Before any check is loaded: the workers come from a process that never held one.
     zygote.start()
     zygote.prewarm(["notebook"])
-    from grader.grading import grade  # noqa: F401
+    from grader.execution.grading import grade  # noqa: F401
     from grader.report import figures  # noqa: F401
 
     workdir = tempfile.mkdtemp(prefix="grader-inline-")
@@ -589,7 +589,7 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
 
 def main(argv: list[str]) -> int:
     if argv[:1] != ["serve"]:
-        print("usage: python -m grader.inline serve  (started by grader.check(); speaks over stdin/stdout)", file=sys.stderr)
+        print("usage: python -m grader.cli.inline serve  (started by grader.check(); speaks over stdin/stdout)", file=sys.stderr)
         return 2
     # Our replies own fd 1: anything else printed here goes to the log (fd 2).
     channel = os.fdopen(os.dup(1), "wb")
@@ -597,7 +597,7 @@ def main(argv: list[str]) -> int:
     sys.stdout = sys.stderr
     # Run as __main__, this file is not the module that a replayed `from grader import check`
     # imports: serve from that one, so that its _SERVING is the flag the workers see.
-    from grader import inline
+    from grader.cli import inline
 
     inline.serve(sys.stdin.buffer, channel)
     return 0

@@ -8,15 +8,16 @@ import sys
 from importlib import resources
 from typing import TYPE_CHECKING, Optional, Sequence
 
-from grader import __version__, zygote
+from grader import __version__
+from grader.worker import zygote
 from grader.registry import EXERCISES
 from grader.messages import LANGUAGES, default_language
 from grader.results import GradeResult
-from grader.sandbox import Limits
-from grader.submission import UsageError, locate
+from grader.worker.sandbox import Limits
+from grader.intake.submission import UsageError, locate
 
 if TYPE_CHECKING:
-    from grader.grading import Options
+    from grader.execution.grading import Options
 
 EXIT_FULL, EXIT_PARTIAL, EXIT_UNGRADED = 0, 1, 2
 SUBCOMMANDS = ("init", "list", "batch", "merge", "gradescope-bundle")
@@ -47,10 +48,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             if command == "list":
                 return _list(rest)
             if command == "gradescope-bundle":
-                from grader import gradescope_bundle
+                from grader.authoring import gradescope_bundle
 
                 return gradescope_bundle.main(rest)
-            from grader import batch
+            from grader.cli import batch
 
             return batch.main(command, rest)
         return _grade(args)
@@ -93,7 +94,7 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
 
 
 def options_from(args: argparse.Namespace, **extra: object) -> "Options":
-    from grader.grading import Options
+    from grader.execution.grading import Options
 
     if args.reference is not None and not os.path.isdir(args.reference):
         raise UsageError(f"--reference {args.reference}: no such folder. Expected a folder holding your private checks as exerciseN.py (see tests/private_reference/).")
@@ -149,7 +150,7 @@ def _grade(argv: list[str]) -> int:
             _gradescope_unusable(args.gradescope, str(exc))
         raise
 
-    from grader.runner import grade_all
+    from grader.execution.runner import grade_all
 
     options = options_from(args)
     warn_reference(args.reference, [s.exercise for s in submissions])
@@ -196,12 +197,12 @@ def _init(argv: list[str]) -> int:
     parser.add_argument("--notebook", action="store_true", help="Jupyter notebooks (exercise1.ipynb …) instead of .py files; their last cell runs check()")
     parser.add_argument("--github", action="store_true", help="also add .github/workflows/grade.yml, the GitHub Classroom workflow")
     args = parser.parse_args(argv)
-    from grader.stubs import write_stubs
+    from grader.authoring.stubs import write_stubs
 
     for target, created in write_stubs(args.dir, notebook=args.notebook):
         print(f"created  {target}" if created else f"kept     {target} (already exists)")
     if args.github:
-        from grader.classroom import copy_workflow
+        from grader.authoring.classroom import copy_workflow
 
         print(copy_workflow(args.dir))
     print("Fill in the functions and run their cells, then the last cell: check()" if args.notebook else "Fill in the functions, then run: grade exercise1.py")

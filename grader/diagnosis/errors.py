@@ -1,6 +1,6 @@
 """Naming the mistake behind an exception raised by student code.
 
-Mistakes that produce wrong numbers are named by ``grader.mutants``; this
+Mistakes that produce wrong numbers are named by ``grader.diagnosis.mutants``; this
 module handles the ones that raise: the stub's NotImplementedError, the
 ``NoneType`` gradient after ``What = What - ...``, ``input()``, memory.
 """
@@ -73,7 +73,7 @@ def explain(error: StudentError) -> Optional[str]:
 
 def device_error(text: str) -> Optional[str]:
     """Device diagnoses for errors raised under the (real or emulated) accelerator."""
-    from grader import virtual_cuda
+    from grader.worker import virtual_cuda
 
     found = virtual_cuda.classify_message(text)
     return virtual_cuda.DIAGNOSIS.get(found, found) if found else None

@@ -12,8 +12,8 @@ from typing import Optional, Sequence
 
 import torch
 
-from grader import compare
-from grader.cases import TrainCase
+from grader.diagnosis import compare
+from grader.checks.cases import TrainCase
 
 # How loosely a mutant must match: mistakes are recognised even when the
 # student's arithmetic differs from the mutant's in the last digits.

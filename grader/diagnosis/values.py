@@ -1,9 +1,9 @@
 """Reading what student functions returned: scalars, tensors and histories.
 
-The worker sends plain data (``grader.protocol``); this module accepts every
+The worker sends plain data (``grader.worker.protocol``); this module accepts every
 reasonable representation the lecture allows (floats, 0-d tensors, lists,
 ``.tolist()`` output, stacked tensors) and says precisely what is wrong with
-anything else.  It never compares values: that is ``grader.compare``.
+anything else.  It never compares values: that is ``grader.diagnosis.compare``.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any, Optional, Union
 
 import torch
 
-from grader.protocol import ModuleValue, OpaqueValue, TensorValue
+from grader.worker.protocol import ModuleValue, OpaqueValue, TensorValue
 
 
 @dataclass(frozen=True)

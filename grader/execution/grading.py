@@ -1,6 +1,6 @@
 """Grading one submission: start its worker, run the exercise's checks, collect the verdict.
 
-Submission -> Execution (``grader.execution``) -> checks (``grader.checks``) ->
+Submission -> Execution (``grader.execution.session``) -> checks (``grader.checks``) ->
 :class:`~grader.results.GradeResult`.  Nothing here renders text.
 """
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import Any, Optional
 
 from grader.checks import Check, Context, Verdict, device, fail
 from grader.registry import EXERCISES
-from grader.execution import Load, Session, WorkerLost
+from grader.execution.session import Load, Session, WorkerLost
 from grader.results import SUBMISSION_CODES, CheckResult, GradeResult, Message, StudentError
-from grader.sandbox import Limits
-from grader.submission import Submission
+from grader.worker.sandbox import Limits
+from grader.intake.submission import Submission
 
 @dataclass(frozen=True)
 class Options:
@@ -22,7 +22,7 @@ class Options:
     limits: Limits = field(default_factory=Limits)
     max_examples: int = 10
     notebook_path: str = "fast"  # "fast" (forked IPython shell) | "kernel" (nbclient)
-    cell_timeout: float = 10.0  # a notebook cell's own limit, inside the notebook's share of the submission's (grader.notebook)
+    cell_timeout: float = 10.0  # a notebook cell's own limit, inside the notebook's share of the submission's (grader.worker.notebook)
     reference_dir: Optional[str] = None  # an instructor's private checks (may hold hidden ones)
     device: str = "virtual-cuda"  # where device checks run: "virtual-cuda" (every machine), "cuda" (a real GPU) or "off"
 
@@ -103,7 +103,7 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
 
 def _grader_reached(submission: Submission, *sessions: Optional[Session]) -> Optional[Message]:
     """Where the submission imports the grader: read in its source here, or seen by its worker."""
-    from grader.scan import grader_uses
+    from grader.intake.scan import grader_uses
 
     uses = grader_uses(submission.path)
     if uses:
@@ -144,14 +144,14 @@ def _entry(submission: Submission, options: Options, skip_cells: tuple[int, ...]
     """Which runner the fork server starts for this submission (None: the ``.py`` one)."""
     if submission.kind != "ipynb":
         return None
-    from grader import notebook
+    from grader.worker import notebook
 
     # The notebook may use two thirds of the submission's time: the checks need the rest.
     notebook_timeout = options.limits.timeout * notebook.NOTEBOOK_SHARE
     cell_limit, notebook_limit = notebook.timeouts(min(options.cell_timeout, notebook_timeout), notebook_timeout)
     if options.notebook_path == "kernel":
-        return {"function": "grader.notebook:run_kernel", "kwargs": {"cell_timeout": cell_limit, "notebook_timeout": notebook_limit}}
-    return {"function": "grader.notebook:run_fast", "kwargs": {"cell_timeout": cell_limit, "notebook_timeout": notebook_limit, "skip_cells": list(skip_cells)}}
+        return {"function": "grader.worker.notebook:run_kernel", "kwargs": {"cell_timeout": cell_limit, "notebook_timeout": notebook_limit}}
+    return {"function": "grader.worker.notebook:run_fast", "kwargs": {"cell_timeout": cell_limit, "notebook_timeout": notebook_limit, "skip_cells": list(skip_cells)}}
 
 
 def _load_problem(load: Load) -> tuple[Optional[str], Optional[Message], Optional[StudentError]]:
@@ -162,7 +162,7 @@ def _load_problem(load: Load) -> tuple[Optional[str], Optional[Message], Optiona
     if load.syntax:
         line = load.error.line or 0
         return "syntax-error", Message("diagnosis.syntax-error.why", {"line": line, "message": load.error.message}), load.error
-    from grader.diagnosis import from_error, scrub
+    from grader.diagnosis.errors import from_error, scrub
 
     code, message = from_error(load.error, "<module>")
     return code, message, scrub(load.error)

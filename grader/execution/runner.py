@@ -11,11 +11,11 @@ import selectors
 import sys
 from typing import Callable, Iterable, Iterator, Optional
 
-from grader import protocol
-from grader.grading import Options, grade_safely as grade
+from grader.worker import protocol
+from grader.execution.grading import Options, grade_safely as grade
 from grader.results import GradeResult
 from grader.serialize import result_from_data, to_data
-from grader.submission import Submission
+from grader.intake.submission import Submission
 
 
 def grade_all(submissions: list[Submission], options: Options, jobs: int = 1) -> list[GradeResult]:
@@ -53,10 +53,10 @@ def prewarm(submissions: Iterable[Submission]) -> None:
     import torch.nn.functional  # noqa: F401
     import torch.optim  # noqa: F401
 
-    import grader.virtual_cuda  # noqa: F401  (the device checks' workers use it)
+    import grader.worker.virtual_cuda  # noqa: F401  (the device checks' workers use it)
 
     submissions = list(submissions)
-    from grader import zygote
+    from grader.worker import zygote
 
     zygote.start()
     warm = []
@@ -67,7 +67,7 @@ def prewarm(submissions: Iterable[Submission]) -> None:
 
         warm.append("torch._dynamo")
     if any(s.kind == "ipynb" for s in submissions):
-        from grader import notebook
+        from grader.worker import notebook
 
         notebook.prewarm()
         warm.append("notebook")

@@ -1,8 +1,8 @@
 """Running a submission: a worker forked from this warm process, and a session of calls.
 
 The grader process has already imported torch; each submission gets a fresh
-process forked from it (``grader.sandbox``), which loads the student's code and
-answers calls over a private pipe (``grader.protocol``).  This module owns the
+process forked from it (``grader.worker.sandbox``), which loads the student's code and
+answers calls over a private pipe (``grader.worker.protocol``).  This module owns the
 parent's side: deadlines, the captured streams, and turning a worker's death
 into a diagnosis code.
 """
@@ -21,10 +21,10 @@ from typing import Any, Callable, Optional
 
 import msgspec
 
-from grader import protocol
+from grader.worker import protocol
 from grader.results import CellError, Frame, Output, RunInfo, StudentError
-from grader.sandbox import Contained, Exit, Limits, SandboxError, start_contained
-from grader.zygote import ZygoteError
+from grader.worker.sandbox import Contained, Exit, Limits, SandboxError, start_contained
+from grader.worker.zygote import ZygoteError
 
 
 class WorkerLost(BaseException):
@@ -179,7 +179,7 @@ class Session:
             if self.entry is not None:
                 self.contained = self._start_forked(self.entry, target, display, child_fds)
             else:
-                spec = dict(self.spec or {"function": "grader.worker:run"})
+                spec = dict(self.spec or {"function": "grader.worker.runtime:run"})
                 spec["kwargs"] = {**spec.get("kwargs", {}), "mode": self.mode}
                 self.contained = start_contained(
                     workdir=self._workdir,
@@ -226,7 +226,7 @@ class Session:
         mode = self.mode
 
         def child() -> None:
-            from grader import worker
+            from grader.worker import runtime as worker
 
             worker.MODE = mode
             for fd in parent_fds:
@@ -279,7 +279,7 @@ class Session:
 
     def call(self, function: str, args: list[Any], trace: bool = False, device: Optional[str] = None, quiet: bool = False) -> CallOutcome:
         """Call a student function; ``device`` runs it on a (real or emulated) GPU instead;
-        ``quiet`` makes its printing free and uncaptured (``grader.worker.printing``)."""
+        ``quiet`` makes its printing free and uncaptured (``grader.worker.runtime.printing``)."""
         if self.lost is not None:
             raise self.lost
         request: dict[str, Any] = {"op": "call", "fn": function, "args": args, "trace": trace}

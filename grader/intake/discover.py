@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from grader.registry import detect
-from grader.submission import KINDS, Submission, UsageError, locate
+from grader.intake.submission import KINDS, Submission, UsageError, locate
 
 MAX_ZIP_BYTES = 512 * 1024**2
 MAX_ZIP_ENTRIES = 100_000

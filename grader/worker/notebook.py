@@ -1,7 +1,7 @@
 """Grading a Jupyter notebook exactly as the same code in a ``.py`` file.
 
 A notebook submission is run cell by cell, in order, inside the worker (see
-``grader.worker`` and ``grader.execution``); then the checks call the functions
+``grader.worker.runtime`` and ``grader.execution.session``); then the checks call the functions
 the notebook defined, over the same wire protocol as for a ``.py`` file.  A cell
 that raises does not stop the run: it is reported in the load message's
 ``cells`` and the next cell runs, as in Jupyter's "Run All" with errors allowed.
@@ -34,7 +34,7 @@ import time
 import warnings
 from typing import Any, Callable, NoReturn, Optional
 
-from grader import protocol, worker
+from grader.worker import protocol, runtime as worker
 
 # A hung cell must cost only itself: it is interrupted at its own limit and the
 # next cells run.  With a submission's 60 s, the notebook gets 40 s (NOTEBOOK_SHARE;
@@ -342,7 +342,7 @@ def _settle_in_worker() -> None:
     import io
     import tempfile
 
-    # A check() cell (grader.inline) does nothing while the grader runs the notebook.
+    # A check() cell (grader.cli.inline) does nothing while the grader runs the notebook.
     os.environ[GRADING_ENV] = "1"
     for fd, name in ((1, "stdout"), (2, "stderr")):
         raw = io.FileIO(fd, "w", closefd=False)
@@ -487,7 +487,7 @@ class FastRun:
         self.names = CellNames(self.shell.compile, self.count_to_index, self.display_name)
         alarm = _Alarm()
         started = time.monotonic()
-        # A replay of a kernel's history (grader.inline) keeps the student's own In [N].
+        # A replay of a kernel's history (grader.cli.inline) keeps the student's own In [N].
         replay = (nb.get("metadata", {}).get("grader") or {}).get("replay") == "history"
         for index, source in _code_cells(nb):
             count = nb.cells[index].get("execution_count")
@@ -686,7 +686,7 @@ KERNEL_PREIMPORT = ("torch", "matplotlib.pyplot")
 def prepare_kernel(mode: str, modules: list[str]) -> None:
     """Runs in the kernel before the notebook: what the fast path's worker has before its cells run.
 
-    The modules the grader imported, and the device emulation ``grader.worker``
+    The modules the grader imported, and the device emulation ``grader.worker.runtime``
     runs submissions under (``worker.device_context``, where it exists).
     """
     import importlib
@@ -700,7 +700,7 @@ def prepare_kernel(mode: str, modules: list[str]) -> None:
 
 
 def _enter_device_context(mode: Optional[str] = None) -> None:
-    """Run the cells under the device emulation that .py submissions get (``grader.worker``)."""
+    """Run the cells under the device emulation that .py submissions get (``grader.worker.runtime``)."""
     if mode is not None and hasattr(worker, "MODE"):
         setattr(worker, "MODE", mode)
     context = getattr(worker, "device_context", None)
@@ -806,7 +806,7 @@ class KernelRun:
         and a cell limit that the fast path meets can interrupt the import.
         """
         # One call that binds no name: the notebook must not find torch it did not import.
-        code = f"__import__('grader.notebook', fromlist=['_']).prepare_kernel({getattr(worker, 'MODE', 'cpu')!r}, {list(KERNEL_PREIMPORT)!r})"
+        code = f"__import__('grader.worker.notebook', fromlist=['_']).prepare_kernel({getattr(worker, 'MODE', 'cpu')!r}, {list(KERNEL_PREIMPORT)!r})"
         msg_id = client.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
         saved, client.timeout = client.timeout, 300
         try:
@@ -887,7 +887,7 @@ def run_kernel(
         replies_fd = os.open(replies, os.O_RDONLY | os.O_NONBLOCK)
         requests_fd = os.open(requests, os.O_RDWR)
         code = (
-            "__import__('grader.notebook', fromlist=['_serve_in_kernel'])._serve_in_kernel("
+            "__import__('grader.worker.notebook', fromlist=['_serve_in_kernel'])._serve_in_kernel("
             f"{functions!r}, {run.count_to_index!r}, {display_name!r}, {requests!r}, {replies!r})"
         )
         run.client.kc.execute(code, store_history=False, allow_stdin=False)

@@ -1,9 +1,9 @@
 """The worker: the only place where student code runs.
 
-It lives in a process forked from the warm grader (see ``grader.execution``),
-inside the sandbox of ``grader.sandbox``.  It loads the submission, then serves
+It lives in a process forked from the warm grader (see ``grader.execution.session``),
+inside the sandbox of ``grader.worker.sandbox``.  It loads the submission, then serves
 calls: it builds the arguments, calls the student's function, and sends back
-what came out as plain JSON (``grader.protocol``).  It never decides anything:
+what came out as plain JSON (``grader.worker.protocol``).  It never decides anything:
 all comparison happens in the grader process.
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ import types
 import warnings
 from typing import Any, Callable, NoReturn, Optional
 
-from grader import protocol
-from grader import virtual_cuda as _emulation
+from grader.worker import protocol
+from grader.worker import virtual_cuda as _emulation
 
 _MAX_EVENTS = 5000
 _MAX_WARNINGS = 20
@@ -37,7 +37,7 @@ _get: dict[str, Callable[[Any], Any]] = {name: vars(_TB)[name].__get__ for name 
 
 # Which device the worker's calls run on: "cpu", "virtual-cuda" (emulated, on
 # every machine) or "cuda" (a real GPU).  Set in the child before it loads
-# the submission (grader.execution.Session).
+# the submission (grader.execution.session.Session).
 MODE = "cpu"
 
 
@@ -500,12 +500,21 @@ _NOT_AVAILABLE = "the grader's code is not available to submissions"
 _PUBLIC = frozenset({"check", "load_ipython_extension", "unload_ipython_extension", "__version__"})
 
 
+# The grader package's folder: a frame whose file lies anywhere under it is the grader's.
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _in_grader(filename: str) -> bool:
+    folder = os.path.abspath(os.path.dirname(filename))
+    return os.path.basename(folder) == "grader" or folder == _PACKAGE or folder.startswith(_PACKAGE + os.sep)
+
+
 def _student_line() -> int:
     """The line of the student's code that is running (the innermost frame outside the grader)."""
     frame = sys._getframe(1)
     while frame is not None:
         name = frame.f_code.co_filename
-        if not name.startswith("<frozen") and os.path.basename(os.path.dirname(name)) != "grader" and "importlib" not in name:
+        if not name.startswith("<frozen") and not _in_grader(name) and "importlib" not in name:
             return int(frame.f_lineno or 0)
         frame = frame.f_back  # type: ignore[assignment]
     return 0
@@ -564,7 +573,7 @@ def seal() -> None:
     """Take every grader module out of the submission's reach, before it loads.
 
     The runtime keeps the references it bound at import; ``sys.modules`` keeps
-    none, so ``import grader.worker`` or ``grader.reference`` goes to the
+    none, so ``import grader.worker.runtime`` or ``grader.reference`` goes to the
     finder, which refuses it (the files are unreadable anyway) and records the
     attempt for the ``imports-grader`` diagnosis.
     """

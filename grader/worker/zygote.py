@@ -20,7 +20,7 @@ each worker::
   interpreter that imports torch and the runtime, and nothing else.
 * Requests are single datagrams on a ``SOCK_SEQPACKET`` pair: a JSON plan and
   the worker's descriptors (SCM_RIGHTS).  Z never answers; the supervisor it
-  forks reports on the status pipe it was given (``grader.sandbox``), so a
+  forks reports on the status pipe it was given (``grader.worker.sandbox``), so a
   grading child of ``-j N`` can share the one server.  Z ends when every
   client has closed its end.
 """
@@ -38,15 +38,22 @@ import sys
 import threading
 from typing import Any, Optional, Sequence
 
-# The grader modules a worker may hold: its own runtime, and nothing that
-# knows an answer or another student.
-RUNTIME = frozenset({"grader", "grader.zygote", "grader.worker", "grader.protocol", "grader.sandbox", "grader.virtual_cuda", "grader.notebook"})
+# The grader modules a worker may hold: its own runtime (the package
+# ``grader.worker``, all of it, and the bare ``grader`` package above it), and
+# nothing that knows an answer or another student.
+RUNTIME = "grader.worker"
+
+
+def is_runtime(name: str) -> bool:
+    """Whether the module ``name`` belongs to the worker's runtime (see ``RUNTIME``)."""
+    return name in ("grader", RUNTIME) or name.startswith(RUNTIME + ".")
+
 
 # Entry points a request may name (``module:function``).
-ENTRIES = frozenset({"grader.worker:run", "grader.notebook:run_fast", "grader.notebook:run_kernel"})
+ENTRIES = frozenset({"grader.worker.runtime:run", "grader.worker.notebook:run_fast", "grader.worker.notebook:run_kernel"})
 
 # Modules whose presence in the grader means that forking it now would copy an answer.
-_ANSWERS = ("grader.checks", "grader.reference", "grader.mutants", "grader.cases", "grader.grading", "grader.runner", "grader.golden", "grader.diagnosis", "grader.compare", "grader.values", "grader_private_")
+_ANSWERS = ("grader.checks", "grader.reference", "grader.checks.cases", "grader.execution.grading", "grader.execution.runner", "grader.authoring.golden", "grader.diagnosis", "grader_private_")
 
 _MAX_REQUEST = 1 << 20
 _READY_TIMEOUT = 300.0
@@ -77,7 +84,7 @@ def start(method: Optional[str] = None) -> str:
     global _client, _owner, _method, _popen
     if _client is not None:
         return _method
-    from grader.sandbox import fork_is_safe
+    from grader.worker.sandbox import fork_is_safe
 
     if method is None:
         method = "fork" if fork_is_safe() and not holds_answers() else "spawn"
@@ -113,7 +120,7 @@ def start(method: Optional[str] = None) -> str:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
         _popen = subprocess.Popen(
-            [sys.executable, "-B", "-c", "import sys, grader.zygote as z; z._spawned(int(sys.argv[1]))", str(theirs.fileno())],
+            [sys.executable, "-B", "-c", "import sys, grader.worker.zygote as z; z._spawned(int(sys.argv[1]))", str(theirs.fileno())],
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
             env=env,
@@ -181,7 +188,7 @@ def stop() -> None:
 
 
 def _prewarm_notebook() -> None:
-    from grader import notebook
+    from grader.worker import notebook
 
     notebook.prewarm()
 
@@ -201,15 +208,15 @@ def _prepare_imports() -> None:
     import torch.nn.functional  # noqa: F401
     import torch.optim  # noqa: F401
 
-    import grader.notebook  # noqa: F401
-    import grader.virtual_cuda  # noqa: F401
-    import grader.worker  # noqa: F401
+    import grader.worker.notebook  # noqa: F401
+    import grader.worker.virtual_cuda  # noqa: F401
+    import grader.worker.runtime  # noqa: F401
 
 
 def _forget_the_grader() -> None:
     """Drop every grader module but the runtime, and what the grader's start left behind."""
     package = sys.modules.get("grader")
-    for name in [n for n in list(sys.modules) if (n == "grader" or n.startswith("grader.")) and n not in RUNTIME]:
+    for name in [n for n in list(sys.modules) if (n == "grader" or n.startswith("grader.")) and not is_runtime(n)]:
         del sys.modules[name]
         if package is not None and name.count(".") == 1:
             try:
@@ -239,7 +246,7 @@ def _serve(sock: socket.socket) -> None:
     except OSError:
         pass
     _forget_the_grader()
-    from grader import sandbox
+    from grader.worker import sandbox
 
     sock.send(b"ready")
     while True:
@@ -334,7 +341,7 @@ def run_entry(entry: dict[str, Any], channel: int) -> None:
     """Run a worker entry (``{"function", "path", "display", "functions", "kwargs"}``) on ``channel``."""
     if entry["function"] not in ENTRIES:
         raise ValueError(f"unknown entry {entry['function']!r}")
-    from grader import worker
+    from grader.worker import runtime as worker
 
     module_name, _, function_name = entry["function"].partition(":")
     function = getattr(importlib.import_module(module_name), function_name)

@@ -503,9 +503,11 @@ _ACCELERATOR_PREFIXES = ("nvidia", "dri", "kfd")
 _rules_cache: tuple[Any, list[tuple[str, str]]] = (None, [])
 
 
-# The grader's files a worker may read: its own runtime (a Jupyter kernel
-# started by the kernel runner imports it from disk).  None knows an answer.
-_RUNTIME_FILES = frozenset({"__init__.py", "__main__.py", "zygote.py", "worker.py", "protocol.py", "sandbox.py", "virtual_cuda.py", "notebook.py"})
+# The grader's files a worker may read, as paths relative to the package's
+# folder (a folder means everything in it): its own runtime, the package
+# ``grader.worker`` (a Jupyter kernel started by the kernel runner imports it
+# from disk).  None knows an answer.
+_RUNTIME_FILES = frozenset({"__init__.py", "__main__.py", "worker"})
 
 
 def grader_paths() -> list[str]:
@@ -528,13 +530,30 @@ def grader_paths() -> list[str]:
             if name != "grader":
                 paths.append(location)
                 continue
-            for entry in _entries(location):
-                if entry == "__pycache__":
-                    cache = os.path.join(location, entry)
-                    paths += [os.path.join(cache, c) for c in _entries(cache) if c.split(".", 1)[0] + ".py" not in _RUNTIME_FILES]
-                elif entry not in _RUNTIME_FILES:
-                    paths.append(os.path.join(location, entry))
+            paths += _withheld(location, "")
     return sorted(set(paths))
+
+
+def _withheld(root: str, folder: str) -> list[str]:
+    """The files and folders under ``root/folder`` that are not the worker's runtime."""
+    paths: list[str] = []
+    for entry in _entries(os.path.join(root, folder)):
+        relative = f"{folder}/{entry}" if folder else entry
+        if entry == "__pycache__":
+            cache = os.path.join(root, relative)
+            stem = f"{folder}/" if folder else ""
+            paths += [os.path.join(cache, c) for c in _entries(cache) if not _runtime_file(stem + c.split(".", 1)[0] + ".py")]
+        elif _runtime_file(relative):
+            continue
+        elif any(r.startswith(relative + "/") for r in _RUNTIME_FILES):
+            paths += _withheld(root, relative)
+        else:
+            paths.append(os.path.join(root, relative))
+    return paths
+
+
+def _runtime_file(relative: str) -> bool:
+    return any(relative == r or relative.startswith(r + "/") for r in _RUNTIME_FILES)
 
 
 def _entries(folder: str) -> list[str]:
@@ -950,7 +969,7 @@ def start_contained(
     Either ``target`` runs in a child forked from this process (cwd
     ``workdir``, descriptors other than 0-2 and ``keep_fds`` replaced by
     /dev/null; it must not return into the caller's stack), or ``entry`` is
-    run by a child of the fork server (``grader.zygote``), which never held
+    run by a child of the fork server (``grader.worker.zygote``), which never held
     what this process holds: ``entry`` is ``{"function": "module:name",
     "path", "display", "functions", "kwargs"}`` and ``entry_fds`` the
     worker's (channel, stdout, stderr) descriptors.  Where forking is unsafe
@@ -965,7 +984,7 @@ def start_contained(
         assert entry_fds is not None
         channel, out_w, err_w = entry_fds
         keep_fds = (channel,)
-        spawn = SpawnTarget("grader.zygote:run_spawned_entry", (dict(entry), channel), stdout=out_w, stderr=err_w)
+        spawn = SpawnTarget("grader.worker.zygote:run_spawned_entry", (dict(entry), channel), stdout=out_w, stderr=err_w)
     if method is None:
         if spawn is not None and not fork_is_safe():
             method = "spawn"
@@ -1005,7 +1024,7 @@ def start_contained(
     try:
         if method == "zygote":
             assert entry is not None and entry_fds is not None
-            from grader import zygote
+            from grader.worker import zygote
 
             fields = {k: v for k, v in vars(plan).items() if k not in ("keep_fds", "status_w", "go_r", "grader_pid", "close_in_child")}
             zygote.request(
@@ -1172,7 +1191,7 @@ def _spawn_supervisor(plan: _Plan, spawn: SpawnTarget) -> "subprocess.Popen[byte
     env = dict(plan.env)
     # Only the supervisor's own start needs the grader's import path.
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
-    code = "import sys, grader.sandbox as s; s._spawned_supervisor(sys.argv[1])"
+    code = "import sys, grader.worker.sandbox as s; s._spawned_supervisor(sys.argv[1])"
     return subprocess.Popen(
         [sys.executable, "-B", "-c", code, json.dumps(config)],
         pass_fds=sorted(passed),
