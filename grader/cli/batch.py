@@ -49,7 +49,7 @@ def main(command: str, argv: list[str]) -> int:
 
 
 def _batch(argv: list[str]) -> int:
-    from grader.cli.main import add_grading_options
+    from grader.cli.options import add_grading_options
 
     parser = argparse.ArgumentParser(prog="grade batch", description="Grade a class: folders, nbgrader's submitted/ layout, or LMS .zip files.")
     parser.add_argument("paths", nargs="+", metavar="PATH")
@@ -75,7 +75,7 @@ def _batch(argv: list[str]) -> int:
 
 
 def _grade_class(args: argparse.Namespace, found: Found, shard_spec: Optional[tuple[int, int]], lang: str) -> int:
-    from grader.cli.main import options_from, warn_reference
+    from grader.cli.options import options_from, warn_reference
 
     submissions = found.submissions
     if shard_spec is not None:
