@@ -84,7 +84,7 @@ def start(method: Optional[str] = None) -> str:
     global _client, _owner, _method, _popen
     if _client is not None:
         return _method
-    from grader.worker.sandbox import fork_is_safe
+    from grader.worker.sandbox.syscalls import fork_is_safe
 
     if method is None:
         method = "fork" if fork_is_safe() and not holds_answers() else "spawn"
@@ -246,7 +246,7 @@ def _serve(sock: socket.socket) -> None:
     except OSError:
         pass
     _forget_the_grader()
-    from grader.worker import sandbox
+    from grader.worker.sandbox import plan, supervisor
 
     sock.send(b"ready")
     while True:
@@ -271,11 +271,11 @@ def _serve(sock: socket.socket) -> None:
             gc.freeze()
             continue
         try:
-            _fork_supervisor(sandbox, sock, message, fds)
+            _fork_supervisor(plan, supervisor, sock, message, fds)
         except Exception as exc:
             status = message.get("fds", {}).get("status") if type(message) is dict else None
             if type(status) is int and 0 <= status < len(fds):
-                sandbox._report(fds[status], f"error the fork server could not start the worker: {exc!r}")
+                plan._report(fds[status], f"error the fork server could not start the worker: {exc!r}")
         finally:
             for fd in fds:
                 try:
@@ -284,7 +284,7 @@ def _serve(sock: socket.socket) -> None:
                     pass
 
 
-def _fork_supervisor(sandbox: Any, sock: socket.socket, message: dict[str, Any], fds: list[int]) -> None:
+def _fork_supervisor(plans: Any, supervisor: Any, sock: socket.socket, message: dict[str, Any], fds: list[int]) -> None:
     plan_in = message["plan"]
     slots = message["fds"]
 
@@ -298,7 +298,7 @@ def _fork_supervisor(sandbox: Any, sock: socket.socket, message: dict[str, Any],
     if entry["function"] not in ENTRIES:
         raise ValueError(f"unknown entry {entry['function']!r}")
     channel, out, err = fd("channel"), fd("stdout"), fd("stderr")
-    plan = sandbox._Plan(
+    plan = plans._Plan(
         workdir=plan_in["workdir"],
         memory=plan_in["memory"],
         cpu=plan_in["cpu"],
@@ -330,9 +330,9 @@ def _fork_supervisor(sandbox: Any, sock: socket.socket, message: dict[str, Any],
         try:
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             sock.close()
-            sandbox._supervise(plan, target)
+            supervisor._supervise(plan, target)
         except BaseException as exc:
-            sandbox._report(plan.status_w, f"error {exc!r}")
+            plans._report(plan.status_w, f"error {exc!r}")
         finally:
             os._exit(70)
 

@@ -47,9 +47,9 @@ from grader.worker.sandbox.landlock import apply_landlock, grader_paths, landloc
 from grader.worker.sandbox.limits import PROTECTIONS, Exit, Limits, SandboxError, SpawnTarget
 from grader.worker.sandbox.plan import _Plan, _report
 from grader.worker.sandbox.seccomp import apply_seccomp
-from grader.worker.sandbox.start import fork_is_safe, start_contained
+from grader.worker.sandbox.start import start_contained
 from grader.worker.sandbox.supervisor import _supervise
-from grader.worker.sandbox.syscalls import _LIBC, _LINUX
+from grader.worker.sandbox.syscalls import _LIBC, _LINUX, fork_is_safe
 
 __all__ = [
     "PROTECTIONS", "Contained", "Exit", "Limits", "SandboxError", "SpawnTarget", "apply_landlock", "apply_seccomp",

@@ -16,20 +16,7 @@ from grader.worker.sandbox.limits import Limits, PROTECTIONS, SandboxError, Spaw
 from grader.worker.sandbox.plan import _Plan, _report
 from grader.worker.sandbox.seccomp import apply_seccomp
 from grader.worker.sandbox.supervisor import _supervise
-
-
-def fork_is_safe() -> bool:
-    """Whether forking this (torch-importing) process is safe here."""
-    if not hasattr(os, "fork") or sys.platform == "darwin":
-        return False
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        try:
-            if torch.cuda.is_initialized():  # a forked child cannot use CUDA again
-                return False
-        except Exception:
-            pass
-    return True
+from grader.worker.sandbox.syscalls import fork_is_safe
 
 
 def start_contained(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ctypes
+import os
 import sys
 from typing import Any, Optional
 
@@ -49,3 +50,17 @@ _CLONE_NEWIPC = 0x08000000
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWPID = 0x20000000
 _CLONE_NEWNET = 0x40000000
+
+
+def fork_is_safe() -> bool:
+    """Whether forking this (torch-importing) process is safe here."""
+    if not hasattr(os, "fork") or sys.platform == "darwin":
+        return False
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        try:
+            if torch.cuda.is_initialized():  # a forked child cannot use CUDA again
+                return False
+        except Exception:
+            pass
+    return True
