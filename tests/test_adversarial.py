@@ -19,7 +19,7 @@ from grader.execution.grading import Options, grade
 from grader.report.html import render_html
 from grader.report.json_output import dumps
 from grader.report.terminal import render_terminal
-from grader.worker.sandbox import Limits
+from grader.worker.sandbox.limits import Limits
 from grader.intake.submission import locate
 
 CORPUS = sorted((TESTS / "adversarial").glob("*.py"))

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import TESTS, expectation
 from grader.execution.grading import Options, grade
-from grader.worker.sandbox import Limits
+from grader.worker.sandbox.limits import Limits
 from grader.intake.submission import locate
 
 CORPUS = sorted((TESTS / "submissions").glob("exercise*/*.py"))

@@ -6,7 +6,7 @@ import torch
 
 from conftest import TESTS, expectation
 from grader.execution.grading import Options, grade
-from grader.worker.sandbox import Limits
+from grader.worker.sandbox.limits import Limits
 from grader.intake.submission import locate
 
 CORPUS = sorted((TESTS / "device").glob("ex*.py"))

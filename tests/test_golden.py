@@ -16,7 +16,7 @@ from grader.execution.grading import Options, grade
 from grader.report.html import render_html
 from grader.report.json_output import to_document
 from grader.report.terminal import render_terminal
-from grader.worker.sandbox import Limits
+from grader.worker.sandbox.limits import Limits
 from grader.intake.submission import locate
 
 GOLDEN = TESTS / "golden"

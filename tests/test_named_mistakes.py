@@ -15,7 +15,7 @@ from grader.execution.grading import Options, grade
 from grader.report.common import check_diagnosis
 from grader.report.html import render_html
 from grader.report.terminal import render_terminal
-from grader.worker.sandbox import Limits
+from grader.worker.sandbox.limits import Limits
 from grader.intake.submission import locate
 
 SUBMISSIONS = TESTS / "submissions"

@@ -10,7 +10,7 @@ import pytest
 
 from grader.execution.grading import Options, grade
 from grader.registry import EXERCISES
-from grader.worker.sandbox import Limits
+from grader.worker.sandbox.limits import Limits
 from grader.intake.submission import locate
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -27,7 +27,7 @@ from grader.execution.grading import Options, grade
 from grader.worker.protocol import TensorValue
 from grader.reference import exercise1 as reference1
 from grader.reference import exercise2 as reference2
-from grader.worker.sandbox import Limits
+from grader.worker.sandbox.limits import Limits
 from grader.intake.submission import locate
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"

@@ -10,7 +10,7 @@ from grader.worker import notebook
 from grader.execution.grading import Options, grade
 from grader.report.json_output import to_document
 from grader.report.terminal import render_terminal
-from grader.worker.sandbox import Limits
+from grader.worker.sandbox.limits import Limits
 from grader.intake.submission import Submission
 from grader.authoring.stubs import LECTURE_DATA
 

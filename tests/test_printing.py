@@ -15,7 +15,7 @@ from conftest import TESTS
 from grader.worker import protocol, runtime as worker
 from grader.execution.session import Session
 from grader.execution.grading import Options, grade
-from grader.worker.sandbox import Limits
+from grader.worker.sandbox.limits import Limits
 from grader.intake.submission import locate
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are Linux-only")

@@ -33,7 +33,8 @@ from grader.worker import protocol
 from grader.worker import sandbox
 from grader.execution.session import CallOutcome, Load, Session, WorkerLost
 from grader.results import RunInfo
-from grader.worker.sandbox import Exit, Limits, SpawnTarget, start_contained
+from grader.worker.sandbox.limits import Exit, Limits, SpawnTarget
+from grader.worker.sandbox.start import start_contained
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sandbox's guarantees are Linux-only")
 
@@ -824,7 +825,8 @@ def test_the_worker_dies_with_the_grader(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import os, signal, sys
-        from grader.worker.sandbox import Limits, start_contained
+        from grader.worker.sandbox.limits import Limits
+        from grader.worker.sandbox.start import start_contained
 
         def target():
             os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(10**6)", {marker!r}])

@@ -162,7 +162,7 @@ from grader.checks import Context  # noqa: E402
 from grader.execution.session import Load, Session, WorkerLost  # noqa: E402
 from grader.execution.grading import _run_checks  # noqa: E402
 from grader.registry import EXERCISES  # noqa: E402
-from grader.worker.sandbox import Limits  # noqa: E402
+from grader.worker.sandbox.limits import Limits  # noqa: E402
 
 numbers = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),

@@ -38,7 +38,7 @@ from typing import Any, Optional, Sequence
 from grader import __version__
 from grader.messages import LANGUAGES, render
 from grader.registry import EXERCISES, detect
-from grader.worker.sandbox import Limits
+from grader.worker.sandbox.limits import Limits
 from grader.intake.submission import KINDS, UsageError
 
 ROOT_ENV, PYTHON_ENV = "GRADER_AUTOGRADER_ROOT", "GRADER_PYTHON"

@@ -530,7 +530,7 @@ def grade_history(request: dict[str, Any], workdir: str, serial: int) -> dict[st
     from grader.registry import EXERCISES
     from grader.report.html import render_inline
     from grader.report.terminal import render_terminal
-    from grader.worker.sandbox import Limits
+    from grader.worker.sandbox.limits import Limits
     from grader.serialize import to_data
     from grader.intake.submission import Submission
 

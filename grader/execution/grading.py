@@ -13,7 +13,7 @@ from grader.checks import Check, Context, Verdict, device, fail
 from grader.registry import EXERCISES
 from grader.execution.session import Load, Session, WorkerLost
 from grader.results import SUBMISSION_CODES, CheckResult, GradeResult, Message, StudentError
-from grader.worker.sandbox import Limits
+from grader.worker.sandbox.limits import Limits
 from grader.intake.submission import Submission
 
 @dataclass(frozen=True)

@@ -23,7 +23,9 @@ import msgspec
 
 from grader.worker import protocol
 from grader.results import CellError, Frame, Output, RunInfo, StudentError
-from grader.worker.sandbox import Contained, Exit, Limits, SandboxError, start_contained
+from grader.worker.sandbox.contained import Contained
+from grader.worker.sandbox.limits import Exit, Limits, SandboxError
+from grader.worker.sandbox.start import start_contained
 from grader.worker.zygote import ZygoteError
 
 
