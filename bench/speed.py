@@ -88,9 +88,9 @@ NOTEBOOK_MIX = [
 
 def grading_time(device: str, repeat: int, name: str = "lecture_style.py") -> float:
     """Median in-process time to grade one correct exercise2.py (interpreter start excluded)."""
-    from grader.grading import Options, grade
-    from grader.runner import prewarm
-    from grader.submission import locate
+    from grader.execution.grading import Options, grade
+    from grader.execution.runner import prewarm
+    from grader.intake.submission import locate
 
     submission = locate(str(CORPUS / name), "exercise2")
     prewarm([submission])
@@ -154,7 +154,7 @@ def _timed(n):
 
 
 def inline_times(repeat: int) -> None:
-    """The in-notebook check (grader.inline) in a real kernel: the first check (it starts the
+    """The in-notebook check (grader.cli.inline) in a real kernel: the first check (it starts the
     grading server), then later ones, after a correct and after a buggy train (goal < 1 s)."""
     import nbclient
     import nbformat
@@ -162,7 +162,7 @@ def inline_times(repeat: int) -> None:
     sys.path.insert(0, str(ROOT / "tests"))
     from test_notebook_inline import BUGGY, CORRECT  # the same submissions as the tests
 
-    from grader.stubs import LECTURE_DATA
+    from grader.authoring.stubs import LECTURE_DATA
 
     n = max(repeat, 5)
     cells = [

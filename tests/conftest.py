@@ -19,7 +19,7 @@ def expectation(path: Path) -> str:
 
 @pytest.fixture(scope="session", autouse=True)
 def _warm() -> None:
-    from grader.runner import prewarm
+    from grader.execution.runner import prewarm
 
     prewarm([])
 

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 from conftest import TESTS, expectation
-from grader.grading import Options, grade
+from grader.execution.grading import Options, grade
 from grader.report.html import render_html
 from grader.report.json_output import dumps
 from grader.report.terminal import render_terminal
-from grader.sandbox import Limits
-from grader.submission import locate
+from grader.worker.sandbox.limits import Limits
+from grader.intake.submission import locate
 
 CORPUS = sorted((TESTS / "adversarial").glob("*.py"))
 TIMEOUT = 4.0

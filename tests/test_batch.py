@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import TESTS
-from grader import cli
+from grader.cli import main as cli
 
 CORPUS = TESTS / "submissions" / "exercise2"
 CLASS = {

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import TESTS
-from grader import cli
+from grader.cli import main as cli
 from grader.registry import detect
 
 CORRECT = TESTS / "submissions" / "exercise2" / "lecture_style.py"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import TESTS, expectation
-from grader.grading import Options, grade
-from grader.sandbox import Limits
-from grader.submission import locate
+from grader.execution.grading import Options, grade
+from grader.worker.sandbox.limits import Limits
+from grader.intake.submission import locate
 
 CORPUS = sorted((TESTS / "submissions").glob("exercise*/*.py"))
 OPTIONS = Options(limits=Limits(timeout=30))

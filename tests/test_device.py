@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from conftest import TESTS, expectation
-from grader.grading import Options, grade
-from grader.sandbox import Limits
-from grader.submission import locate
+from grader.execution.grading import Options, grade
+from grader.worker.sandbox.limits import Limits
+from grader.intake.submission import locate
 
 CORPUS = sorted((TESTS / "device").glob("ex*.py"))
 OPTIONS = Options(limits=Limits(timeout=30))

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from conftest import TESTS
-from grader.grading import Options, grade
+from grader.execution.grading import Options, grade
 from grader.report.common import divergence_text
 from grader.report.terminal import render_terminal
 from grader.results import CheckResult, Divergence, GradeResult, Message
-from grader.submission import locate
+from grader.intake.submission import locate
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are Linux-only")
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from conftest import TESTS
-from grader import cli
+from grader.cli import main as cli
 
 try:
     import markdown_it

@@ -11,12 +11,12 @@ import torch
 from conftest import TESTS
 from grader.checks import source
 from grader.checks.training import diverged_close
-from grader.grading import Options, grade
+from grader.execution.grading import Options, grade
 from grader.report.common import check_diagnosis
 from grader.report.html import render_html
 from grader.report.terminal import render_terminal
-from grader.sandbox import Limits
-from grader.submission import locate
+from grader.worker.sandbox.limits import Limits
+from grader.intake.submission import locate
 
 SUBMISSIONS = TESTS / "submissions"
 OPTIONS = Options(limits=Limits(timeout=30), max_examples=4)
@@ -58,9 +58,9 @@ def test_broadcast_shape_names_both_shapes() -> None:
 
 
 def test_pytorch_warnings_reach_the_grader() -> None:
-    from grader.cases import lecture_case
+    from grader.checks.cases import lecture_case
     from grader.checks.exercise4 import net_args
-    from grader.execution import Session
+    from grader.execution.session import Session
 
     session = Session(str(SUBMISSIONS / "exercise4" / "mseloss_squeeze.py"), ["train_net"], Limits(timeout=30))
     try:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.grading import Options, grade
+from grader.execution.grading import Options, grade
 from grader.registry import EXERCISES
-from grader.sandbox import Limits
-from grader.submission import locate
+from grader.worker.sandbox.limits import Limits
+from grader.intake.submission import locate
 
 ROOT = Path(__file__).resolve().parent.parent
 OPTIONS = Options(limits=Limits(timeout=30), max_examples=4)

@@ -20,15 +20,15 @@ from typing import Any, Callable, Optional
 import pytest
 import torch
 
-import grader.execution
-from grader import notebook, protocol
-from grader.execution import CallOutcome, Load, Session
-from grader.grading import Options, grade
-from grader.protocol import TensorValue
+import grader.execution.session
+from grader.worker import notebook, protocol
+from grader.execution.session import CallOutcome, Load, Session
+from grader.execution.grading import Options, grade
+from grader.worker.protocol import TensorValue
 from grader.reference import exercise1 as reference1
 from grader.reference import exercise2 as reference2
-from grader.sandbox import Limits
-from grader.submission import locate
+from grader.worker.sandbox.limits import Limits
+from grader.intake.submission import locate
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 CELL_TIMEOUT = 1.0
@@ -416,12 +416,12 @@ def kernel_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
 
     (grade() asks for them itself when Options(notebook_path="kernel"); these tests build Sessions directly.)
     """
-    original = grader.execution.start_contained
+    original = grader.execution.session.start_contained
 
     def with_unix_sockets(*args: Any, **kwargs: Any) -> Any:
         return original(*args, **{**kwargs, "unix_sockets": True})
 
-    monkeypatch.setattr(grader.execution, "start_contained", with_unix_sockets)
+    monkeypatch.setattr(grader.execution.session, "start_contained", with_unix_sockets)
 
 
 # A kernel per notebook costs seconds, so a subset.  Between them: %matplotlib, %%time, plots,

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from conftest import TESTS
-from grader import cli
-from grader.grading import Options, grade
-from grader.sandbox import Limits
-from grader.submission import locate
+from grader.cli import main as cli
+from grader.execution.grading import Options, grade
+from grader.worker.sandbox.limits import Limits
+from grader.intake.submission import locate
 
 NOTEBOOKS = TESTS / "notebooks"
 
@@ -72,8 +72,8 @@ def test_mixed_batch_of_notebooks_and_files(tmp_path: Path) -> None:
 def test_shell_escapes_run_inside_the_sandbox(tmp_path: Path) -> None:
     import nbformat
 
-    from grader.execution import Session
-    from grader import notebook
+    from grader.execution.session import Session
+    from grader.worker import notebook
 
     outside = tmp_path / "escaped.txt"
     nb = nbformat.v4.new_notebook()

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import nbformat
 
-from grader import notebook
-from grader.grading import Options, grade
+from grader.worker import notebook
+from grader.execution.grading import Options, grade
 from grader.report.json_output import to_document
 from grader.report.terminal import render_terminal
-from grader.sandbox import Limits
-from grader.submission import Submission
-from grader.stubs import LECTURE_DATA
+from grader.worker.sandbox.limits import Limits
+from grader.intake.submission import Submission
+from grader.authoring.stubs import LECTURE_DATA
 
 TRAIN = (Path(__file__).resolve().parent / "submissions" / "exercise2" / "lecture_style.py").read_text(encoding="utf-8")
 

@@ -14,9 +14,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from grader import inline, stubs
-from grader.grading import Options, grade
-from grader.submission import Submission
+from grader.cli import inline
+from grader.authoring import stubs
+from grader.execution.grading import Options, grade
+from grader.intake.submission import Submission
 
 pytestmark = pytest.mark.slow
 
@@ -117,7 +118,7 @@ def test_check_after_a_buggy_train_names_the_mistake(session: Any) -> None:
         # The first divergent step and the figures of the mistake.
         assert 'class="divergent"' in html and html.count("<svg") >= 3
     # The replayed check cells (and the cells using their results) ran without error.
-    # (The check() a replayed cell calls must return a placeholder, grader.inline.Replayed, not None:
+    # (The check() a replayed cell calls must return a placeholder, grader.cli.inline.Replayed, not None:
     # a cell reading r1.score would otherwise fail in every later report.)
     html9 = html_of(session.cells[9])
     assert "Notebook cells that raised" not in html9, re.sub("<[^>]+>", "", html9[html9.find("Notebook cells that raised") :])[:1500]

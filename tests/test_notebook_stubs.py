@@ -7,9 +7,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader import cli, stubs
-from grader.grading import Options, grade
-from grader.submission import Submission
+from grader.cli import main as cli
+from grader.authoring import stubs
+from grader.execution.grading import Options, grade
+from grader.intake.submission import Submission
 
 EXERCISES = Path(__file__).resolve().parent.parent / "exercises"
 
@@ -18,7 +19,7 @@ EXERCISES = Path(__file__).resolve().parent.parent / "exercises"
 def test_notebook_stub_is_the_py_stub_in_cells(n: int) -> None:
     name = f"exercise{n}"
     text = (EXERCISES / f"{name}.ipynb").read_text(encoding="utf-8")
-    assert text == stubs.expected_stubs()[f"{name}.ipynb"], "stale: run python -m grader.stubs --write"
+    assert text == stubs.expected_stubs()[f"{name}.ipynb"], "stale: run python -m grader.authoring.stubs --write"
     nb = nbformat.reads(text, as_version=4)
     nbformat.validate(nb)
     code = [c.source for c in nb.cells if c.cell_type == "code"]

@@ -26,4 +26,4 @@ def test_wheel_carries_every_module_stub_reference_and_template(tmp_path: Path) 
     missing = sorted(expected - names)
     assert not missing, f"the wheel lacks {missing}: add the package to pyproject.toml"
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "grade = grader.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "grade = grader.cli.main:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

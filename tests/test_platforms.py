@@ -19,8 +19,8 @@ import yaml
 
 import report_samples as samples
 from conftest import TESTS
-from grader import cli
-from grader.discover import find
+from grader.cli import main as cli
+from grader.intake.discover import find
 from grader.report.github import classroom_results, workflow_commands
 from grader.report.gradescope import render_gradescope
 from grader.report.summary import render_summary
@@ -336,7 +336,7 @@ def test_gradescope_bundle_grades_any_upload(tmp_path: Path) -> None:
     )
     (wheel,) = (tmp_path / "wheel").glob("grader-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"grader/cli.py", "grader/reference/lecture_trajectories.json", "grader/exercises/exercise2.py", "grader/report/templates/summary.html.j2"} <= names
+    assert {"grader/cli/main.py", "grader/reference/lecture_trajectories.json", "grader/exercises/exercise2.py", "grader/report/templates/summary.html.j2"} <= names
 
     # A .py under any name: graded, with the hidden checks after publication.
     document = _run_autograder(root, {"hw2_kim.py": CORPUS / "grad_never_reset.py"})

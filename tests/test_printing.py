@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from conftest import TESTS
-from grader import protocol, worker
-from grader.execution import Session
-from grader.grading import Options, grade
-from grader.sandbox import Limits
-from grader.submission import locate
+from grader.worker import protocol, runtime as worker
+from grader.execution.session import Session
+from grader.execution.grading import Options, grade
+from grader.worker.sandbox.limits import Limits
+from grader.intake.submission import locate
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are Linux-only")
 
@@ -112,7 +112,7 @@ def test_display_in_a_notebook_is_free_in_a_quiet_call_and_works_after() -> None
         """
         from IPython.core.interactiveshell import InteractiveShell
         from IPython.display import display
-        from grader import worker
+        from grader.worker import runtime as worker
 
         InteractiveShell.instance()
 

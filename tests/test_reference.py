@@ -3,8 +3,9 @@ import pytest
 import torch
 from hypothesis import given, settings
 
-from grader import golden, mutants, stubs
-from grader.cases import lecture_case, train_cases
+from grader.authoring import golden, stubs
+from grader.diagnosis import mutants
+from grader.checks.cases import lecture_case, train_cases
 from grader.checks.exercise2 import history_run
 from grader.reference import exercise2, exercise3
 
@@ -42,7 +43,7 @@ def test_stubs_are_generated_from_the_references() -> None:
 
     folder = Path(__file__).resolve().parent.parent / "exercises"
     for name, text in stubs.expected_stubs().items():
-        assert (folder / name).read_text(encoding="utf-8") == text, f"exercises/{name} is stale: run python -m grader.stubs --write"
+        assert (folder / name).read_text(encoding="utf-8") == text, f"exercises/{name} is stale: run python -m grader.authoring.stubs --write"
         assert "NotImplementedError" in text and "BEGIN SOLUTION" not in text
 
 

@@ -29,11 +29,12 @@ from typing import Any, Callable, Optional
 import pytest
 import torch
 
-from grader import protocol
-from grader import sandbox
-from grader.execution import CallOutcome, Load, Session, WorkerLost
+from grader.worker import protocol
+from grader.worker import sandbox
+from grader.execution.session import CallOutcome, Load, Session, WorkerLost
 from grader.results import RunInfo
-from grader.sandbox import Exit, Limits, SpawnTarget, start_contained
+from grader.worker.sandbox.limits import Exit, Limits, SpawnTarget
+from grader.worker.sandbox.start import start_contained
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sandbox's guarantees are Linux-only")
 
@@ -824,7 +825,8 @@ def test_the_worker_dies_with_the_grader(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import os, signal, sys
-        from grader.sandbox import Limits, start_contained
+        from grader.worker.sandbox.limits import Limits
+        from grader.worker.sandbox.start import start_contained
 
         def target():
             os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(10**6)", {marker!r}])
@@ -851,7 +853,7 @@ def test_spawn_runs_the_worker_in_a_fresh_interpreter(tmp_path: Path) -> None:
     request_r, request_w = os.pipe()
     reply_r, reply_w = os.pipe()
     out_r, out_w = os.pipe()
-    spawn = SpawnTarget("grader.worker:run", (str(target_path), path.name, ["train"], request_r, reply_w), stdout=out_w, stderr=out_w)
+    spawn = SpawnTarget("grader.worker.runtime:run", (str(target_path), path.name, ["train"], request_r, reply_w), stdout=out_w, stderr=out_w)
     contained = start_contained(
         lambda: None, workdir=str(workdir), limits=Limits(timeout=60), keep_fds=[request_r, reply_w, out_w], spawn=spawn, method="spawn"
     )

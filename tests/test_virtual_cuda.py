@@ -1,4 +1,4 @@
-"""The emulated cuda device (grader.virtual_cuda) and the device corpus (tests/device).
+"""The emulated cuda device (grader.worker.virtual_cuda) and the device corpus (tests/device).
 
 Everything here runs on a CPU-only machine: that is the point of the emulation.
 """
@@ -18,12 +18,12 @@ import pytest
 import torch
 
 from conftest import expectation
-from grader import worker
+from grader.worker import runtime as worker
 from grader.reference import exercise1 as ref1
 from grader.reference import exercise2 as ref2
 from grader.reference import exercise3 as ref3
 from grader.reference import exercise4 as ref4
-from grader.virtual_cuda import (
+from grader.worker.virtual_cuda import (
     CUDA,
     DEVICE_MISMATCH,
     DIAGNOSIS,
@@ -460,7 +460,7 @@ def test_first_optimizer_of_a_fresh_process_under_the_emulation() -> None:
     # inside the emulation; in this test process it has long been imported.
     script = """
 import sys, torch
-from grader.virtual_cuda import VirtualCuda, place, device_of
+from grader.worker.virtual_cuda import VirtualCuda, place, device_of
 from grader.reference import exercise4
 assert "torch._dynamo" not in sys.modules
 with VirtualCuda():

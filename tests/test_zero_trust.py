@@ -130,8 +130,8 @@ def test_the_fork_server_is_cheap_and_clean(tmp_path: Path) -> None:
     run = grade_cli(str(submission), "--format", "json", "--no-html", "--device", "off", cwd=tmp_path)
     message = json.loads(run.stdout)["checks"][0]["message"]
     stack = message.split("STACK ", 1)[1].split(" MODULES ")[0].split()
-    assert stack[-1] == "threading" and "grader.cli" not in stack and "__main__" not in stack, stack
-    assert not {"grader.grading", "grader.runner", "grader.checks", "grader.batch"} & set(stack), stack
+    assert stack[-1] == "threading" and "grader.cli.main" not in stack and "__main__" not in stack, stack
+    assert not {"grader.execution.grading", "grader.execution.runner", "grader.checks", "grader.cli.batch"} & set(stack), stack
     assert message.split(" MODULES ", 1)[1].split()[:1] == ["grader"]  # the public stub, nothing else
 
 
@@ -159,10 +159,10 @@ def test_a_filled_channel_cannot_hold_the_grader(tmp_path: Path) -> None:
 # the judge fed arbitrary replies
 
 from grader.checks import Context  # noqa: E402
-from grader.execution import Load, Session, WorkerLost  # noqa: E402
-from grader.grading import _run_checks  # noqa: E402
+from grader.execution.session import Load, Session, WorkerLost  # noqa: E402
+from grader.execution.grading import _run_checks  # noqa: E402
 from grader.registry import EXERCISES  # noqa: E402
-from grader.sandbox import Limits  # noqa: E402
+from grader.worker.sandbox.limits import Limits  # noqa: E402
 
 numbers = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),

@@ -40,8 +40,8 @@ from hypothesis import HealthCheck, Phase, find, settings  # noqa: E402
 from hypothesis.errors import NoSuchExample, Unsatisfiable  # noqa: E402
 from hypothesis.strategies import SearchStrategy  # noqa: E402
 
-from grader import diagnosis, values
-from grader.execution import CallOutcome, Session
+from grader.diagnosis import errors as diagnosis, values
+from grader.execution.session import CallOutcome, Session
 from grader.results import CheckResult, Divergence, Message, StudentError, Trajectory
 
 T = TypeVar("T")

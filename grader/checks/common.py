@@ -6,12 +6,12 @@ from typing import Any, Callable, Optional, Sequence
 import torch
 from hypothesis.strategies import SearchStrategy
 
-from grader import compare, values
-from grader.cases import TrainCase, train_args, train_call_code
+from grader.diagnosis import compare, values
+from grader.checks.cases import TrainCase, train_args, train_call_code
 from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, problem_verdict, review, title
 from grader.checks.training import TrainingSpec, divergent_cases, judge, judge_divergent
-from grader.execution import CallOutcome
-from grader.protocol import TensorValue
+from grader.execution.session import CallOutcome
+from grader.worker.protocol import TensorValue
 from grader.results import Message
 
 Args = Callable[[TrainCase], list[Any]]

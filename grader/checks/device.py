@@ -1,4 +1,4 @@
-"""Device checks: the same calls on a GPU (real, or the emulated one of grader.virtual_cuda).
+"""Device checks: the same calls on a GPU (real, or the emulated one of grader.worker.virtual_cuda).
 
 Each function that takes tensors is called twice with the lecture's data in
 float64: in the ordinary worker (CPU) and in a worker that runs the whole
@@ -12,12 +12,12 @@ from typing import Any, Callable, Iterator
 
 import torch
 
-from grader import values
-from grader.cases import TrainCase, lecture_case, tensor_arg, with_dtype
+from grader.diagnosis import values
+from grader.checks.cases import TrainCase, lecture_case, tensor_arg, with_dtype
 from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, title
-from grader.diagnosis import device_error
-from grader.execution import CallOutcome
-from grader.protocol import ModuleValue, TensorValue, linear_spec
+from grader.diagnosis.errors import device_error
+from grader.execution.session import CallOutcome
+from grader.worker.protocol import ModuleValue, TensorValue, linear_spec
 from grader.results import Message
 
 EPOCHS = 5
@@ -88,7 +88,7 @@ def _check(probe: Probe, case: TrainCase) -> Check:
     def run(ctx: Context) -> Verdict:
         args = probe.args(case)
         on_cpu = ctx.call(probe.function, args)
-        assert ctx.device is not None, "device checks run only with a device context (grader.grading)"
+        assert ctx.device is not None, "device checks run only with a device context (grader.execution.grading)"
         on_device = ctx.device.call(probe.function, args)
         return judge(probe.function, on_cpu, on_device)
 

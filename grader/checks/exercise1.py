@@ -6,8 +6,8 @@ from typing import Any
 
 import torch
 
-from grader import mutants
-from grader.cases import TrainCase, call_code, lecture_case, tensor_arg, tensor_code, train_cases
+from grader.diagnosis import mutants
+from grader.checks.cases import TrainCase, call_code, lecture_case, tensor_arg, tensor_code, train_cases
 from grader.checks import Check
 from grader.checks.common import (
     grad_cleared_check,

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import torch
 
-from grader import mutants
-from grader.cases import TrainCase, lecture_case, train_args, train_cases
+from grader.diagnosis import mutants
+from grader.checks.cases import TrainCase, lecture_case, train_args, train_cases
 from grader.checks import Check
 from grader.checks.common import in_place_check, inputs_unchanged_check, training_checks
 from grader.checks.training import TrainingSpec

@@ -6,10 +6,10 @@ from typing import Any
 import torch
 from hypothesis import strategies as st
 
-from grader.cases import Data, TrainCase, call_code, datasets, lecture_case, lecture_data, tensor_arg, tensor_code, train_cases
-from grader import compare, mutants
+from grader.checks.cases import Data, TrainCase, call_code, datasets, lecture_case, lecture_data, tensor_arg, tensor_code, train_cases
+from grader.diagnosis import compare, mutants
 from grader.checks import Check, Context, Verdict, review, title
-from grader.execution import CallOutcome
+from grader.execution.session import CallOutcome
 from grader.checks.common import judge_scalar, judge_tensor, showing_value, training_checks, value_checks
 from grader.checks.exercise2 import history_run
 from grader.checks.training import TrainingSpec

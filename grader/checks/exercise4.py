@@ -6,13 +6,13 @@ from typing import Any
 import torch
 from hypothesis import strategies as st
 
-from grader import compare, mutants, values
-from grader.cases import LECTURE_WHAT, TrainCase, call_code, lecture_case, tensor_arg, tensor_code, train_cases
+from grader.diagnosis import compare, mutants, values
+from grader.checks.cases import LECTURE_WHAT, TrainCase, call_code, lecture_case, tensor_arg, tensor_code, train_cases
 from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, problem_verdict, review, source, title
 from grader.checks.common import in_place_check, training_checks
 from grader.checks.training import TrainingSpec
-from grader.execution import CallOutcome
-from grader.protocol import ModuleValue, linear_spec
+from grader.execution.session import CallOutcome
+from grader.worker.protocol import ModuleValue, linear_spec
 from grader.reference import exercise4 as ref
 
 FUNCTIONS = ["make_net", "train_net"]

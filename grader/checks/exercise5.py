@@ -7,11 +7,11 @@ from typing import Any, Optional
 import torch
 from hypothesis import strategies as st
 
-from grader import values
-from grader.cases import LECTURE_DIVERGENT_ALPHA, Data, call_code, datasets, lecture_case, lecture_data, tensor_arg, tensor_code
+from grader.diagnosis import values
+from grader.checks.cases import LECTURE_DIVERGENT_ALPHA, Data, call_code, datasets, lecture_case, lecture_data, tensor_arg, tensor_code
 from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, problem_verdict, review, source, title
 from grader.checks.common import inputs_unchanged_check, judge_scalar, judge_tensor, value_checks
-from grader.execution import CallOutcome
+from grader.execution.session import CallOutcome
 from grader.reference import exercise5 as ref
 
 FUNCTIONS = ["loss_surface", "critical_alpha", "classify_alpha"]

@@ -25,7 +25,7 @@ from typing import Any, Optional, Sequence
 
 import torch
 
-from grader import values
+from grader.diagnosis import values
 from grader.checks import Check, Context, Verdict, fail, source
 from grader.results import Frame, Message
 
@@ -259,7 +259,7 @@ def _uses_global(out: list[Verdict], indices: list[int], function: str, text: st
 
 
 def _gate(checks: Sequence[Check], out: list[Verdict], indices: list[int], ctx: Context, function: str, text: str) -> None:
-    from grader.execution import WorkerLost
+    from grader.execution.session import WorkerLost
 
     probe = next((checks[i] for i in indices if checks[i].attempt is not None), None)
     if probe is None or probe.attempt is None:

@@ -4,7 +4,7 @@ Shared by ``gradient_step`` (one epoch), ``train``, ``train_mse`` and
 ``train_net``.  The order of questions is the order a teaching assistant would
 ask them: did it run, did it return the right kind of thing, are the histories
 the right length, and where does the path first leave the reference?  A wrong
-path is matched against the catalogue of mistakes (``grader.mutants``).
+path is matched against the catalogue of mistakes (``grader.diagnosis.mutants``).
 """
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from typing import Any, Callable, Optional, Union
 
 import torch
 
-from grader import compare, mutants, values
-from grader.cases import TrainCase
+from grader.diagnosis import compare, mutants, values
+from grader.checks.cases import TrainCase
 from grader.checks import PASS, Verdict, fail, outcome_problem, problem_verdict
-from grader.execution import CallOutcome
-from grader.protocol import ModuleValue, TensorValue
+from grader.execution.session import CallOutcome
+from grader.worker.protocol import ModuleValue, TensorValue
 from grader.results import Divergence, Message, Trajectory
 
 

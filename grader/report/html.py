@@ -185,7 +185,7 @@ def _merge_repeats(views: tuple[CheckView, ...]) -> tuple[CheckView, ...]:
 
 def _notices(result: GradeResult, lang: str) -> tuple[str, ...]:
     # Sandbox protections missing on the machine concern the instructor: the
-    # command line says so on stderr (grader.cli), never in a student's report.
+    # command line says so on stderr (grader.cli.main), never in a student's report.
     notes = []
     if result.run.start_method == "spawn":
         notes.append(common.text("start.spawn", lang))
@@ -262,7 +262,7 @@ def _omitted(output: Output) -> bool:
 
 
 def render_inline(result: GradeResult, lang: str, *, notes: tuple[str, ...] = (), key_prefix: str = "g") -> str:
-    """The report of an in-notebook check (``grader.inline``): an HTML fragment for an output cell.
+    """The report of an in-notebook check (``grader.cli.inline``): an HTML fragment for an output cell.
 
     The same content as :func:`render_html`, inside one ``<div>`` whose styles are
     scoped to it (the notebook's own styles and dark themes do not leak in, and

@@ -9,7 +9,7 @@ import gc
 import os
 import sys
 
-FORBIDDEN = ("grader.grading", "grader.runner", "grader.batch", "grader.cli", "grader.checks", "grader.mutants", "grader.cases", "grader.reference", "grader_private")
+FORBIDDEN = ("grader.execution.grading", "grader.execution.runner", "grader.cli.batch", "grader.cli.main", "grader.checks", "grader.diagnosis.mutants", "grader.checks.cases", "grader.reference", "grader_private")
 
 
 def _grader_frame(frame):

@@ -5,7 +5,7 @@ counts in the score, but the student's report shows only its title and points.
 """
 from dataclasses import replace
 
-from grader.cases import lecture_case, train_cases
+from grader.checks.cases import lecture_case, train_cases
 from grader.checks.common import training_checks
 from grader.checks.exercise2 import FUNCTIONS, checks as public_checks, history_run
 from grader.checks.training import TrainingSpec

@@ -1,0 +1,307 @@
+"""Gradescope, end to end: `grade gradescope-bundle` writes the autograder zip, and its
+``run_autograder`` grades whatever the student uploaded.
+
+The zip holds, at its root (Gradescope's autograder specification):
+
+- ``setup.sh``: run once when Gradescope builds the image; installs Python, the
+  CPU build of torch (from PyTorch's CPU wheel index, not the multi-GB CUDA
+  build) and this very grader, whose source travels in ``grader/``;
+- ``run_autograder``: run for every upload, in ``/autograder``; grades the
+  ``.py`` or ``.ipynb`` file found in ``/autograder/submission`` (under any
+  name) and always writes ``/autograder/results/results.json``: when nothing can
+  be graded, a score of 0 and the reason, so the student never sees a bare
+  "autograder failed";
+- ``reference/<exercise>.py``: the instructor's private checks, when given
+  (hidden checks are ``after_published``).
+
+``run_autograder`` reads ``GRADER_AUTOGRADER_ROOT`` (default ``/autograder``)
+and ``GRADER_PYTHON`` (default the virtual environment ``setup.sh`` made), so
+that the tests can run it in a fake tree.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shlex
+import shutil
+import sys
+import tempfile
+import time
+import zipfile
+from importlib import metadata, resources
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from grader import __version__
+from grader.messages import LANGUAGES, render
+from grader.registry import EXERCISES, detect
+from grader.worker.sandbox.limits import Limits
+from grader.intake.submission import KINDS, UsageError
+
+ROOT_ENV, PYTHON_ENV = "GRADER_AUTOGRADER_ROOT", "GRADER_PYTHON"
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+_PACKAGES = ("grader", "grader.reference", "grader.exercises")
+
+
+# -- building the zip ---------------------------------------------------------
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="grade gradescope-bundle",
+        description="Write the autograder zip to upload to Gradescope: setup.sh, run_autograder, this grader's source and your private checks.",
+    )
+    parser.add_argument("--exercise", required=True, choices=sorted(EXERCISES), help="the exercise this Gradescope assignment grades")
+    parser.add_argument("--reference", metavar="DIR", help="a folder with your private checks, DIR/<exercise>.py (hidden checks show after grades are published)")
+    parser.add_argument("--out", default="autograder.zip", metavar="ZIP", help="where to write the zip (default: autograder.zip)")
+    parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the feedback students see (default: en)")
+    parser.add_argument("--torch", default=None, metavar="VERSION", help="torch version setup.sh installs (default: the one installed here)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="wall-time limit per submission, in seconds (default 60)")
+    args = parser.parse_args(list(argv))
+    reference = None
+    if args.reference:
+        reference = os.path.join(args.reference, f"{args.exercise}.py")
+        if not os.path.isfile(reference):
+            raise UsageError(f"{args.reference}: no {args.exercise}.py in it. Expected a folder with your private checks for {args.exercise} (see tests/private_reference/).")
+    build(args.out, args.exercise, reference=reference, lang=args.lang, torch_version=args.torch or _installed_torch(), timeout=args.timeout)
+    print(f"wrote {args.out}: upload it as the autograder of the {args.exercise} assignment on Gradescope (Ubuntu base image)")
+    return 0
+
+
+def build(out: str, exercise: str, reference: Optional[str] = None, lang: str = "en", torch_version: Optional[str] = None, timeout: float = 60.0) -> None:
+    """Write the autograder zip at ``out``.
+
+    ``reference`` is the private checks' file (DIR/exerciseN.py) or None.
+    """
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        _add(archive, "setup.sh", setup_script(torch_version), executable=True)
+        _add(archive, "run_autograder", run_script(exercise, lang, reference is not None, timeout), executable=True)
+        if reference is not None:
+            _add(archive, f"reference/{exercise}.py", Path(reference).read_text(encoding="utf-8"))
+        for name, text in grader_source().items():
+            _add(archive, f"grader/{name}", text)
+
+
+def _add(archive: zipfile.ZipFile, name: str, text: str, executable: bool = False) -> None:
+    info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+    info.external_attr = (0o100755 if executable else 0o100644) << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, text)
+
+
+def _installed_torch() -> Optional[str]:
+    try:
+        return metadata.version("torch").split("+")[0]
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def setup_script(torch_version: Optional[str]) -> str:
+    torch = f"torch=={torch_version}" if torch_version else "torch"
+    return f"""#!/usr/bin/env bash
+# Gradescope runs this once, when it builds the autograder's image (Ubuntu).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq python3 python3-venv python3-pip >/dev/null
+python3 -m venv /autograder/venv
+# The CPU build of torch, from PyTorch's own index: the default one on PyPI
+# brings gigabytes of CUDA libraries that a grader never uses.
+/autograder/venv/bin/pip install --quiet {shlex.quote(torch)} --index-url {CPU_INDEX}
+/autograder/venv/bin/pip install --quiet /autograder/source/grader
+/autograder/venv/bin/grade --version
+"""
+
+
+def run_script(exercise: str, lang: str, reference: bool, timeout: float) -> str:
+    extra = ' --reference "$ROOT/source/reference"' if reference else ""
+    return f"""#!/usr/bin/env bash
+# Gradescope runs this for every upload: it grades the .py or .ipynb file the
+# student uploaded, under any name, and always writes results/results.json.
+ROOT="${{{ROOT_ENV}:-/autograder}}"
+PYTHON="${{{PYTHON_ENV}:-$ROOT/venv/bin/python}}"
+mkdir -p "$ROOT/results"
+# -I: neither the working folder nor PYTHON* variables can put other code before the grader's.
+"$PYTHON" -I -m grader.authoring.gradescope_bundle run --root "$ROOT" --exercise {exercise} --lang {lang} --timeout {timeout:g}{extra}
+if [ ! -s "$ROOT/results/results.json" ]; then
+    # The grader itself could not start (a broken image): say so, with a score.
+    printf '%s\\n' {shlex.quote(json.dumps(_fallback(lang), ensure_ascii=False))} > "$ROOT/results/results.json"
+fi
+exit 0
+"""
+
+
+def _fallback(lang: str = "en") -> dict[str, Any]:
+    return {"score": 0, "output": render("gradescope.not-started", lang), "output_format": "text", "visibility": "visible", "tests": []}
+
+
+def grader_source() -> dict[str, str]:
+    """This grader as an installable source tree: {relative path: text}.
+
+    Read from the installed packages (a wheel or an editable checkout alike),
+    so the zip grades exactly as the instructor's own copy does.
+    """
+    files: dict[str, str] = {}
+    for package in _PACKAGES:
+        base = "src/" + package.replace(".", "/")
+        _collect(resources.files(package), base, files)
+    packages = sorted({os.path.dirname(p)[len("src/"):].replace("/", ".") for p in files if p.endswith("/__init__.py")})
+    files["pyproject.toml"] = _pyproject(packages)
+    return files
+
+
+def _collect(folder: Traversable, base: str, files: dict[str, str]) -> None:
+    for entry in folder.iterdir():
+        if entry.name in ("__pycache__",) or entry.name.endswith((".pyc", ".pyo")):
+            continue
+        if entry.is_dir():
+            _collect(entry, f"{base}/{entry.name}", files)
+        elif entry.name.endswith((".py", ".json", ".j2", ".yml", ".html", ".typed")):
+            files.setdefault(f"{base}/{entry.name}", entry.read_text(encoding="utf-8"))
+
+
+def _pyproject(packages: list[str]) -> str:
+    try:
+        requires = [r for r in metadata.requires("grader") or [] if "extra ==" not in r]
+    except metadata.PackageNotFoundError:
+        requires = ["torch>=2.1"]
+    data = {"grader.reference": ["*.json"], "grader.exercises": ["*.py", ".github/workflows/*.yml"], "grader.report": ["templates/*"]}
+    lines = [
+        "[build-system]",
+        'requires = ["setuptools>=68"]',
+        'build-backend = "setuptools.build_meta"',
+        "",
+        "[project]",
+        'name = "grader"',
+        f"version = {json.dumps(__version__)}",
+        'requires-python = ">=3.10"',
+        f"dependencies = {json.dumps(requires)}",
+        "",
+        "[project.scripts]",
+        'grade = "grader.cli.main:main"',
+        "",
+        "[tool.setuptools]",
+        'package-dir = { "" = "src" }',
+        f"packages = {json.dumps(packages)}",
+        "",
+        "[tool.setuptools.package-data]",
+        *(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in data.items() if k in packages),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# -- grading an upload ----------------------------------------------------------
+
+
+def choose(folder: Path, exercise: str) -> tuple[Optional[Path], list[str]]:
+    """The upload to grade, and the other gradable files' names.
+
+    Preferred: a file named after the exercise (``exercise2.py``), then one
+    whose name mentions it (``hw_exercise2_kim.ipynb``), then any ``.py`` or
+    ``.ipynb`` (``hw2_kim.py``); links are never followed.
+    """
+    candidates: list[tuple[int, str, Path]] = []
+    for here, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+        for name in names:
+            path = Path(here) / name
+            if name.startswith(".") or path.is_symlink() or not path.is_file():
+                continue
+            suffix = path.suffix.lower()
+            if suffix not in KINDS:
+                continue
+            rank = 0 if path.stem.lower() == exercise else 1 if detect(name) == exercise else 3 if detect(name) else 2
+            relative = path.relative_to(folder).as_posix()
+            candidates.append((rank, relative, path))
+    candidates.sort()
+    if not candidates:
+        return None, []
+    return candidates[0][2], [c[1] for c in candidates[1:]]
+
+
+def _is_notebook(path: Path) -> bool:
+    """A notebook saved under a .py name (some upload tools rename files)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1 << 20)
+        if not head.lstrip().startswith(b"{"):
+            return False
+        data = json.loads(head.decode("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("cells"), list)
+
+
+def run(argv: Sequence[str]) -> int:
+    """Grade the upload in ROOT/submission into ROOT/results/results.json; always exit 0."""
+    parser = argparse.ArgumentParser(prog="python -m grader.authoring.gradescope_bundle run")
+    parser.add_argument("--root", default="/autograder")
+    parser.add_argument("--exercise", required=True)
+    parser.add_argument("--lang", choices=LANGUAGES, default="en")
+    parser.add_argument("--reference", default=None)
+    parser.add_argument("--timeout", type=float, default=60.0)
+    args = parser.parse_args(list(argv))
+    root = Path(args.root)
+    target = root / "results" / "results.json"
+    started = time.monotonic()
+    try:
+        document = grade_upload(root / "submission", args.exercise, args.lang, args.reference, args.timeout)
+    except BaseException as exc:  # noqa: BLE001 -- whatever happens, Gradescope gets a results.json
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        print(f"grade: the autograder failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        document = _fallback(args.lang)
+        document["execution_time"] = round(time.monotonic() - started, 3)
+    from grader.report.outputs import write_atomic
+
+    write_atomic(str(target), json.dumps(document, ensure_ascii=False, allow_nan=False, indent=2) + "\n")
+    return 0
+
+
+
+
+def grade_upload(folder: Path, exercise: str, lang: str, reference: Optional[str], timeout: float) -> dict[str, Any]:
+    """results.json for the upload in ``folder``: the grade, or a score of 0 and why."""
+    chosen, others = choose(folder, exercise) if folder.is_dir() else (None, [])
+    if chosen is None:
+        return {"score": 0, "output": render("gradescope.no-upload", lang, exercise=exercise), "output_format": "text", "visibility": "visible", "tests": []}
+    shown = chosen.relative_to(folder).as_posix()
+    from grader.execution.grading import Options
+    from grader.report.gradescope import render_gradescope
+    from grader.execution.runner import grade_all
+    from grader.intake.submission import Submission
+
+    scratch = tempfile.mkdtemp(prefix="grader-upload-")
+    try:
+        kind = KINDS[chosen.suffix.lower()]
+        path = str(chosen)
+        if kind == "py" and _is_notebook(chosen):
+            kind = "ipynb"
+        if chosen.suffix.lower() != f".{kind}":
+            path = os.path.join(scratch, f"{exercise}.{kind}")
+            shutil.copyfile(chosen, path)
+        submission = Submission(path=path, kind=kind, exercise=exercise, student=None, origin=shown)
+        options = Options(limits=Limits(timeout=timeout), reference_dir=reference)
+        result = grade_all([submission], options, jobs=1)[0]
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    from dataclasses import replace
+
+    document = render_gradescope(replace(result, submission=shown), lang)
+    if others:
+        from grader.report.common import markdown_text
+
+        note = render("gradescope.others", lang, shown=shown, others=", ".join(others))
+
+        document["output"] = f"{markdown_text(note)}\n\n{document.get('output', '')}"
+    return document
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "run":
+        sys.exit(run(sys.argv[2:]))
+    sys.exit(main(sys.argv[1:]))

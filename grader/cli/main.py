@@ -1,0 +1,38 @@
+"""The ``grade`` command: a thin dispatch to one module per subcommand (``grade``, ``init``, ``exercises``, ``batch``, ``gradescope-bundle``)."""
+from __future__ import annotations
+
+import sys
+from typing import Optional, Sequence
+
+from grader.intake.submission import UsageError
+from grader.cli import exercises, grade, init
+from grader.cli.options import EXIT_UNGRADED, USAGE
+
+SUBCOMMANDS = ("init", "list", "batch", "merge", "gradescope-bundle")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args:
+        print(f"usage: grade PATH... [options]  (grade --help for the options)\n\n{USAGE}", file=sys.stderr, end="")
+        return EXIT_UNGRADED
+    try:
+        if args and args[0] in SUBCOMMANDS:
+            command, rest = args[0], args[1:]
+            if command == "init":
+                return init.main(rest)
+            if command == "list":
+                return exercises.main(rest)
+            if command == "gradescope-bundle":
+                from grader.authoring import gradescope_bundle
+
+                return gradescope_bundle.main(rest)
+            from grader.cli import batch
+
+            return batch.main(command, rest)
+        return grade.main(args)
+    except UsageError as exc:
+        from grader.report.escape import terminal
+
+        print(f"grade: {terminal(exc)}", file=sys.stderr)
+        return EXIT_UNGRADED

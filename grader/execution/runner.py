@@ -1,0 +1,179 @@
+"""Grading many submissions from one warm process: in turn, or several at once.
+
+torch is imported once, here.  With ``jobs > 1``, a pool of children forked
+from this process grade the submissions (each forking a worker per
+submission) and send every GradeResult back as JSON.
+"""
+from __future__ import annotations
+
+import os
+import selectors
+import sys
+from typing import Callable, Iterable, Iterator, Optional
+
+from grader.worker import protocol
+from grader.execution.grading import Options, grade_safely as grade
+from grader.results import GradeResult
+from grader.serialize import result_from_data, to_data
+from grader.intake.submission import Submission
+
+
+def grade_all(submissions: list[Submission], options: Options, jobs: int = 1) -> list[GradeResult]:
+    ordered = sorted(grade_iter(submissions, options, jobs), key=lambda pair: pair[0])
+    return [result for _, result in ordered]
+
+
+Finish = Callable[[int, GradeResult], None]
+
+
+def grade_iter(submissions: list[Submission], options: Options, jobs: int = 1, finish: Optional[Finish] = None) -> Iterator[tuple[int, GradeResult]]:
+    """Yield (index, result) as submissions finish: in input order only when jobs == 1.
+
+    ``finish(index, result)`` runs where the submission was graded, right after
+    it (in a grading child when jobs > 1): per-submission work such as writing
+    its report happens in parallel too.
+    """
+    prewarm(submissions)
+    if jobs <= 1 or len(submissions) <= 1:
+        for index, submission in enumerate(submissions):
+            result = grade(submission, options)
+            if finish is not None:
+                finish(index, result)
+            yield index, result
+        return
+    yield from _parallel(submissions, options, jobs, finish)
+
+
+def prewarm(submissions: Iterable[Submission]) -> None:
+    """Import what every worker needs once, before forking, so that no worker pays for it."""
+    import torch
+
+    # One thread: forking a process whose OpenMP pool has started can deadlock the child.
+    torch.set_num_threads(1)
+    import torch.nn.functional  # noqa: F401
+    import torch.optim  # noqa: F401
+
+    import grader.worker.virtual_cuda  # noqa: F401  (the device checks' workers use it)
+
+    submissions = list(submissions)
+    from grader.worker import zygote
+
+    zygote.start()
+    warm = []
+    if any(s.exercise == "exercise4" for s in submissions):
+        # The first torch.optim.SGD(...) of a process imports torch._dynamo
+        # (over a second): once here and once in the fork server, not once in every worker.
+        import torch._dynamo  # noqa: F401
+
+        warm.append("torch._dynamo")
+    if any(s.kind == "ipynb" for s in submissions):
+        from grader.worker import notebook
+
+        notebook.prewarm()
+        warm.append("notebook")
+    zygote.prewarm(warm)
+
+
+def _parallel(submissions: list[Submission], options: Options, jobs: int, finish: Optional[Finish]) -> Iterator[tuple[int, GradeResult]]:
+    """A pool of grading children forked from this warm process, each grading many submissions.
+
+    A child keeps what its first submission warmed up (lazy imports, Hypothesis's
+    caches), which a child per submission would pay again every time.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    pending = list(range(len(submissions)))
+    children: dict[int, _Child] = {}  # result fd -> child
+    selector = selectors.DefaultSelector()
+    try:
+        for _ in range(min(jobs, len(submissions))):
+            inherited = [fd for c in children.values() for fd in (c.tasks, c.results)]
+            child = _Child.start(submissions, options, inherited, finish)
+            children[child.results] = child
+            selector.register(child.results, selectors.EVENT_READ)
+            child.give(pending.pop(0))
+        while children:
+            for key, _ in selector.select():
+                child = children[key.fd]
+                chunk = os.read(key.fd, 1 << 16)
+                messages = child.reader.feed(chunk) if chunk else []
+                for message in messages:
+                    index = child.busy
+                    assert index is not None
+                    child.busy = None
+                    yield index, _decode(message, submissions[index], options)
+                    if pending:
+                        child.give(pending.pop(0))
+                if not chunk or child.busy is None and not pending:
+                    if child.busy is not None:
+                        # Our own grading child died: grade its submission here rather than lose it.
+                        result = grade(submissions[child.busy], options)
+                        if finish is not None:
+                            finish(child.busy, result)
+                        yield child.busy, result
+                    selector.unregister(key.fd)
+                    del children[key.fd]
+                    child.stop()
+    finally:
+        selector.close()
+        for child in children.values():
+            child.stop()
+
+
+class _Child:
+    def __init__(self, pid: int, tasks: int, results: int) -> None:
+        self.pid, self.tasks, self.results = pid, tasks, results
+        self.reader = protocol.Reader()
+        self.busy: Optional[int] = None
+
+    @classmethod
+    def start(cls, submissions: list[Submission], options: Options, inherited: list[int], finish: Optional[Finish]) -> "_Child":
+        task_r, task_w = os.pipe()
+        result_r, result_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            # The other children's pipes: holding them open would keep those children from seeing EOF.
+            for fd in [task_w, result_r, *inherited]:
+                os.close(fd)
+            _serve(submissions, options, task_r, result_w, finish)
+        os.close(task_r)
+        os.close(result_w)
+        return cls(pid, task_w, result_r)
+
+    def give(self, index: int) -> None:
+        self.busy = index
+        os.write(self.tasks, f"{index}\n".encode())
+
+    def stop(self) -> None:
+        for fd in (self.tasks, self.results):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def _serve(submissions: list[Submission], options: Options, tasks: int, results: int, finish: Optional[Finish]) -> None:
+    status = 0
+    try:
+        with os.fdopen(tasks, "r") as lines:
+            for line in lines:
+                index = int(line)
+                result = grade(submissions[index], options)
+                if finish is not None:
+                    finish(index, result)
+                protocol.send(results, to_data(result))
+    except BaseException:
+        status = 1
+    finally:
+        os._exit(status)
+
+
+def _decode(message: object, submission: Submission, options: Options) -> GradeResult:
+    try:
+        return result_from_data(message)
+    except (ValueError, KeyError, TypeError):
+        return grade(submission, options)

@@ -1,0 +1,556 @@
+"""The worker: the only place where student code runs.
+
+It lives in a process forked from the warm grader (see ``grader.execution.session``),
+inside the sandbox of ``grader.worker.sandbox``.  It loads the submission, then serves
+calls: it builds the arguments, calls the student's function, and sends back
+what came out as plain JSON (``grader.worker.protocol``).  It never decides anything:
+all comparison happens in the grader process.
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import traceback
+import types
+import warnings
+from typing import Any, Callable, NoReturn, Optional
+
+from grader.worker import protocol
+from grader.worker import virtual_cuda as _emulation
+from grader.worker.guard import GRADER_IMPORTS, seal  # noqa: F401  (the runners call worker.seal())
+
+_MAX_EVENTS = 5000
+_MAX_WARNINGS = 20
+
+# Bound when the grader imports this module, before any submission loads:
+# student code can replace attributes of torch.Tensor, torch and math in its
+# own process, but these references keep pointing at the originals.
+import torch as _torch  # noqa: E402
+
+_TB = _torch._C.TensorBase
+_Tensor = _torch.Tensor
+_Module = _torch.nn.Module
+_isfinite = math.isfinite
+_float64 = _torch.float64
+_DisableSubclass = _torch._C.DisableTorchFunctionSubclass
+_get: dict[str, Callable[[Any], Any]] = {name: vars(_TB)[name].__get__ for name in ("grad", "dtype", "requires_grad", "is_leaf", "device")}
+
+# Which device the worker's calls run on: "cpu", "virtual-cuda" (emulated, on
+# every machine) or "cuda" (a real GPU).  Set in the child before it loads
+# the submission (grader.execution.session.Session).
+MODE = "cpu"
+
+
+def device_context(mode: Optional[str] = None) -> Any:
+    """The emulation the whole worker runs under, the submission's import included.
+
+    A submission may pick its device at import (``device = "cuda" if
+    torch.cuda.is_available() else "cpu"``), so the import must already see
+    the machine being emulated.  On a machine with a real GPU the CPU pass
+    pretends there is none, so that an unconditional ``.cuda()`` is caught
+    there too.
+    """
+    import contextlib
+
+    import torch
+
+    mode = mode or MODE
+    if mode == "virtual-cuda":
+        return _emulation.VirtualCuda()
+    if mode == "cpu" and torch.cuda.is_available():
+        return _emulation.VirtualCuda(available=False)
+    return contextlib.nullcontext()
+
+
+# --------------------------------------------------------------------------
+# encoding whatever student code returned
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.numbers = 0
+
+    def take(self, n: int) -> None:
+        self.numbers += n
+        if self.numbers > protocol.MAX_NUMBERS:
+            raise protocol.TooLarge(f"more than {protocol.MAX_NUMBERS} numbers")
+
+
+def encode(obj: Any, budget: Optional[_Budget] = None, depth: int = 0) -> Any:
+    """Plain JSON for ``obj``, looking only at exact built-in types and real tensors.
+
+    Never calls a method the object could override (``__iter__``, ``__len__``,
+    ``__float__``, ``__eq__``, ``__reduce__``): anything unknown crosses as its
+    type name only.
+    """
+    import torch
+
+    budget = budget or _Budget()
+    kind = type(obj)
+    if obj is None or kind is bool or kind is int:
+        return obj
+    if kind is float:
+        return protocol.number_out(obj) if math.isfinite(obj) else {"float": protocol.number_out(obj)}
+    if kind is str:
+        return obj[: protocol.MAX_STRING]
+    if kind is list or kind is tuple:
+        if depth >= protocol.MAX_DEPTH:
+            raise protocol.TooLarge("nested too deeply")
+        budget.take(list.__len__(obj) if kind is list else tuple.__len__(obj))
+        items = [encode(item, budget, depth + 1) for item in (list.__iter__(obj) if kind is list else tuple.__iter__(obj))]
+        return {"list" if kind is list else "tuple": items}
+    if issubclass(kind, _Tensor):
+        return {"tensor": _encode_tensor(obj, budget)}
+    if issubclass(kind, _Module):
+        return {"module": _encode_module(obj, budget)}
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        if issubclass(kind, numpy.ndarray):
+            return {"ndarray": _encode_tensor(torch.from_numpy(numpy.array(obj, dtype=numpy.float64)), budget, str(obj.dtype))}
+        if issubclass(kind, numpy.generic) and issubclass(kind, (numpy.floating, numpy.integer, numpy.bool_)):
+            value = float(numpy.float64(obj))
+            return value if math.isfinite(value) else {"float": protocol.number_out(value)}
+    return {"object": f"{kind.__module__}.{kind.__qualname__}"[:200]}
+
+
+def _encode_tensor(t: Any, budget: _Budget, dtype: Optional[str] = None) -> dict[str, Any]:
+    with _DisableSubclass():
+        plain = _TB.detach(t)
+        budget.take(int(_TB.numel(plain)))
+        if _TB.is_complex(plain):
+            raise protocol.ProtocolError("complex tensors are not graded")
+        device = _device_of(t)
+        data = _TB.tolist(_TB.reshape(_TB.to(plain, "cpu", _float64), (-1,)))
+        if not all(_isfinite(v) for v in data):
+            data = [protocol.number_out(v) for v in data]
+        return {
+            "shape": list(_TB.size(plain)),
+            "dtype": dtype or str(_get["dtype"](plain)).replace("torch.", ""),
+            "device": device,
+            "data": data,
+            "requires_grad": bool(_get["requires_grad"](t)),
+        }
+
+
+def _device_of(t: Any) -> str:
+    """The device a tensor claims to be on (the emulated one, when emulation is active)."""
+    tagged = _emulation.device_of(t)
+    if tagged is not None:
+        return str(tagged)
+    return str(_get["device"](t))
+
+
+def _encode_module(module: Any, budget: _Budget) -> dict[str, Any]:
+    import torch
+
+    params = {name: {"tensor": _encode_tensor(p, budget)} for name, p in _Module.named_parameters(module)}
+    body: dict[str, Any] = {"type": type(module).__qualname__, "params": params}
+    if isinstance(module, torch.nn.Linear):
+        body["in_features"] = int(module.in_features)
+        body["out_features"] = int(module.out_features)
+    return body
+
+
+# --------------------------------------------------------------------------
+# errors, trimmed to the student's frames
+
+
+def describe_error(exc: BaseException, student_files: Callable[[str], bool]) -> dict[str, Any]:
+    try:
+        message = str(exc)
+    except BaseException:  # a hostile __str__
+        message = "<the exception's message could not be read>"
+    frames = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if student_files(frame.filename):
+            frames.append(
+                {
+                    "filename": os.path.basename(frame.filename)[:200],
+                    "lineno": int(frame.lineno or 0),
+                    "function": str(frame.name)[:200],
+                    "line": (frame.line or "")[:400],
+                }
+            )
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        frames.append(
+            {
+                "filename": os.path.basename(exc.filename or "")[:200],
+                "lineno": int(exc.lineno),
+                "function": "<module>",
+                "line": (exc.text or "").rstrip("\n")[:400],
+            }
+        )
+    described = {"type": type(exc).__name__[:200], "message": message[:2000], "frames": frames[-12:]}
+    kind = _emulation.classify_error(exc)
+    if kind is not None:
+        described["device"] = _emulation.DIAGNOSIS.get(kind, kind)
+    return described
+
+
+# --------------------------------------------------------------------------
+# spying on the torch API (exercise 4's structure checks)
+
+
+class Spy:
+    """Records the torch API calls made during one student call, in order."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self.events: list[Any] = []
+
+    def record(self, event: str, value: Any = None) -> None:
+        if self.active and len(self.events) < _MAX_EVENTS:
+            self.events.append(event if value is None else [event, value])
+
+    def install(self) -> None:
+        import torch
+        import torch.nn.functional as F
+
+        spy = self
+
+        def wrap(owner: Any, name: str, event: str, value: Optional[Callable[..., Any]] = None) -> None:
+            original = getattr(owner, name)
+
+            def spied(*args: Any, **kwargs: Any) -> Any:
+                spy.record(event, value(*args, **kwargs) if value else None)
+                return original(*args, **kwargs)
+
+            spied.__wrapped__ = original  # type: ignore[attr-defined]
+            setattr(owner, name, spied)
+
+        def sgd_lr(self: Any, params: Any, lr: Any = 1e-3, *args: Any, **kwargs: Any) -> Any:
+            return float(lr) if type(lr) in (int, float) else None
+
+        wrap(torch.Tensor, "backward", "backward")
+        wrap(F, "mse_loss", "mse_loss")
+        wrap(torch.nn.Linear, "forward", "linear")
+        wrap(torch.optim.SGD, "__init__", "sgd", sgd_lr)
+        wrap(torch.optim.SGD, "step", "step")
+        wrap(torch.optim.Optimizer, "zero_grad", "zero_grad")
+
+
+# --------------------------------------------------------------------------
+# building arguments, calling, observing
+
+
+def build_argument(spec: Any, mode: Optional[str] = None) -> Any:
+    """A fresh argument from its spec, on the device of ``mode`` (default: the worker's)."""
+    import torch
+
+    mode = mode or MODE
+    device = "cuda" if mode == "cuda" else "cpu"
+    if type(spec) is dict and "tensor" in spec:
+        body = spec["tensor"]
+        tensor = torch.tensor(body["data"], dtype=getattr(torch, body["dtype"]), device=device)
+        return _placed(tensor.requires_grad_(bool(body.get("requires_grad"))), mode)
+    if type(spec) is dict and "linear" in spec:
+        body = spec["linear"]
+        dtype = getattr(torch, body["dtype"])
+        net = torch.nn.Linear(2, 1, bias=False).to(device=device, dtype=dtype)
+        with torch.no_grad():
+            net.weight.copy_(torch.tensor(body["weight"], dtype=dtype, device=device))
+        return _placed(net, mode)
+    return spec
+
+
+def _placed(obj: Any, mode: str) -> Any:
+    if mode != "virtual-cuda":
+        return obj
+    return _emulation.place(obj, "cuda")
+
+
+def observe(arg: Any) -> Any:
+    """What an argument looks like after the call: value, gradient, leaf status."""
+    import warnings
+
+    # Reading .grad of a non-leaf warns: that is our observation, not the student's output.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _observe(arg)
+
+
+def _observe(arg: Any) -> Any:
+    if isinstance(arg, _Tensor):
+        grad = _get["grad"](arg)
+        return {
+            "value": encode(arg),
+            "grad": None if grad is None else encode(grad),
+            "is_leaf": bool(_get["is_leaf"](arg)),
+            "requires_grad": bool(_get["requires_grad"](arg)),
+        }
+    if isinstance(arg, _Module):
+        grads = {name: (None if _get["grad"](p) is None else encode(_get["grad"](p))) for name, p in _Module.named_parameters(arg)}
+        return {"value": encode(arg), "grads": grads}
+    return None
+
+
+class _LineCounter:
+    """Counts the lines of student code a call executes (to tell loops from broadcasting)."""
+
+    def __init__(self, student_files: Callable[[str], bool]) -> None:
+        self.count = 0
+        self.student_files = student_files
+
+    def trace(self, frame: Any, event: str, arg: Any) -> Any:
+        if event == "call":
+            return self.local if self.student_files(frame.f_code.co_filename) else None
+        return None
+
+    def local(self, frame: Any, event: str, arg: Any) -> Any:
+        if event == "line":
+            self.count += 1
+        return self.local
+
+
+PRINT_BUDGET = 16 * 1024  # bytes a call whose output is shown may print: a few hundred lines, and formatting them stays cheap
+
+
+def printing(quiet: bool) -> Any:
+    """``print`` (and IPython's ``display``) during one call: free when ``quiet``, bounded when not.
+
+    Only the lecture-data call's output is shown in a report; in every other
+    call a chatty but correct ``train`` would pay for its printing once per
+    call, and could run out of time.  A quiet call swaps ``builtins.print``
+    for a function that does nothing (not even ``repr`` its arguments), and
+    ``sys.stdout`` for a stream that discards what is written to it (student
+    code that kept the real one still writes there, captured as usual); both
+    are restored afterwards.  A shown call prints until ``PRINT_BUDGET``
+    bytes, then ends the output with a line ``…`` and prints nothing more.
+    Printing to a file of the student's own always happens.  Printing never
+    changes what a call returns or raises, so it never decides a verdict.
+    """
+    import builtins
+    import contextlib
+    import io
+
+    class Discard(io.TextIOBase):
+        encoding = "utf-8"
+
+        def write(self, text: str) -> int:
+            return len(text)
+
+    real_print, real_stdout = builtins.print, sys.stdout
+    used = [0]
+
+    def to_terminal(file: Any) -> bool:
+        return file is None or file is sys.stdout or file is real_stdout or file is sys.stderr or file is sys.__stdout__ or file is sys.__stderr__
+
+    def silent(*args: Any, file: Any = None, **options: Any) -> None:
+        # Called thousands of times by a chatty loop: as little work as possible.
+        if file is not None and not to_terminal(file):
+            real_print(*args, file=file, **options)
+
+    def bounded(*args: Any, sep: Any = " ", end: Any = "\n", file: Any = None, flush: bool = False) -> None:
+        if not to_terminal(file):
+            real_print(*args, sep=sep, end=end, file=file, flush=flush)
+            return
+        if used[0] > PRINT_BUDGET:
+            return
+        text = (" " if sep is None else str(sep)).join(str(a) for a in args) + ("\n" if end is None else str(end))
+        used[0] += len(text.encode("utf-8", "replace"))
+        if used[0] > PRINT_BUDGET:
+            text = "\n…\n"
+        real_print(text, end="", file=file, flush=flush)
+
+    @contextlib.contextmanager
+    def swapped() -> Any:
+        shell = None
+        interactive = sys.modules.get("IPython.core.interactiveshell")
+        if quiet and interactive is not None and interactive.InteractiveShell.initialized():
+            shell = interactive.InteractiveShell.instance()
+        builtins.print = silent if quiet else bounded
+        if quiet:
+            sys.stdout = Discard()
+        if shell is not None:
+            # display() formats its objects before it publishes them: both are skipped.
+            shell.display_formatter.format = lambda *a, **k: ({}, {})
+            shell.display_pub.publish = lambda *a, **k: None
+        try:
+            yield
+        finally:
+            builtins.print = real_print
+            if quiet:
+                sys.stdout = real_stdout
+            if shell is not None:
+                for owner, name in ((shell.display_formatter, "format"), (shell.display_pub, "publish")):
+                    vars(owner).pop(name, None)
+
+    return swapped()
+
+
+class Worker:
+    """Serves the grader's requests against one loaded submission.
+
+    A request with ``"device"`` runs on that device instead: the submission is
+    loaded a second time, under the device's emulation, into a namespace of
+    its own (so that a device chosen at import sees the emulated machine),
+    and the call, its arguments and their encoding all happen on the device.
+    This costs no second process.
+    """
+
+    def __init__(self, namespace: dict[str, Any], student_files: Callable[[str], bool], reload: Optional[Callable[[], tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]]] = None) -> None:
+        self.namespace = namespace
+        self.student_files = student_files
+        self.reload = reload
+        self.on_device: dict[str, tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]] = {}
+        self.spy = Spy()
+        self.spy.install()
+
+    def call(self, request: dict[str, Any]) -> dict[str, Any]:
+        device = request.get("device")
+        if device is None:
+            return self._call(self.namespace, request, MODE)
+        if device not in ("virtual-cuda", "cuda"):
+            return {"ok": False, "error": {"type": "GraderError", "message": f"device {device!r} is not served by this worker", "frames": []}}
+        with device_context(device):
+            if device not in self.on_device:
+                # Without a way to load again (a notebook that already ran), the
+                # grader asks only when nothing in the source can tell the devices apart.
+                self.on_device[device] = self.reload() if self.reload is not None else (self.namespace, None)
+            namespace, error = self.on_device[device]
+            if namespace is None or (error is not None and not callable((namespace or {}).get(request["fn"]))):
+                return {"ok": False, "error": error or {"type": "ImportError", "message": "the submission did not load", "frames": []}}
+            return self._call(namespace, request, device)
+
+    def _call(self, namespace: dict[str, Any], request: dict[str, Any], mode: str) -> dict[str, Any]:
+        name = request["fn"]
+        function = namespace.get(name)
+        if not callable(function):
+            return {"ok": False, "missing": True}
+        args = [build_argument(spec, mode) for spec in request.get("args", [])]
+        self.spy.events = []
+        self.spy.active = True
+        lines = _LineCounter(self.student_files) if request.get("trace") else None
+        caught: list[str] = []
+
+        shown = warnings.showwarning
+
+        def keep_warning(message: Any, category: Any, *rest: Any, **kw: Any) -> None:
+            # PyTorch's warnings are evidence (MSELoss's "target size ... different to the input size");
+            # each distinct one is kept, and still printed once as it would have been.
+            text = f"{getattr(category, '__name__', 'Warning')}: {message}"[:300]
+            if text not in caught and len(caught) < _MAX_WARNINGS:
+                caught.append(text)
+                shown(message, category, *rest, **kw)
+
+        try:
+            if lines is not None:
+                sys.settrace(lines.trace)
+            with printing(quiet=bool(request.get("quiet"))), warnings.catch_warnings():
+                warnings.simplefilter("always")
+                warnings.showwarning = keep_warning
+                returned = function(*args)
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
+            sys.settrace(None)
+            self.spy.active = False
+            return {"ok": False, "error": describe_error(exc, self.student_files), "events": self.spy.events}
+        finally:
+            sys.settrace(None)
+            self.spy.active = False
+        try:
+            return {
+                "ok": True,
+                "return": encode(returned),
+                "after": [observe(arg) for arg in args],
+                "events": self.spy.events,
+                "lines": lines.count if lines is not None else None,
+                "warnings": caught,
+            }
+        except protocol.TooLarge as exc:
+            return {"ok": False, "too_large": str(exc)}
+        except BaseException as exc:
+            return {"ok": False, "error": describe_error(exc, self.student_files), "conversion": True}
+
+    def serve(self, request_fd: int, reply_fd: int) -> NoReturn:
+        while True:
+            try:
+                request = protocol.receive_blocking(request_fd)
+            except EOFError:
+                os._exit(0)
+            if request.get("op") == "exit":
+                _flush()
+                os._exit(0)
+            reply = self.call(request)
+            if GRADER_IMPORTS:
+                reply["imports_grader"] = GRADER_IMPORTS[:20]
+            _flush()
+            try:
+                protocol.send(reply_fd, reply)
+            except protocol.TooLarge as exc:
+                protocol.send(reply_fd, {"ok": False, "too_large": str(exc)})
+
+
+def _flush() -> None:
+    """Push the student's buffered prints into the capture pipe before we answer or exit."""
+    for stream in (sys.__stdout__, sys.__stderr__):
+        try:
+            if stream is not None:
+                stream.flush()
+        except BaseException:
+            pass
+
+
+# --------------------------------------------------------------------------
+# loading a .py submission
+
+
+def load_module(path: str, display_name: str, source: Optional[bytes] = None) -> tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]:
+    """Execute the submission as a module; return (namespace, error).
+
+    ``source`` is the file's content when already read: the submission may
+    delete its own file before it is loaded again for the device calls.
+    """
+    if source is None:
+        with open(path, "rb") as handle:
+            source = handle.read()
+
+    def is_student(filename: str) -> bool:
+        return filename == path
+
+    try:
+        code = compile(source, path, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        described = describe_error(exc, is_student)
+        described["frames"] = [dict(f, filename=display_name) for f in described["frames"]]
+        return None, {"syntax": True, **described}
+    except (ValueError, UnicodeDecodeError) as exc:
+        return None, {"syntax": True, "type": type(exc).__name__, "message": str(exc)[:2000], "frames": []}
+    module = types.ModuleType("submission")
+    module.__file__ = path
+    sys.modules["submission"] = module
+    try:
+        exec(code, module.__dict__)
+    except BaseException as exc:
+        described = describe_error(exc, is_student)
+        described["frames"] = [dict(f, filename=display_name) for f in described["frames"]]
+        return module.__dict__, described
+    return module.__dict__, None
+
+
+def _own_streams() -> None:
+    """Unbuffered streams on fds 1 and 2 (nothing lost at os._exit), and temporary files in the worker's folder."""
+    import io
+    import tempfile
+
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        setattr(sys, name, io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8", errors="backslashreplace", write_through=True))
+    tempfile.tempdir = None
+
+
+def run(path: str, display_name: str, functions: list[str], request_fd: int, reply_fd: int) -> NoReturn:
+    """Entry point in the forked worker: load, report, then serve calls."""
+    _own_streams()
+    device_context().__enter__()  # for the rest of the worker's life: serve() never returns
+    with open(path, "rb") as handle:
+        source = handle.read()
+    namespace, error = load_module(path, display_name, source)
+    present = {name: bool(namespace and callable(namespace.get(name))) for name in functions}
+    protocol.send(reply_fd, {"op": "load", "error": error, "functions": present, "imports_grader": GRADER_IMPORTS[:20]})
+    if error is not None and error.get("syntax"):
+        os._exit(0)
+
+    def is_student(filename: str) -> bool:
+        return filename == path
+
+    Worker(namespace or {}, is_student, reload=lambda: load_module(path, display_name, source)).serve(request_fd, reply_fd)

@@ -1,0 +1,369 @@
+"""The fork server (zygote): where every worker is forked from.
+
+Student code must run in a process that never held anything of the grader:
+no reference solution, no check, no mutant, no case generator, no private
+reference, no other submission, no grader frame above the worker's entry.
+Forking the grader in the middle of grading would copy all of that, so the
+grader starts this server *before* it loads any of it, and asks it for
+each worker::
+
+    grader (P) --socket--> zygote (Z) --fork--> supervisor (W) --fork--> worker (W')
+
+* Z is forked from P right after torch is imported (``start()``, called by
+  the command line before it parses a submission or loads an exercise).  The
+  fork happens from a short-lived thread, so Z's only thread has no frame of
+  P's call stack; Z then drops every grader module but the worker's own
+  runtime (``RUNTIME``), the line cache and the command line, and freezes
+  what is left so that forks share its pages.
+* Where P already holds answers when the first worker is needed (the grader
+  used as a library, e.g. under pytest), Z is *spawned* instead: a fresh
+  interpreter that imports torch and the runtime, and nothing else.
+* Requests are single datagrams on a ``SOCK_SEQPACKET`` pair: a JSON plan and
+  the worker's descriptors (SCM_RIGHTS).  Z never answers; the supervisor it
+  forks reports on the status pipe it was given (``grader.worker.sandbox``), so a
+  grading child of ``-j N`` can share the one server.  Z ends when every
+  client has closed its end.
+"""
+from __future__ import annotations
+
+import gc
+import importlib
+import json
+import linecache
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from typing import Any, Optional, Sequence
+
+# The grader modules a worker may hold: its own runtime (the package
+# ``grader.worker``, all of it, and the bare ``grader`` package above it), and
+# nothing that knows an answer or another student.
+RUNTIME = "grader.worker"
+
+
+def is_runtime(name: str) -> bool:
+    """Whether the module ``name`` belongs to the worker's runtime (see ``RUNTIME``)."""
+    return name in ("grader", RUNTIME) or name.startswith(RUNTIME + ".")
+
+
+# Entry points a request may name (``module:function``).
+ENTRIES = frozenset({"grader.worker.runtime:run", "grader.worker.notebook:run_fast", "grader.worker.notebook:run_kernel"})
+
+# Modules whose presence in the grader means that forking it now would copy an answer.
+_ANSWERS = ("grader.checks", "grader.reference", "grader.checks.cases", "grader.execution.grading", "grader.execution.runner", "grader.authoring.golden", "grader.diagnosis", "grader_private_")
+
+_MAX_REQUEST = 1 << 20
+_READY_TIMEOUT = 300.0
+_MAX_FDS = 16
+
+_client: Optional[socket.socket] = None
+_owner: Optional[int] = None  # the pid that started the server (children of -j inherit the socket)
+_method = ""
+_popen: Optional["subprocess.Popen[bytes]"] = None
+
+
+class ZygoteError(RuntimeError):
+    """The fork server could not be started or reached."""
+
+
+def holds_answers() -> bool:
+    """Whether this process has loaded anything a worker must not inherit."""
+    return any(name.startswith(_ANSWERS) for name in list(sys.modules))
+
+
+def start(method: Optional[str] = None) -> str:
+    """Start the fork server (idempotent); return how: ``"fork"`` or ``"spawn"``.
+
+    ``"fork"`` is chosen when this process holds no answer yet (see
+    :func:`holds_answers`) and forking is safe here; otherwise a fresh
+    interpreter is spawned, which costs one more torch import.
+    """
+    global _client, _owner, _method, _popen
+    if _client is not None:
+        return _method
+    from grader.worker.sandbox.syscalls import fork_is_safe
+
+    if method is None:
+        method = "fork" if fork_is_safe() and not holds_answers() else "spawn"
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    ours.set_inheritable(False)
+    if method == "fork":
+        _prepare_imports()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
+        forked: list[int] = []
+
+        def fork_from_a_fresh_thread() -> None:
+            # In the child this thread is the only one: none of the caller's frames exist there.
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    ours.close()
+                    _serve(theirs)
+                finally:
+                    os._exit(0)
+            forked.append(pid)
+
+        thread = threading.Thread(target=fork_from_a_fresh_thread, name="grader-zygote")
+        thread.start()
+        thread.join()
+        if not forked:
+            raise ZygoteError("the fork server could not be forked")
+        _reap_later(forked[0])
+    else:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
+        _popen = subprocess.Popen(
+            [sys.executable, "-B", "-c", "import sys, grader.worker.zygote as z; z._spawned(int(sys.argv[1]))", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+    theirs.close()
+    # Wait until the server can fork: a spawned one imports torch first, and
+    # that time must not count against the first submission's limits.
+    ours.settimeout(_READY_TIMEOUT)
+    try:
+        ready = ours.recv(16)
+    except OSError as exc:
+        ours.close()
+        raise ZygoteError(f"the fork server did not start within {_READY_TIMEOUT:g} s ({exc})") from None
+    finally:
+        if ours.fileno() >= 0:
+            ours.settimeout(None)
+    if ready != b"ready":
+        ours.close()
+        raise ZygoteError("the fork server ended while starting")
+    _client, _owner, _method = ours, os.getpid(), method
+    return method
+
+
+def method() -> str:
+    """How the running server was started (``""`` when none is)."""
+    return _method
+
+
+def request(plan: dict[str, Any], fds: Sequence[int]) -> None:
+    """Ask the server for a worker: ``plan`` is JSON, ``fds`` travel with it."""
+    if _client is None:
+        start()
+    assert _client is not None
+    payload = json.dumps(plan, separators=(",", ":")).encode()
+    if len(payload) > _MAX_REQUEST or len(fds) > _MAX_FDS:
+        raise ZygoteError(f"a worker request of {len(payload)} bytes and {len(fds)} descriptors is over the limit")
+    try:
+        socket.send_fds(_client, [payload], list(fds))
+    except OSError as exc:
+        raise ZygoteError(f"the fork server is gone ({exc}); restart the grader") from None
+
+
+def prewarm(modules: Sequence[str]) -> None:
+    """Have the server import these (e.g. ``torch._dynamo``) once, so that no worker pays for them."""
+    if modules:
+        request({"prewarm": [m for m in modules if m in _PREWARM]}, [])
+
+
+def stop() -> None:
+    """Close this process's end; the server ends once no client holds one."""
+    global _client, _owner, _method, _popen
+    if _client is not None:
+        _client.close()
+    if _popen is not None and _owner == os.getpid():
+        try:
+            _popen.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            _popen.kill()
+    _client, _owner, _method, _popen = None, None, "", None
+
+
+# --------------------------------------------------------------------------
+# the server's side
+
+
+def _prewarm_notebook() -> None:
+    from grader.worker import notebook
+
+    notebook.prewarm()
+
+
+_PREWARM = {
+    "torch._dynamo": lambda: importlib.import_module("torch._dynamo"),
+    "notebook": _prewarm_notebook,
+}
+
+
+def _prepare_imports() -> None:
+    """What every worker needs, imported once in the server instead of in each worker."""
+    import torch
+
+    # One thread: forking a process whose OpenMP pool has started can deadlock the child.
+    torch.set_num_threads(1)
+    import torch.nn.functional  # noqa: F401
+    import torch.optim  # noqa: F401
+
+    import grader.worker.notebook  # noqa: F401
+    import grader.worker.virtual_cuda  # noqa: F401
+    import grader.worker.runtime  # noqa: F401
+
+
+def _forget_the_grader() -> None:
+    """Drop every grader module but the runtime, and what the grader's start left behind."""
+    package = sys.modules.get("grader")
+    for name in [n for n in list(sys.modules) if (n == "grader" or n.startswith("grader.")) and not is_runtime(n)]:
+        del sys.modules[name]
+        if package is not None and name.count(".") == 1:
+            try:
+                delattr(package, name.split(".", 1)[1])
+            except AttributeError:
+                pass
+    linecache.clearcache()
+    del sys.argv[1:]
+    sys.last_type = sys.last_value = sys.last_traceback = None  # type: ignore[assignment]
+    gc.collect()
+    # The workers share these pages with the server instead of copying them.
+    gc.freeze()
+
+
+def _spawned(fd: int) -> None:
+    """Entry point of a spawned server."""
+    _prepare_imports()
+    _serve(socket.socket(fileno=fd))
+
+
+def _serve(sock: socket.socket) -> None:
+    """Z's loop: one datagram, one forked supervisor.  Ends at EOF."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is for the grader, which closes our socket
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
+    try:
+        os.setsid()
+    except OSError:
+        pass
+    _forget_the_grader()
+    from grader.worker.sandbox import plan, supervisor
+
+    sock.send(b"ready")
+    while True:
+        try:
+            payload, fds, _, _ = socket.recv_fds(sock, _MAX_REQUEST, _MAX_FDS)
+        except InterruptedError:
+            continue
+        except OSError:
+            return
+        if not payload:
+            return
+        try:
+            message = json.loads(payload)
+        except ValueError:
+            message = {}
+        if "prewarm" in message:
+            for name in message["prewarm"]:
+                try:
+                    _PREWARM[name]()
+                except Exception:
+                    pass
+            gc.freeze()
+            continue
+        try:
+            _fork_supervisor(plan, supervisor, sock, message, fds)
+        except Exception as exc:
+            status = message.get("fds", {}).get("status") if type(message) is dict else None
+            if type(status) is int and 0 <= status < len(fds):
+                plan._report(fds[status], f"error the fork server could not start the worker: {exc!r}")
+        finally:
+            for fd in fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+
+
+def _fork_supervisor(plans: Any, supervisor: Any, sock: socket.socket, message: dict[str, Any], fds: list[int]) -> None:
+    plan_in = message["plan"]
+    slots = message["fds"]
+
+    def fd(name: str) -> int:
+        index = slots[name]
+        if type(index) is not int or not 0 <= index < len(fds):
+            raise ValueError(f"descriptor {name!r} missing")
+        return fds[index]
+
+    entry = message["entry"]
+    if entry["function"] not in ENTRIES:
+        raise ValueError(f"unknown entry {entry['function']!r}")
+    channel, out, err = fd("channel"), fd("stdout"), fd("stderr")
+    plan = plans._Plan(
+        workdir=plan_in["workdir"],
+        memory=plan_in["memory"],
+        cpu=plan_in["cpu"],
+        file_size=plan_in["file_size"],
+        processes=plan_in["processes"],
+        keep_fds=[channel, out, err],
+        rules=[tuple(rule) for rule in plan_in["rules"]],
+        env=plan_in["env"],
+        grader_pid=os.getpid(),
+        status_w=fd("status"),
+        go_r=fd("go"),
+        namespaces=plan_in["namespaces"],
+        seccomp=plan_in["seccomp"],
+        unix_sockets=plan_in["unix_sockets"],
+        accelerators=plan_in["accelerators"],
+    )
+
+    def target() -> None:
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(out, 1)
+        os.dup2(err, 2)
+        for fd in {out, err} - {0, 1, 2, channel}:
+            os.close(fd)
+        run_entry(entry, channel)
+
+    pid = os.fork()
+    if pid == 0:
+        try:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            sock.close()
+            supervisor._supervise(plan, target)
+        except BaseException as exc:
+            plans._report(plan.status_w, f"error {exc!r}")
+        finally:
+            os._exit(70)
+
+
+def run_entry(entry: dict[str, Any], channel: int) -> None:
+    """Run a worker entry (``{"function", "path", "display", "functions", "kwargs"}``) on ``channel``."""
+    if entry["function"] not in ENTRIES:
+        raise ValueError(f"unknown entry {entry['function']!r}")
+    from grader.worker import runtime as worker
+
+    module_name, _, function_name = entry["function"].partition(":")
+    function = getattr(importlib.import_module(module_name), function_name)
+    kwargs = dict(entry.get("kwargs", {}))
+    worker.MODE = kwargs.pop("mode", "cpu")
+    worker.seal()
+    function(entry["path"], entry["display"], list(entry["functions"]), channel, channel, **kwargs)
+
+
+def run_spawned_entry(entry: dict[str, Any], channel: int) -> None:
+    """A worker entry in a freshly spawned interpreter (where forking is unsafe)."""
+    _prepare_imports()
+    run_entry(entry, channel)
+
+
+def _reap_later(pid: int) -> None:
+    """The forked server is our child: reap it when it ends, without blocking anyone."""
+
+    def reap() -> None:
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+
+    threading.Thread(target=reap, name="grader-zygote-reaper", daemon=True).start()
