@@ -460,6 +460,35 @@ def _make_shell(ipython_dir: str) -> Any:
     return shell
 
 
+def run_cells(
+    nb: Any,
+    cell_timeout: float,
+    notebook_timeout: float,
+    cells: list[dict[str, Any]],
+    execute: Callable[[int, str, float, str], None],
+    floor: float = 0.0,
+) -> None:
+    """The one cell loop of both runners: each code cell in order, under its own limit.
+
+    A cell gets ``cell_timeout`` seconds, or what is left of the notebook's
+    ``notebook_timeout`` when that is less (at least ``floor``); the message
+    names the limit that applies.  Once the notebook's time is spent, the
+    remaining cells are recorded as not run.  ``execute(index, source, limit,
+    message)`` is the back end: IPython in this process, or a kernel.
+    """
+    started = time.monotonic()
+    for index, source in _code_cells(nb):
+        remaining = notebook_timeout - (time.monotonic() - started)
+        if remaining <= 0:
+            cells.append(_not_run(index, notebook_timeout))
+            continue
+        if remaining < cell_timeout:
+            limit, message = max(remaining, floor), notebook_limit_message(notebook_timeout)
+        else:
+            limit, message = cell_timeout, cell_limit_message(cell_timeout)
+        execute(index, source, limit, message)
+
+
 class FastRun:
     """The cells of one notebook, run in this process by IPython's InteractiveShell."""
 
@@ -486,23 +515,17 @@ class FastRun:
         self.shell = _make_shell(self.ipython_dir)
         self.names = CellNames(self.shell.compile, self.count_to_index, self.display_name)
         alarm = _Alarm()
-        started = time.monotonic()
         # A replay of a kernel's history (grader.cli.inline) keeps the student's own In [N].
         replay = (nb.get("metadata", {}).get("grader") or {}).get("replay") == "history"
-        for index, source in _code_cells(nb):
+
+        def execute(index: int, source: str, limit: float, message: str) -> None:
             count = nb.cells[index].get("execution_count")
             if replay and type(count) is int and count >= self.shell.execution_count:
                 self.shell.execution_count = count
-            remaining = self.notebook_timeout - (time.monotonic() - started)
-            if remaining <= 0:
-                self.cells.append(_not_run(index, self.notebook_timeout))
-                continue
-            if remaining < self.cell_timeout:
-                limit, message = remaining, notebook_limit_message(self.notebook_timeout)
-            else:
-                limit, message = self.cell_timeout, cell_limit_message(self.cell_timeout)
             self._run_cell(index, source, alarm, limit, message)
             _after_cell()
+
+        run_cells(nb, self.cell_timeout, self.notebook_timeout, self.cells, execute)
 
     def _run_cell(self, index: int, source: str, alarm: _Alarm, limit: float, message: str) -> None:
         shell = self.shell
@@ -774,16 +797,9 @@ class KernelRun:
         client.start_new_kernel_client()
         self._preimport(client)
         names = CellNames(None, self.count_to_index, self.display_name)
-        started = time.monotonic()
-        for index, _ in _code_cells(nb):
-            remaining = self.notebook_timeout - (time.monotonic() - started)
-            if remaining <= 0:
-                self.cells.append(_not_run(index, self.notebook_timeout))
-                continue
-            if remaining < self.cell_timeout:
-                limit[0], message = max(remaining, 0.1), notebook_limit_message(self.notebook_timeout)
-            else:
-                limit[0], message = self.cell_timeout, cell_limit_message(self.cell_timeout)
+
+        def execute(index: int, source: str, cell_limit: float, message: str) -> None:
+            limit[0] = cell_limit
             current[0] = index
             cell = client.execute_cell(nb.cells[index], index)
             count = cell.get("execution_count")
@@ -798,6 +814,9 @@ class KernelRun:
                 self.cells.append({"index": index, "count": count, "timed_out": True, "error": error})
             elif errors:
                 self.cells.append({"index": index, "count": count, "timed_out": False, "error": self._error(errors[-1], names)})
+
+        # A kernel is never given less than a tenth of a second for a cell.
+        run_cells(nb, self.cell_timeout, self.notebook_timeout, self.cells, execute, floor=0.1)
 
     def _preimport(self, client: Any) -> None:
         """Import what the fast path's worker inherits already imported, so that both run the cells alike.
