@@ -8,7 +8,7 @@ from __future__ import annotations
 import html as _html
 import re
 from dataclasses import dataclass, field, replace
-from typing import Optional
+from typing import Any, Optional
 
 import jinja2
 from markupsafe import Markup
@@ -232,22 +232,27 @@ def render_html(result: GradeResult, lang: str, *, figures: bool = True) -> str:
     """The report page of ``result`` in ``lang`` ("en" or "ko"); see :func:`build_page`."""
     lang = lang if lang in messages.LANGUAGES else "en"
     page = build_page(result, lang, figures=figures)
+    template = _environment().get_template("report.html.j2")
+    return common.clean(template.render(**_context(result, lang, page)))
+
+
+def _context(result: GradeResult, lang: str, page: Any) -> dict[str, Any]:
+    """What both report templates (the page and the notebook fragment) are rendered with."""
 
     def t(key: str, **params: object) -> str:
         return common.text(key, lang, **params)
 
-    template = _environment().get_template("report.html.j2")
-    return common.clean(template.render(
-        page=page,
-        t=t,
-        submission_anchor=SUBMISSION_ANCHOR,
-        ungraded=common.is_ungraded(result),
-        omitted=_omitted,
-        error_line=common.error_line,
-        cell_label=lambda cell: common.cell_label(cell, lang),
-        finite=common.finite,
-        wall_time=common.finite(result.run.wall_time, -1.0),
-    ))
+    return {
+        "page": page,
+        "t": t,
+        "submission_anchor": SUBMISSION_ANCHOR,
+        "ungraded": common.is_ungraded(result),
+        "omitted": _omitted,
+        "error_line": common.error_line,
+        "cell_label": lambda cell: common.cell_label(cell, lang),
+        "finite": common.finite,
+        "wall_time": common.finite(result.run.wall_time, -1.0),
+    }
 
 
 def _percent(result: GradeResult) -> Optional[float]:
@@ -274,21 +279,5 @@ def render_inline(result: GradeResult, lang: str, *, notes: tuple[str, ...] = ()
     lang = lang if lang in messages.LANGUAGES else "en"
     prefix = re.sub(r"[^A-Za-z0-9_-]", "-", key_prefix) + "-"
     page = build_page(result, lang, key_prefix=prefix)
-
-    def t(key: str, **params: object) -> str:
-        return common.text(key, lang, **params)
-
     template = _environment().get_template("inline.html.j2")
-    return common.clean(template.render(
-        page=page,
-        t=t,
-        prefix=prefix,
-        notes=notes,
-        submission_anchor=SUBMISSION_ANCHOR,
-        ungraded=common.is_ungraded(result),
-        omitted=_omitted,
-        error_line=common.error_line,
-        cell_label=lambda cell: common.cell_label(cell, lang),
-        finite=common.finite,
-        wall_time=common.finite(result.run.wall_time, -1.0),
-    ))
+    return common.clean(template.render(**_context(result, lang, page), prefix=prefix, notes=notes))
