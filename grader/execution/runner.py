@@ -67,9 +67,7 @@ def prewarm(submissions: Iterable[Submission]) -> None:
 
         warm.append("torch._dynamo")
     if any(s.kind == "ipynb" for s in submissions):
-        from grader.worker import notebook
-
-        notebook.prewarm()
+        # IPython and matplotlib are for the workers: imported once in the fork server, not here.
         warm.append("notebook")
     zygote.prewarm(warm)
 

@@ -60,6 +60,7 @@ _READY_TIMEOUT = 300.0
 _MAX_FDS = 16
 
 _client: Optional[socket.socket] = None
+_ready = False  # the server said "ready" (it has forgotten the grader and can fork)
 _owner: Optional[int] = None  # the pid that started the server (children of -j inherit the socket)
 _method = ""
 _popen: Optional["subprocess.Popen[bytes]"] = None
@@ -127,22 +128,29 @@ def start(method: Optional[str] = None) -> str:
             start_new_session=True,
         )
     theirs.close()
-    # Wait until the server can fork: a spawned one imports torch first, and
-    # that time must not count against the first submission's limits.
-    ours.settimeout(_READY_TIMEOUT)
+    _client, _owner, _method = ours, os.getpid(), method
+    global _ready
+    _ready = False  # waited for at the first request: the grader loads its checks meanwhile
+    return method
+
+
+def _await_ready() -> None:
+    """Wait until the server can fork: a spawned one imports torch first, and
+    that time must not count against the first submission's limits."""
+    global _ready, _client
+    if _ready or _client is None:
+        return
+    _client.settimeout(_READY_TIMEOUT)
     try:
-        ready = ours.recv(16)
+        ready = _client.recv(16)
     except OSError as exc:
-        ours.close()
         raise ZygoteError(f"the fork server did not start within {_READY_TIMEOUT:g} s ({exc})") from None
     finally:
-        if ours.fileno() >= 0:
-            ours.settimeout(None)
+        if _client.fileno() >= 0:
+            _client.settimeout(None)
     if ready != b"ready":
-        ours.close()
         raise ZygoteError("the fork server ended while starting")
-    _client, _owner, _method = ours, os.getpid(), method
-    return method
+    _ready = True
 
 
 def method() -> str:
@@ -155,6 +163,7 @@ def request(plan: dict[str, Any], fds: Sequence[int]) -> None:
     if _client is None:
         start()
     assert _client is not None
+    _await_ready()
     payload = json.dumps(plan, separators=(",", ":")).encode()
     if len(payload) > _MAX_REQUEST or len(fds) > _MAX_FDS:
         raise ZygoteError(f"a worker request of {len(payload)} bytes and {len(fds)} descriptors is over the limit")
@@ -165,7 +174,15 @@ def request(plan: dict[str, Any], fds: Sequence[int]) -> None:
 
 
 def prewarm(modules: Sequence[str]) -> None:
-    """Have the server import these (e.g. ``torch._dynamo``) once, so that no worker pays for them."""
+    """Have the server import these (e.g. ``torch._dynamo``) once, so that no worker pays for them.
+
+    Also waits until the server is ready: call it before forking processes that
+    will share the server (``-j N``), so that none of them waits for the answer
+    meant for another.
+    """
+    if _client is None:
+        start()
+    _await_ready()
     if modules:
         request({"prewarm": [m for m in modules if m in _PREWARM]}, [])
 
@@ -208,7 +225,6 @@ def _prepare_imports() -> None:
     import torch.nn.functional  # noqa: F401
     import torch.optim  # noqa: F401
 
-    import grader.worker.notebook  # noqa: F401
     import grader.worker.virtual_cuda  # noqa: F401
     import grader.worker.runtime  # noqa: F401
 
