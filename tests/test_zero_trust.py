@@ -250,3 +250,31 @@ def test_a_huge_constant_is_no_divergence_where_the_reference_is_still_normal() 
     assert diverged_close(reference.clone(), reference, 1e-6)
     faked = torch.tensor([1e28, 1e28, 1e28, 1e28], dtype=torch.float64)
     assert not diverged_close(faked, reference, 1e-6)
+
+
+def test_a_link_inside_a_readable_tree_does_not_reopen_a_withheld_folder(tmp_path: Path) -> None:
+    """A virtual environment's ``lib64 -> lib`` once granted the whole installed grader (references included)."""
+    from grader.worker.sandbox import landlock
+
+    secret = tmp_path / "venv" / "lib" / "site-packages" / "grader" / "reference" / "exercise2.py"
+    secret.parent.mkdir(parents=True)
+    secret.write_text("SOLUTION = 1\n")
+    (tmp_path / "venv" / "lib" / "site-packages" / "other.py").write_text("x = 1\n")
+    (tmp_path / "venv" / "lib64").symlink_to("lib")
+    hidden = [str(secret.parent)]
+    rules = landlock._without([(str(tmp_path / "venv"), "exec")], hidden)
+    granting = [path for path, kind in rules if kind != "list"]
+    assert str(tmp_path / "venv" / "lib64") not in granting
+    assert not any(str(secret).startswith(path + os.sep) for path in granting), granting
+    assert str(tmp_path / "venv" / "lib" / "site-packages" / "other.py") in granting
+    if landlock.landlock_abi() < 1:
+        return
+    pid = os.fork()
+    if pid == 0:
+        landlock.apply_landlock(rules)
+        try:
+            open(tmp_path / "venv" / "lib64" / "site-packages" / "grader" / "reference" / "exercise2.py").read()
+            os._exit(1)
+        except OSError:
+            os._exit(0)
+    assert os.waitpid(pid, 0)[1] == 0, "the withheld file was readable through the link"

@@ -313,32 +313,33 @@ def _without(rules: list[tuple[str, str]], hidden: Sequence[str]) -> list[tuple[
     Landlock only grants, so a rule over a folder that contains a hidden path
     is replaced by rules over that folder's other entries, level by level
     down to the hidden path, and a list-only rule for each folder on the way.
-    A rule *inside* a hidden path is dropped.
+    A rule *inside* a hidden path is dropped.  Links are resolved first: a
+    rule is made by opening its path, which follows a link, so a link such as
+    a virtual environment's ``lib64 -> lib`` would otherwise grant the whole
+    folder it points to.
     """
     out: list[tuple[str, str]] = []
+    seen: set[str] = set()
     for path, kind in rules:
-        if any(path == h or path.startswith(h + os.sep) for h in hidden):
-            continue
-        inside = [h for h in hidden if h.startswith(path + os.sep)]
-        if not inside:
-            out.append((path, kind))
-            continue
-        out.extend(_split(path, kind, inside))
+        out.extend(_allowed(os.path.realpath(path), kind, hidden, seen))
     return out
 
 
-def _split(folder: str, kind: str, hidden: Sequence[str]) -> list[tuple[str, str]]:
-    rules: list[tuple[str, str]] = [(folder, "list")]
-    try:
-        entries = sorted(os.listdir(folder))
-    except OSError:
-        return rules
-    for entry in entries:
-        path = os.path.join(folder, entry)
-        if any(path == h for h in hidden) or _grader_metadata(entry):
+def _allowed(path: str, kind: str, hidden: Sequence[str], seen: set[str]) -> list[tuple[str, str]]:
+    """The rules that grant ``kind`` over the real ``path`` less the hidden paths."""
+    if any(path == h or path.startswith(h + os.sep) for h in hidden):
+        return []
+    inside = [h for h in hidden if h.startswith(path + os.sep)]
+    if not inside:
+        return [(path, kind)]
+    if path in seen:
+        return []
+    seen.add(path)
+    rules: list[tuple[str, str]] = [(path, "list")]
+    for entry in _entries(path):
+        if _grader_metadata(entry):
             continue
-        deeper = [h for h in hidden if h.startswith(path + os.sep)]
-        rules.extend(_split(path, kind, deeper) if deeper else [(path, kind)])
+        rules.extend(_allowed(os.path.realpath(os.path.join(path, entry)), kind, hidden, seen))
     return rules
 
 
