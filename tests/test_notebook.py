@@ -21,7 +21,7 @@ import pytest
 import torch
 
 import grader.execution.session
-from grader.worker import notebook, protocol
+from grader.worker import notebook, notebook_fast, notebook_kernel, protocol
 from grader.execution.session import CallOutcome, Load, Session
 from grader.execution.grading import Options, grade
 from grader.worker.protocol import TensorValue
@@ -110,7 +110,7 @@ def fast_run(name: str) -> tuple[Load, list[CallOutcome], float, Any, tuple[str,
     """A corpus notebook on the fast path with the test limits and its exercise's probes, run once per test session."""
     path = NOTEBOOKS / f"{name}.ipynb"
     expect = expectation(path)
-    return run(path, expect["functions"], notebook.fast_entry(CELL_TIMEOUT), probes(expect["exercise"]))
+    return run(path, expect["functions"], notebook_fast.fast_entry(CELL_TIMEOUT), probes(expect["exercise"]))
 
 
 def number(value: Any) -> float:
@@ -127,7 +127,7 @@ def test_a_broken_notebook_is_named_not_run(name: str) -> None:
     assert nb is None and invalid is not None
     assert invalid.startswith(name) and BROKEN[name] in invalid
     assert "Traceback" not in invalid
-    load, _, _, _, _ = run(NOTEBOOKS / name, ["train"], notebook.fast_entry(CELL_TIMEOUT))
+    load, _, _, _, _ = run(NOTEBOOKS / name, ["train"], notebook_fast.fast_entry(CELL_TIMEOUT))
     assert load.invalid == invalid
     assert load.functions == {"train": False} and load.cells == ()
 
@@ -293,7 +293,7 @@ def test_a_hanging_cell_is_interrupted_and_later_cells_run() -> None:
 
 
 def test_the_whole_notebook_has_a_wall_limit() -> None:
-    entry = notebook.fast_entry(cell_timeout=10, notebook_timeout=1.5)
+    entry = notebook_fast.fast_entry(cell_timeout=10, notebook_timeout=1.5)
     load, _, load_time, _, _ = run(NOTEBOOKS / "ex2_hang.ipynb", ["train", "after_hang"], entry)
     # train was defined before the limit; the cell after the hanging ones never ran.
     assert load.functions == {"train": True, "after_hang": False}
@@ -304,7 +304,7 @@ def test_the_whole_notebook_has_a_wall_limit() -> None:
 
 
 def test_input_fails_at_once() -> None:
-    load, _, load_time, _, _ = run(NOTEBOOKS / "ex2_input.ipynb", ["train"], notebook.fast_entry(cell_timeout=20))
+    load, _, load_time, _, _ = run(NOTEBOOKS / "ex2_input.ipynb", ["train"], notebook_fast.fast_entry(cell_timeout=20))
     (asked,) = load.cells
     assert asked.error.type == "StdinNotImplementedError" and not asked.timed_out
     assert load.functions == {"train": True}
@@ -326,7 +326,7 @@ def test_shell_escapes_stay_in_the_sandbox(tmp_path: Path, monkeypatch: pytest.M
     for leftover in (ESCAPE_MARKER,):
         if os.path.exists(leftover):
             os.unlink(leftover)
-    load, outcomes, _, info, missing = run(ESCAPE, ["train"], notebook.fast_entry(CELL_TIMEOUT), probes("exercise2"))
+    load, outcomes, _, info, missing = run(ESCAPE, ["train"], notebook_fast.fast_entry(CELL_TIMEOUT), probes("exercise2"))
     try:
         assert load.functions == {"train": True}
         check_outcome("exercise2", "full-marks", outcomes)
@@ -343,12 +343,12 @@ def test_shell_escapes_stay_in_the_sandbox(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_execute_in_process_returns_the_namespace() -> None:
-    namespace, cells, invalid = notebook.execute_in_process(str(NOTEBOOKS / "ex1_correct.ipynb"), cell_timeout=CELL_TIMEOUT)
+    namespace, cells, invalid = notebook_fast.execute_in_process(str(NOTEBOOKS / "ex1_correct.ipynb"), cell_timeout=CELL_TIMEOUT)
     assert invalid is None and cells == []
     assert callable(namespace["gradient_step"])
     # The notebook's own loop ran: 30 steps from (-5, 10) approach the lecture's W = (2.5, 4).
     assert torch.allclose(namespace["What"].data.reshape(-1), torch.tensor([2.4290, 4.0144]), atol=1e-3)
-    _, _, broken = notebook.execute_in_process(str(NOTEBOOKS / "broken_truncated.ipynb"))
+    _, _, broken = notebook_fast.execute_in_process(str(NOTEBOOKS / "broken_truncated.ipynb"))
     assert broken is not None
 
 
@@ -382,7 +382,7 @@ def test_kernel_tracebacks_are_parsed() -> None:
         f"{cyan}File {reset}{green}~/.venv/lib/python3.11/site-packages/torch/_tensor.py:625{reset}, in {cyan}Tensor.backward{reset}(self)\n",
         f"{red}RuntimeError{reset}: element 0",
     ]
-    frames = notebook.parse_kernel_traceback(traceback, names_for_parsing())
+    frames = notebook_kernel.parse_kernel_traceback(traceback, names_for_parsing())
     assert frames == [
         {"filename": "exercise2.ipynb, Cell In [12]", "lineno": 1, "function": "<module>", "line": "train(X, y)"},
         {"filename": "exercise2.ipynb, Cell In [3]", "lineno": 10, "function": "train", "line": "loss.backward()"},
@@ -439,9 +439,9 @@ def test_the_fast_path_gives_what_a_kernel_gives(name: str, monkeypatch: pytest.
     calls = probes(expect["exercise"])
     functions = expect["functions"]
     limit = KERNEL_SUBSET[name]
-    fast_load, fast_calls, fast_time, _, _ = run(path, functions, notebook.fast_entry(limit), calls)
+    fast_load, fast_calls, fast_time, _, _ = run(path, functions, notebook_fast.fast_entry(limit), calls)
     kernel_sandbox(monkeypatch)
-    kernel_load, kernel_calls, kernel_time, info, _ = run(path, functions, notebook.kernel_entry(limit), calls)
+    kernel_load, kernel_calls, kernel_time, info, _ = run(path, functions, notebook_kernel.kernel_entry(limit), calls)
     print(f"{name}: fast path {fast_time:.2f} s, kernel {kernel_time:.2f} s")
     assert kernel_load.invalid is None, info.stderr.text
     assert comparable_load(fast_load) == comparable_load(kernel_load)

@@ -73,7 +73,7 @@ def test_shell_escapes_run_inside_the_sandbox(tmp_path: Path) -> None:
     import nbformat
 
     from grader.execution.session import Session
-    from grader.worker import notebook
+    from grader.worker import notebook, notebook_fast
 
     outside = tmp_path / "escaped.txt"
     nb = nbformat.v4.new_notebook()
@@ -84,7 +84,7 @@ def test_shell_escapes_run_inside_the_sandbox(tmp_path: Path) -> None:
     path = tmp_path / "exercise2.ipynb"
     nbformat.write(nb, str(path))
     notebook.prewarm()
-    session = Session(str(path), ["train"], Limits(timeout=20), entry=notebook.fast_entry(5))
+    session = Session(str(path), ["train"], Limits(timeout=20), entry=notebook_fast.fast_entry(5))
     load = session.start()
     info = session.close()
     assert load.functions == {"train": True}

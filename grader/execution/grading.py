@@ -150,8 +150,8 @@ def _entry(submission: Submission, options: Options, skip_cells: tuple[int, ...]
     notebook_timeout = options.limits.timeout * notebook.NOTEBOOK_SHARE
     cell_limit, notebook_limit = notebook.timeouts(min(options.cell_timeout, notebook_timeout), notebook_timeout)
     if options.notebook_path == "kernel":
-        return {"function": "grader.worker.notebook:run_kernel", "kwargs": {"cell_timeout": cell_limit, "notebook_timeout": notebook_limit}}
-    return {"function": "grader.worker.notebook:run_fast", "kwargs": {"cell_timeout": cell_limit, "notebook_timeout": notebook_limit, "skip_cells": list(skip_cells)}}
+        return {"function": "grader.worker.notebook_kernel:run_kernel", "kwargs": {"cell_timeout": cell_limit, "notebook_timeout": notebook_limit}}
+    return {"function": "grader.worker.notebook_fast:run_fast", "kwargs": {"cell_timeout": cell_limit, "notebook_timeout": notebook_limit, "skip_cells": list(skip_cells)}}
 
 
 def _load_problem(load: Load) -> tuple[Optional[str], Optional[Message], Optional[StudentError]]:

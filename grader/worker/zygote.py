@@ -50,7 +50,7 @@ def is_runtime(name: str) -> bool:
 
 
 # Entry points a request may name (``module:function``).
-ENTRIES = frozenset({"grader.worker.runtime:run", "grader.worker.notebook:run_fast", "grader.worker.notebook:run_kernel"})
+ENTRIES = frozenset({"grader.worker.runtime:run", "grader.worker.notebook_fast:run_fast", "grader.worker.notebook_kernel:run_kernel"})
 
 # Modules whose presence in the grader means that forking it now would copy an answer.
 _ANSWERS = ("grader.checks", "grader.reference", "grader.checks.cases", "grader.execution.grading", "grader.execution.runner", "grader.authoring.golden", "grader.diagnosis", "grader_private_")
