@@ -61,9 +61,8 @@ _MAX_FDS = 16
 
 _client: Optional[socket.socket] = None
 _ready = False  # the server said "ready" (it has forgotten the grader and can fork)
-_owner: Optional[int] = None  # the pid that started the server (children of -j inherit the socket)
 _method = ""
-_popen: Optional["subprocess.Popen[bytes]"] = None
+_popen: Optional["subprocess.Popen[bytes]"] = None  # a spawned server, kept so that it is not collected while it runs
 
 
 class ZygoteError(RuntimeError):
@@ -82,7 +81,7 @@ def start(method: Optional[str] = None) -> str:
     :func:`holds_answers`) and forking is safe here; otherwise a fresh
     interpreter is spawned, which costs one more torch import.
     """
-    global _client, _owner, _method, _popen
+    global _client, _method, _popen
     if _client is not None:
         return _method
     from grader.worker.sandbox.syscalls import fork_is_safe
@@ -128,7 +127,7 @@ def start(method: Optional[str] = None) -> str:
             start_new_session=True,
         )
     theirs.close()
-    _client, _owner, _method = ours, os.getpid(), method
+    _client, _method = ours, method
     global _ready
     _ready = False  # waited for at the first request: the grader loads its checks meanwhile
     return method
@@ -137,7 +136,7 @@ def start(method: Optional[str] = None) -> str:
 def _await_ready() -> None:
     """Wait until the server can fork: a spawned one imports torch first, and
     that time must not count against the first submission's limits."""
-    global _ready, _client
+    global _ready
     if _ready or _client is None:
         return
     _client.settimeout(_READY_TIMEOUT)
@@ -151,11 +150,6 @@ def _await_ready() -> None:
     if ready != b"ready":
         raise ZygoteError("the fork server ended while starting")
     _ready = True
-
-
-def method() -> str:
-    """How the running server was started (``""`` when none is)."""
-    return _method
 
 
 def request(plan: dict[str, Any], fds: Sequence[int]) -> None:
@@ -185,19 +179,6 @@ def prewarm(modules: Sequence[str]) -> None:
     _await_ready()
     if modules:
         request({"prewarm": [m for m in modules if m in _PREWARM]}, [])
-
-
-def stop() -> None:
-    """Close this process's end; the server ends once no client holds one."""
-    global _client, _owner, _method, _popen
-    if _client is not None:
-        _client.close()
-    if _popen is not None and _owner == os.getpid():
-        try:
-            _popen.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            _popen.kill()
-    _client, _owner, _method, _popen = None, None, "", None
 
 
 # --------------------------------------------------------------------------
