@@ -45,15 +45,14 @@ def grade_iter(submissions: list[Submission], options: Options, jobs: int = 1, f
 
 
 def prewarm(submissions: Iterable[Submission]) -> None:
-    """Import what every worker needs once, before forking, so that no worker pays for it."""
+    """Start the fork server and have it import what the workers need; import what the
+    grading children of ``-j`` share before they are forked from here."""
     import torch
 
     # One thread: forking a process whose OpenMP pool has started can deadlock the child.
     torch.set_num_threads(1)
     import torch.nn.functional  # noqa: F401
     import torch.optim  # noqa: F401
-
-    import grader.worker.virtual_cuda  # noqa: F401  (the device checks' workers use it)
 
     submissions = list(submissions)
     from grader.worker import zygote
