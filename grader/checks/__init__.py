@@ -43,6 +43,7 @@ from hypothesis.strategies import SearchStrategy  # noqa: E402
 from grader.diagnosis import errors as diagnosis, values
 from grader.execution.session import CallOutcome, Session
 from grader.results import CheckResult, Divergence, Message, StudentError, Trajectory
+from grader.vocabulary import CheckKind
 
 T = TypeVar("T")
 
@@ -89,15 +90,22 @@ class Context:
     # The submission's Python source, read by the grader (grader.checks.source.read):
     # structure is decided from it, never from what the worker says about itself.
     source: str = ""
+    # How each function is judged (grader.checks.judge.Judge), for the rules over all its checks.
+    judges: dict[str, Any] = field(default_factory=dict)
+    # The names the exercise's data has (what its setup binds): a function reading them is `uses-global`.
+    data_names: frozenset[str] = frozenset()
+    # The arguments each function trains (their positions): the worker watches what is done to them.
+    watch: dict[str, tuple[int, ...]] = field(default_factory=dict)
     _cache: dict[str, CallOutcome] = field(default_factory=dict)
     _shown: set[str] = field(default_factory=set)
 
-    def call(self, function: str, args: list[Any], trace: bool = False, shown: bool = False) -> CallOutcome:
+    def call(self, function: str, args: list[Any], trace: bool = False, shown: bool = False, watch: tuple[int, ...] = ()) -> CallOutcome:
         """The outcome of ``function(*args)``.  ``shown``: its output is the one the report
-        shows (the lecture-data call); every other call prints for free and uncaptured."""
+        shows (the lecture-data call); every other call prints for free and uncaptured.
+        ``watch``: the arguments the call trains (the worker reports what is done to them)."""
         key = f"{function}:{trace}:{args!r}"
         if key not in self._cache or (shown and key not in self._shown):
-            self._cache[key] = self.session.call(function, args, trace=trace, device=self.device_mode, quiet=not shown)
+            self._cache[key] = self.session.call(function, args, trace=trace, device=self.device_mode, quiet=not shown, watch=watch)
             if shown:
                 self._shown.add(key)
         return self._cache[key]
@@ -163,9 +171,10 @@ class Check:
     run: Callable[[Context], Verdict]
     hidden: bool = False
     # Whether the function did its job at all on this check's call: a verdict
-    # when it did not (returns None, empty or constant results, never moves
-    # its parameter), else None.  See grader.checks.review.
+    # when it did not (returns None, an empty or a constant result), else None.
+    # See grader.checks.review.
     attempt: Optional[Callable[[Context], Optional[Verdict]]] = None
+    kind: Optional[CheckKind] = None
 
     def result(self, verdict: Verdict) -> CheckResult:
         return CheckResult(
@@ -201,15 +210,6 @@ def outcome_problem(outcome: CallOutcome, function: str) -> Optional[Verdict]:
 
 
 def problem_verdict(problem: values.Problem, function: str) -> Verdict:
-    """A value of the wrong type or shape, explained."""
-    detail = Message(problem.detail_key, {"expected": problem.expected, "detail": problem.found})
-    from grader.messages import render
-
-    return fail(
-        problem.code,
-        function=function,
-        found=problem.found,
-        expected=problem.expected,
-        detail=render(detail, "en"),
-        detail_ko=render(detail, "ko"),
-    )
+    """A value of the wrong type or shape, explained (the detail stays a catalogue sentence until the report)."""
+    detail = {"key": problem.detail_key, "params": {"expected": problem.expected, "detail": problem.found}}
+    return fail(problem.code, function=function, found=problem.found, expected=problem.expected, detail=detail)

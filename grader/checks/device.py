@@ -1,101 +1,58 @@
-"""Device checks: the same calls on a GPU (real, or the emulated one of grader.worker.virtual_cuda).
+"""Device checks: the same call on a GPU (real, or the emulated one of grader.worker.virtual_cuda).
 
-Each function that takes tensors is called twice with the lecture's data in
-float64: in the ordinary worker (CPU) and in a worker that runs the whole
-submission on a cuda device.  On the device, every tensor that comes back
-must still be on it, still float64, and agree with the CPU run.
+Every function that takes a tensor or a module is called with the lecture's
+data in the pack's device dtype (float64 by default), a few epochs long:
+in the ordinary worker (CPU) and in a worker that runs the whole submission
+on a cuda device.  On the device, every tensor that comes back must still
+be on it, still in that dtype, and agree with the CPU run.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import torch
 
+from grader.checks import PASS, Context, Verdict, fail, outcome_problem
 from grader.diagnosis import values
-from grader.checks.cases import TrainCase, lecture_case, tensor_arg, with_dtype
-from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, title
 from grader.diagnosis.errors import device_error
 from grader.execution.session import CallOutcome
-from grader.worker.protocol import ModuleValue, TensorValue, linear_spec
+from grader.pack import calls as calls_
+from grader.pack.calls import Call
 from grader.results import Message
+from grader.vocabulary import Code, Role
+from grader.worker.protocol import ModuleValue, TensorValue
 
 EPOCHS = 5
 
 
-@dataclass(frozen=True)
-class Probe:
-    function: str
-    args: Callable[[TrainCase], list[Any]]
+def takes_tensors(call: Call) -> bool:
+    return any(isinstance(a, (torch.Tensor, torch.nn.Module)) for a in call.args)
 
 
-def _lecture64(loss: str = "sse") -> TrainCase:
-    case = with_dtype(lecture_case(loss), "float64")
-    return TrainCase(case.data, case.what0, case.alpha, EPOCHS)
+def probe(judge: Any) -> Call:
+    """The lecture's call in the device dtype, ``EPOCHS`` long at most."""
+    call = calls_.with_dtype(judge.lecture, judge.pack.spec.exercise.device_dtype)
+    at = judge.positions(Role.EPOCHS)
+    if at:
+        args = list(call.args)
+        args[at[0]] = min(int(args[at[0]]), EPOCHS)
+        call = call.with_args(args)
+    return call
 
 
-def _what(case: TrainCase) -> dict[str, Any]:
-    return tensor_arg(case.What(False), True)
+def run(ctx: Context, judge: Any) -> Verdict:
+    from grader.checks.build import run as run_call
+
+    call = probe(judge)
+    if not takes_tensors(call):
+        return PASS
+    on_cpu = run_call(ctx, call)
+    assert ctx.device is not None, "device checks run only with a device context (grader.execution.grading)"
+    on_device = run_call(ctx, call, device=True)
+    return judge_outcomes(judge.name, judge.pack.spec.exercise.device_dtype, on_cpu, on_device)
 
 
-def _X(case: TrainCase) -> dict[str, Any]:
-    return tensor_arg(case.data.X)
-
-
-def _y(case: TrainCase) -> dict[str, Any]:
-    return tensor_arg(case.data.y)
-
-
-def _yhat(case: TrainCase) -> dict[str, Any]:
-    return tensor_arg(case.data.X @ case.What(False))
-
-
-def _train(case: TrainCase) -> list[Any]:
-    return [_X(case), _y(case), _what(case), case.alpha, case.epochs]
-
-
-PROBES: dict[str, list[Probe]] = {
-    "exercise1": [
-        Probe("predict", lambda c: [_X(c), _what(c)]),
-        Probe("sse_loss", lambda c: [_yhat(c), _y(c)]),
-        Probe("gradient_step", lambda c: [_X(c), _y(c), _what(c), c.alpha]),
-    ],
-    "exercise2": [Probe("train", _train)],
-    "exercise3": [
-        Probe("mse_loss", lambda c: [_yhat(c), _y(c)]),
-        Probe("train_mse", _train),
-        Probe("closed_form", lambda c: [_X(c), _y(c)]),
-    ],
-    "exercise4": [
-        Probe("make_net", lambda c: [_what(c)]),
-        Probe("train_net", lambda c: [_X(c), _y(c), linear_spec(c.What(False).T.tolist(), "float64"), c.alpha, c.epochs]),
-    ],
-    "exercise5": [
-        Probe("loss_surface", lambda c: [tensor_arg(torch.linspace(-6, 10, 9, dtype=torch.float64)), tensor_arg(torch.linspace(-6, 10, 7, dtype=torch.float64)), tensor_arg(c.data.x), _y(c)]),
-        Probe("critical_alpha", lambda c: [_X(c)]),
-        Probe("classify_alpha", lambda c: [_X(c), 0.0083]),
-    ],
-}
-LOSS = {"exercise3": "mse", "exercise4": "mse"}
-
-
-def checks(exercise: str) -> list[Check]:
-    case = _lecture64(LOSS.get(exercise, "sse"))
-    return [_check(probe, case) for probe in PROBES.get(exercise, [])]
-
-
-def _check(probe: Probe, case: TrainCase) -> Check:
-    def run(ctx: Context) -> Verdict:
-        args = probe.args(case)
-        on_cpu = ctx.call(probe.function, args)
-        assert ctx.device is not None, "device checks run only with a device context (grader.execution.grading)"
-        on_device = ctx.device.call(probe.function, args)
-        return judge(probe.function, on_cpu, on_device)
-
-    return Check(f"{probe.function}.device", probe.function, title("device", probe.function), 1, run)
-
-
-def judge(function: str, on_cpu: CallOutcome, on_device: CallOutcome) -> Verdict:
+def judge_outcomes(function: str, dtype: str, on_cpu: CallOutcome, on_device: CallOutcome) -> Verdict:
     for outcome in (on_cpu, on_device):
         if outcome.error is not None:
             code = device_error(outcome.error.message)
@@ -112,16 +69,16 @@ def judge(function: str, on_cpu: CallOutcome, on_device: CallOutcome) -> Verdict
     device = "cuda:0"
     for where, tensor in _tensors(on_device):
         if not tensor.device.startswith("cuda"):
-            return fail("device-mismatch", function=function, where=f"{where} is on {tensor.device}, the inputs on {device}.", found=tensor.device, expected=device, message="")
+            return fail(Code.DEVICE_MISMATCH, function=function, where=f"{where} is on {tensor.device}, the inputs on {device}.", found=tensor.device, expected=device, message="")
     for where, tensor in _tensors(on_device):
-        if tensor.dtype.startswith("float") and tensor.dtype != "float64":
-            return fail("dtype-changed", function=function, where=where, found=tensor.dtype)
+        if tensor.dtype.startswith("float") and tensor.dtype != dtype:
+            return fail(Code.DTYPE_CHANGED, function=function, where=where, found=tensor.dtype, expected=dtype)
     found, expected = values.numbers(_plain(on_device.returned)), values.numbers(_plain(on_cpu.returned))
     if found is not None and expected is not None and len(found) == len(expected):
         a, b = torch.tensor(found, dtype=torch.float64), torch.tensor(expected, dtype=torch.float64)
         close = torch.isclose(a, b, rtol=1e-6, atol=1e-9, equal_nan=True)
         if not bool(close.all()):
-            return fail("device-mismatch", function=function, where="On the GPU the returned value differs from the CPU run's.", found="a different value", expected="the CPU run's value", message="")
+            return fail(Code.DEVICE_MISMATCH, function=function, where="On the GPU the returned value differs from the CPU run's.", found="a different value", expected="the CPU run's value", message="")
     return PASS
 
 
@@ -134,7 +91,7 @@ def _line(outcome: CallOutcome) -> str:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, ModuleValue):
-        return [list(p.data) for p in value.params.values()]
+        return [list(p.data) for _, p in sorted(value.params.items())]
     if isinstance(value, str):
         return None
     return value
@@ -143,10 +100,9 @@ def _plain(value: Any) -> Any:
 def _tensors(outcome: CallOutcome) -> Iterator[tuple[str, TensorValue]]:
     """Every tensor the call gave back or left behind, with where it was found."""
     yield from _walk(outcome.returned, "the returned value")
-    names = ("X", "y", "What / net", "argument 4", "argument 5")
-    for name, observed in zip(names, outcome.after):
+    for position, observed in enumerate(outcome.after):
         if observed:
-            yield from _walk(observed.get("value"), f"{name} after the call")
+            yield from _walk(observed.get("value"), f"argument {position + 1} after the call")
 
 
 def _walk(value: Any, where: str) -> Iterator[tuple[str, TensorValue]]:

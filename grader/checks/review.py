@@ -1,20 +1,25 @@
 """The rules that look at all the checks of a function together, after they ran.
 
-- **No credit for a non-attempt.**  Each function has one *attempt* probe (its
-  lecture call).  A function whose lecture call returns None, an empty or a
-  constant result, or never changes the parameter it was given to train
-  (What, net) while the reference's moves, scores 0 on *every* one of its
-  checks: the behaviour checks (in place, inputs unchanged, gradient
-  cleared, runs on a GPU, PyTorch API, no Python loop) only say how a function
-  did its job, so they count only when it did it.  The diagnosis is the
-  mistake that explains it when a check named one (``zero-grad-before-step``,
-  ``parameter-rebound``, ...), else ``not-attempted`` saying what happened.
+- **No credit for a non-attempt.**  A function whose lecture call returns
+  None, an empty result, or one number everywhere scores 0 on *every* one of
+  its checks: the behaviour checks (in place, inputs unchanged, gradient
+  cleared, runs on a GPU, PyTorch API, no Python loop) only say how a
+  function did its job, so they count only when it did it.  The diagnosis
+  is the mistake that explains it when a check named one, else
+  ``not-attempted`` saying what happened.  A function whose values are right
+  but which misses one behaviour (a parameter rebound instead of updated in
+  place) loses that behaviour's points only.
+- **Behaviour needs values.**  Where every value check of a function that
+  updates a parameter fails and none names a mistake, its behaviour checks
+  fail with them: what the worker reports about itself never earns a point
+  on its own.
 - **One bug, one diagnosis.**  When the lecture check names a mistake that
-  also explains another check's case as well as that check's own choice, both
-  say the lecture's.
-- **uses-global**: a check that failed with an unexplained value or error,
-  in a function that reads a module-level (or notebook) variable instead of
-  its argument, is explained by that (decided from the source, in the grader).
+  also explains another check's case, both say the lecture's.
+- **The source, read here**, points at lines: a rebinding, a global read
+  instead of an argument (and the later notebook cell that rebinds it), a
+  mutable default that keeps state between calls, a ``.item()`` where a
+  tensor was promised, a cast that changed the dtype, the forward pass under
+  ``torch.no_grad()``, an optimizer other than the one required.
 - **tampering**: code that turns off or edits the worker's instruments
   scores 0 on every check.
 """
@@ -23,120 +28,50 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Optional, Sequence
 
-import torch
-
-from grader.diagnosis import values
 from grader.checks import Check, Context, Verdict, fail, source
+from grader.diagnosis import values
 from grader.results import Frame, Message
+from grader.vocabulary import CheckKind, Code, Role
 
-# What each function is asked to return, as the stub's docstring puts it.
-RETURNS = {
-    "predict": "return yhat",
-    "sse_loss": "return loss",
-    "gradient_step": "return loss",
-    "train": "return loss_history, What_history",
-    "mse_loss": "return loss",
-    "train_mse": "return loss_history, What_history",
-    "closed_form": "return What",
-    "make_net": "return net",
-    "train_net": "return loss_history",
-    "loss_surface": "return LOSS",
-}
-# The parameter a training function updates in place (its position, its name in the stub).
-PARAMETER = {"gradient_step": (2, "What"), "train": (2, "What"), "train_mse": (2, "What"), "train_net": (2, "net")}
 # Diagnoses that say only that something differs: a rule below may explain them better.
-GENERIC = frozenset({"wrong-value", "wrong-type", "wrong-shape", "history-misaligned"})
+GENERIC = frozenset({Code.WRONG_VALUE, Code.WRONG_TYPE, Code.WRONG_SHAPE, Code.HISTORY_MISALIGNED, Code.CONSTANT_FACTOR})
 # A device problem, or the gate's own code, does not explain why a function did nothing.
-NOT_AN_EXPLANATION = frozenset({"not-attempted", "device-mismatch", "requires-cuda", "dtype-changed", "input-mutated"})
+NOT_AN_EXPLANATION = frozenset({Code.NOT_ATTEMPTED, Code.DEVICE_MISMATCH, Code.REQUIRES_CUDA, Code.DTYPE_CHANGED, Code.INPUT_MUTATED})
 # Failures that say what came out, not what the student did: no account of an attempt.
-NO_ACCOUNT = frozenset({"wrong-value", "wrong-type", "wrong-shape", "not-attempted"})
-UNEXPLAINED = frozenset({"wrong-value", "runtime-error", "wrong-shape", "wrong-type", "history-misaligned", "device-mismatch"})
-
-
-def returns_hint(function: str) -> str:
-    return RETURNS.get(function, "return")
+NO_ACCOUNT = frozenset({Code.WRONG_VALUE, Code.WRONG_TYPE, Code.WRONG_SHAPE, Code.NOT_ATTEMPTED})
+UNEXPLAINED = frozenset({Code.WRONG_VALUE, Code.RUNTIME_ERROR, Code.WRONG_SHAPE, Code.WRONG_TYPE, Code.HISTORY_MISALIGNED, Code.DEVICE_MISMATCH, Code.CONSTANT_FACTOR})
+VALUE_KINDS = frozenset({CheckKind.LECTURE, CheckKind.GENERATED})
 
 
 def not_attempted(function: str, detail: str, **params: Any) -> Verdict:
-    return fail("not-attempted", function=function, detail={"key": f"attempt.{detail}", "params": {"function": function, **params}})
+    return fail(Code.NOT_ATTEMPTED, function=function, detail={"key": f"attempt.{detail}", "params": {"function": function, **params}})
 
 
-def none_or_empty(function: str, returned: Any) -> Optional[Verdict]:
-    """The verdict for a result with nothing in it, if it has nothing."""
-    if returned is None:
-        return not_attempted(function, "none", returns=returns_hint(function))
-    if isinstance(returned, (list, tuple)):
-        found = values.numbers(returned)
-        if found is not None and len(found) == 0:
-            return not_attempted(function, "empty")
-    return None
-
-
-def _series_move(returned: Any, returns: str) -> bool:
-    """Whether some returned history changes from one epoch to the next."""
-    parts = list(returned) if returns == "histories" and isinstance(returned, (list, tuple)) else [returned]
-    for part in parts:
-        found = values.numbers(part)
-        if found is not None and len(set(found)) > 1 and returns != "histories":
-            return True
-        if returns == "histories" and isinstance(part, (list, tuple)) and len(part) > 1:
-            rows = [repr(values.numbers(row)) for row in part]
-            if len(set(rows)) > 1:
-                return True
-    return False
-
-
-def value_attempt(function: str, outcome: Any) -> Optional[Verdict]:
-    """A plain value (yhat, a loss, a surface, a number): None, empty, or all one number."""
+def attempt(judge: Any, outcome: Any) -> Optional[Verdict]:
+    """Whether the lecture call did the function's job at all: None, empty, or one number everywhere is no attempt."""
     if not outcome.ok:
         return None
-    empty = none_or_empty(function, outcome.returned)
-    if empty is not None:
-        return empty
-    found = values.numbers(outcome.returned) if not isinstance(outcome.returned, str) else None
-    if found is None:
-        return None
-    if len(found) == 0:
-        return not_attempted(function, "empty")
-    # On the lecture's data no correct value is all one number, nor a zero loss.
-    if len({repr(v) for v in found}) == 1 and (len(found) > 1 or found[0] == 0):  # repr: NaN is one value here
-        return not_attempted(function, "constant", found=f"{found[0]:.6g}")
-    return None
-
-
-def training_attempt(function: str, returns: str, start: torch.Tensor, reference_final: torch.Tensor, outcome: Any) -> Optional[Verdict]:
-    """A training call: None, empty histories, or the parameter left where it started.
-
-    ``start`` and ``reference_final`` are the parameter's two weights before
-    the call and after the reference's training.
-    """
-    if not outcome.ok:
-        return None
-    from grader.checks.training import _final
-
     returned = outcome.returned
-    empty = none_or_empty(function, returned)
-    if empty is not None:
-        return empty
-    if returns == "histories" and isinstance(returned, (list, tuple)) and len(returned) == 2:
-        for part in returned:
-            empty = none_or_empty(function, part)
-            if empty is not None:
-                return empty
-    final = _final(outcome)
-    start64 = start.reshape(-1).to(torch.float64)
-    moved_reference = not torch.equal(reference_final.reshape(-1).to(torch.float64), start64)
-    if final is not None and moved_reference and torch.equal(final.reshape(-1), start64):
-        _, name = PARAMETER.get(function, (2, "What"))
-        verdict = not_attempted(function, "untouched", parameter=name)
-        if _series_move(returned, returns):
-            # it trained something (a copy, a new tensor): the rebinding's account fits better
-            verdict = replace(verdict, candidates=(("parameter-rebound", {}),))
-        return verdict
-    if final is None:
-        found = values.numbers(returned)
-        if found is not None and len(found) > 1 and len({repr(v) for v in found}) == 1:  # repr: NaN is one value here
-            return not_attempted(function, "constant", found=f"{found[0]:.6g}")
+    returns = judge.spec.returns or "return ..."
+    if returned is None:
+        return not_attempted(judge.name, "none", returns=f"return {returns}" if not returns.startswith("return") else returns)
+    parts = list(returned) if len(judge.spec.result) > 1 and isinstance(returned, (list, tuple)) else [returned]
+    for part in parts:
+        if isinstance(part, (list, tuple)):
+            found = values.numbers(part)
+            if found is not None and len(found) == 0:
+                return not_attempted(judge.name, "empty")
+    if isinstance(returned, str):
+        return None
+    found = values.numbers(returned)
+    if found is None or not found:
+        return None
+    # On the lecture's data no correct value is all one number, nor a zero loss.
+    constant = len({repr(v) for v in found}) == 1  # repr: NaN is one value here
+    expected = values.numbers(judge.reference(judge.lecture).returned)
+    reference_constant = expected is not None and len({repr(v) for v in expected}) == 1 and (len(expected) > 1 or expected[0] == 0)
+    if constant and (len(found) > 1 or found[0] == 0) and not reference_constant:
+        return not_attempted(judge.name, "constant", found=f"{found[0]:.6g}")
     return None
 
 
@@ -152,29 +87,41 @@ def review(checks: Sequence[Check], verdicts: Sequence[Verdict], ctx: Context, t
     functions = list(dict.fromkeys(check.function for check in checks))
     for function in functions:
         indices = [i for i, check in enumerate(checks) if check.function == function]
+        judge = ctx.judges.get(function)
         _agree(checks, out, indices)
-        _rebinding(out, indices, function, text, notebook)
-        _uses_global(out, indices, function, text, notebook)
+        if judge is not None:
+            _rebinding(out, indices, judge, text, notebook)
+            _uses_global(out, indices, judge, text, notebook, ctx.data_names)
+            _state_between_calls(checks, out, indices, judge, text, notebook)
+            _source_lines(out, indices, judge, text, notebook)
         _gate(checks, out, indices, ctx, function, text)
         _behaviour_needs_an_attempt(checks, out, indices)
     return out
 
 
+def _kind(check: Check) -> Optional[CheckKind]:
+    return check.kind
+
+
+def _is_lecture(check: Check) -> bool:
+    return check.kind == CheckKind.LECTURE
+
+
 def _behaviour_needs_an_attempt(checks: Sequence[Check], out: list[Verdict], indices: list[int]) -> None:
-    """Points for how a training function behaves (in place, inputs unchanged, on a GPU) need a real attempt.
+    """Points for how a training function behaves need values the grader checked.
 
     Where every value check of the function fails and none names a mistake
     (only "different", "not attempted", a wrong type or shape), the function
     did not do the thing those checks are about: they fail with the value
     check's account.  A function with a named mistake keeps them.
     """
-    values_at = [i for i in indices if checks[i].name.endswith((".lecture", ".generated"))]
+    values_at = [i for i in indices if checks[i].kind in VALUE_KINDS]
     if not values_at or any(out[i].passed for i in values_at):
         return
     # Only for functions that update a parameter: there "updated in place" means moved as the
     # reference's moved, and garbage that moves it is no attempt.  A value function of the
     # right form keeps its behaviour points, as the grading rules say.
-    if not any(checks[i].name.endswith(".in-place") for i in indices):
+    if not any(checks[i].kind in (CheckKind.IN_PLACE, CheckKind.API) for i in indices):
         return
     account = out[min(values_at, key=lambda i: not _is_lecture(checks[i]))]
     if account.diagnosis not in NO_ACCOUNT:
@@ -185,17 +132,13 @@ def _behaviour_needs_an_attempt(checks: Sequence[Check], out: list[Verdict], ind
 
 
 def _tampering(verdicts: list[Verdict], text: str) -> Optional[Verdict]:
-    at_run = next((v for v in verdicts if v.diagnosis == "tampering"), None)
+    at_run = next((v for v in verdicts if v.diagnosis == Code.TAMPERING), None)
     if at_run is not None:
         return at_run
     finding = source.tampering(text)
     if finding is None:
         return None
-    return fail("tampering", detail={"key": "tampering.source", "params": {"line": finding.line, "what": finding.what}})
-
-
-def _is_lecture(check: Check) -> bool:
-    return check.name.endswith(".lecture") or check.name == check.function
+    return fail(Code.TAMPERING, detail={"key": "tampering.source", "params": {"line": finding.line, "what": finding.what}})
 
 
 def _agree(checks: Sequence[Check], out: list[Verdict], indices: list[int]) -> None:
@@ -213,20 +156,27 @@ def _agree(checks: Sequence[Check], out: list[Verdict], indices: list[int]) -> N
                 break
 
 
-def _rebinding(out: list[Verdict], indices: list[int], function: str, text: str, notebook: bool) -> None:
+def _parameter_name(judge: Any, text: str) -> Optional[str]:
+    position = judge.parameter
+    if position is None:
+        return None
+    names = source.parameters(text, judge.name)
+    return names[position] if len(names) > position else judge.spec.args[position].name
+
+
+def _rebinding(out: list[Verdict], indices: list[int], judge: Any, text: str, notebook: bool) -> None:
     """A rebound parameter is pointed at where it was rebound, not where PyTorch noticed."""
-    if function not in PARAMETER:
+    name = _parameter_name(judge, text)
+    if name is None:
         return
-    position, stub_name = PARAMETER[function]
-    names = source.parameters(text, function)
-    name = names[position] if len(names) > position else stub_name
+    function = judge.name
     finding = source.rebinding(text, function, name)
+    if finding is None:
+        return
     for i in indices:
         verdict = out[i]
-        raised_no_grad = verdict.diagnosis == "runtime-error" and verdict.error is not None and "does not require grad" in verdict.error.message
-        if finding is None:
-            continue
-        if verdict.diagnosis == "parameter-rebound" or raised_no_grad:
+        raised_no_grad = verdict.diagnosis == Code.RUNTIME_ERROR and verdict.error is not None and "does not require grad" in verdict.error.message
+        if verdict.diagnosis == Code.PARAMETER_REBOUND or raised_no_grad:
             params = {
                 **(verdict.message.params if verdict.message else {}),
                 "function": function,
@@ -242,20 +192,88 @@ def _rebinding(out: list[Verdict], indices: list[int], function: str, text: str,
                 cell_line = source.cell_line(text, finding.line)[1] if notebook else finding.line
                 at = Frame(last.filename if last else "", cell_line, function, _short(finding.what))
                 error = replace(error, frames=(at,))
-            out[i] = replace(verdict, passed=False, diagnosis="parameter-rebound", message=Message("diagnosis.parameter-rebound.why", params), error=error)
+            out[i] = replace(verdict, passed=False, diagnosis=Code.PARAMETER_REBOUND, message=Message("diagnosis.parameter-rebound.why", params), error=error)
 
 
-def _uses_global(out: list[Verdict], indices: list[int], function: str, text: str, notebook: bool) -> None:
-    findings = source.globals_read(text, function)
+def _uses_global(out: list[Verdict], indices: list[int], judge: Any, text: str, notebook: bool, data_names: frozenset[str]) -> None:
+    function = judge.name
+    findings = source.globals_read(text, function, data_names)
     if not findings:
         return
     first = findings[0]
     parameters = ", ".join(source.parameters(text, function))
+    later = source.rebound_later(text, function, first.what) if notebook else None
     for i in indices:
         verdict = out[i]
         if not verdict.passed and verdict.diagnosis in UNEXPLAINED:
-            params = {"function": function, "name": first.what, "line": _line_text(text, first.line, notebook), "parameters": parameters}
-            out[i] = replace(verdict, diagnosis="uses-global", message=Message("diagnosis.uses-global.why", params))
+            params: dict[str, Any] = {"function": function, "name": first.what, "line": _line_text(text, first.line, notebook), "parameters": parameters}
+            if later is not None:
+                params["explanation"] = "diagnosis.uses-global.later"
+                params["later"] = _line_text(text, later.line, notebook)
+                params["code"] = _short(later.what)
+            out[i] = replace(verdict, diagnosis=Code.USES_GLOBAL, message=Message("diagnosis.uses-global.why", params))
+
+
+def _state_between_calls(checks: Sequence[Check], out: list[Verdict], indices: list[int], judge: Any, text: str, notebook: bool) -> None:
+    """Right on the first call, wrong on later ones: state kept between calls (a mutable default)."""
+    lecture = next((i for i in indices if _is_lecture(checks[i])), None)
+    generated = [i for i in indices if checks[i].kind == CheckKind.GENERATED and not out[i].passed]
+    if lecture is None or not out[lecture].passed or not generated:
+        return
+    defaults = source.mutable_defaults(text, judge.name)
+    if not defaults:
+        return
+    first = defaults[0]
+    for i in generated:
+        verdict = out[i]
+        params = {"function": judge.name, "line": _line_text(text, first.line, notebook), "code": _short(first.what)}
+        out[i] = replace(verdict, diagnosis=Code.MUTABLE_DEFAULT, message=Message("diagnosis.mutable-default.why", params), candidates=())
+
+
+def _source_lines(out: list[Verdict], indices: list[int], judge: Any, text: str, notebook: bool) -> None:
+    """Point a failure at the line that causes it, where the source shows one."""
+    function = judge.name
+    for i in indices:
+        verdict = out[i]
+        if verdict.passed or verdict.message is None:
+            continue
+        params = dict(verdict.message.params)
+        finding = None
+        explanation = None
+        if verdict.diagnosis == Code.WRONG_TYPE and "a number" not in str(params.get("expected", "")) and "float" in str(params.get("found", "")):
+            found = source.conversions(text, function)
+            finding, explanation = (found[0], "diagnosis.wrong-type.converted") if found else (None, None)
+        elif verdict.diagnosis == Code.DTYPE_CHANGED or (verdict.diagnosis == Code.RUNTIME_ERROR and verdict.error is not None and "dtype" in verdict.error.message):
+            found = source.casts(text, function)
+            if found:
+                finding, explanation = found[0], "diagnosis.dtype-changed.at"
+                if verdict.diagnosis == Code.RUNTIME_ERROR:
+                    verdict = replace(verdict, diagnosis=Code.DTYPE_CHANGED)
+                    params.setdefault("where", "")
+                    params.setdefault("found", "another dtype")
+        elif verdict.diagnosis == Code.RUNTIME_ERROR and verdict.error is not None and "does not require grad" in verdict.error.message:
+            name = _parameter_name(judge, text)
+            found_no_grad = source.no_grad_forward(text, function, name) if name else None
+            if found_no_grad is not None:
+                finding, explanation = found_no_grad, "diagnosis.forward-in-no-grad.at"
+                verdict = replace(verdict, diagnosis=Code.FORWARD_IN_NO_GRAD)
+        elif verdict.diagnosis == Code.NOT_USING_TORCH_API and judge.spec.requires.optimizer:
+            wanted = judge.spec.requires.optimizer.rsplit(".", 1)[-1]
+            other = next((f for f in source.optimizers(text, function) if f.what != wanted), None)
+            if other is not None:
+                finding, explanation = other, "diagnosis.not-using-torch-api.other"
+                params["other"] = f"torch.optim.{other.what}"
+                params["wanted"] = judge.spec.requires.optimizer
+        if finding is None or explanation is None:
+            continue
+        params.update({"explanation": explanation, "line": _line_text(text, finding.line, notebook), "code": _short(_code_at(text, finding))})
+        key = verdict.message.key if str(verdict.diagnosis) in verdict.message.key else f"diagnosis.{verdict.diagnosis}.why"
+        out[i] = replace(verdict, message=Message(key, params))
+
+
+def _code_at(text: str, finding: Any) -> str:
+    lines = text.splitlines()
+    return lines[finding.line - 1].strip() if 0 < finding.line <= len(lines) else str(finding.what)
 
 
 def _gate(checks: Sequence[Check], out: list[Verdict], indices: list[int], ctx: Context, function: str, text: str) -> None:
@@ -270,31 +288,24 @@ def _gate(checks: Sequence[Check], out: list[Verdict], indices: list[int], ctx: 
         return
     if gate is None:
         return
-    named = _named(checks, out, indices, function, text)
-    if named is None and gate.candidates:
-        named = next((out[i] for i in indices if out[i].diagnosis in {code for code, _ in gate.candidates}), None)
+    named = _named(out, indices, checks)
     chosen = named or gate
     for i in indices:
         verdict = out[i]
         # A check that already failed keeps its own account (a wrong type says
         # "returned None" in its words), unless it could only say "different".
-        if verdict.passed or verdict.diagnosis == "wrong-value" or (named is None and verdict.diagnosis == "parameter-rebound"):
+        if verdict.passed or verdict.diagnosis == Code.WRONG_VALUE:
             # the mistake's words, with this check's own evidence (none, for a check that passed)
             out[i] = replace(chosen, example=verdict.example or chosen.example, divergence=verdict.divergence, trajectory=verdict.trajectory)
 
 
-def _named(checks: Sequence[Check], out: list[Verdict], indices: list[int], function: str, text: str) -> Optional[Verdict]:
+def _named(out: list[Verdict], indices: list[int], checks: Sequence[Check]) -> Optional[Verdict]:
     """The failed verdict of this function that names a mistake, the lecture check's first."""
     ordered = sorted(indices, key=lambda i: not _is_lecture(checks[i]))
     for i in ordered:
         verdict = out[i]
         if verdict.passed or verdict.diagnosis is None or verdict.diagnosis in GENERIC or verdict.diagnosis in NOT_AN_EXPLANATION:
             continue
-        if verdict.diagnosis == "parameter-rebound" and function in PARAMETER:
-            # "never moved" is a rebinding only where the source rebinds it.
-            message = verdict.message.params if verdict.message else {}
-            if "explanation" not in message and verdict.error is None:
-                continue
         return verdict
     return None
 
@@ -309,3 +320,6 @@ def _line_text(text: str, line: int, notebook: bool) -> str:
 def _short(code: str) -> str:
     first = code.strip().splitlines()[0] if code.strip() else code
     return first[:120]
+
+
+__all__ = ["attempt", "not_attempted", "review", "Role"]

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from grader.checks import Check, Context, Verdict, device, fail
+if TYPE_CHECKING:
+    from grader.pack.load import Pack
+
+from grader.checks import Check, Context, Verdict, fail
 from grader.registry import EXERCISES
 from grader.execution.session import Load, Session, WorkerLost
 from grader.results import SUBMISSION_CODES, CheckResult, GradeResult, Message, StudentError
@@ -28,14 +31,14 @@ class Options:
 
 
 def grade(submission: Submission, options: Options = Options()) -> GradeResult:
-    exercise = EXERCISES[submission.exercise]
-    checks = exercise.checks(options.reference_dir)
-    if options.device != "off":
-        checks += device.checks(submission.exercise)
-    functions = exercise.functions(options.reference_dir)
+    from grader.checks import build
+
+    pack = EXERCISES[submission.exercise].pack(options.reference_dir)
+    checks = build.checks(pack, device=options.device != "off")
+    functions = pack.functions
     # A real Jupyter kernel talks to its client over unix sockets, which the sandbox otherwise refuses.
     kernel = submission.kind == "ipynb" and options.notebook_path == "kernel"
-    withheld = (options.reference_dir,) if options.reference_dir else ()
+    withheld = pack.withheld + ((options.reference_dir,) if options.reference_dir else ())
     session = Session(submission.path, functions, options.limits, spec=_entry(submission, options), unix_sockets=kernel, withheld=withheld)
     on_device: Optional[Session] = None
     results: list[CheckResult] = []
@@ -59,11 +62,12 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
             from grader.checks import source
 
             ctx = Context(session, module=_module_name(submission), seed=options.seed, max_examples=options.max_examples, source=source.read(submission.path))
+            _know(ctx, pack)
             if options.device != "off" and (submission.kind == "py" or not _mentions_devices(submission.path)):
                 # The same worker serves the device calls: a .py file is imported a second
                 # time under the device; a notebook that never mentions devices cannot
                 # have chosen one while its cells ran, so its namespace serves as it is.
-                ctx.device = Context(session, module=ctx.module, seed=ctx.seed, max_examples=ctx.max_examples, device_mode=options.device)
+                ctx.device = Context(session, module=ctx.module, seed=ctx.seed, max_examples=ctx.max_examples, device_mode=options.device, watch=ctx.watch)
             elif options.device != "off":
                 # A notebook that may pick its device while it runs runs again in a
                 # worker of its own on the device, skipping the cells that hung.
@@ -137,7 +141,21 @@ def _device_context(on_device: Session, ctx: Context) -> Context:
         on_device.start()
     except WorkerLost:
         pass
-    return Context(on_device, module=ctx.module, seed=ctx.seed, max_examples=ctx.max_examples)
+    return Context(on_device, module=ctx.module, seed=ctx.seed, max_examples=ctx.max_examples, watch=ctx.watch)
+
+
+def _know(ctx: Context, pack: "Pack") -> None:
+    """What the rules over a function's checks need of the pack: how each function is judged,
+    the names its data has, and which argument each function trains."""
+    from grader.checks.judge import Judge
+    from grader.pack import calls
+
+    for spec in pack.spec.function:
+        ctx.judges[spec.name] = Judge(pack, spec, calls.lecture(pack, spec.name))
+        trained = tuple(i for i, a in enumerate(spec.args) if a.role == "parameter")
+        if trained:
+            ctx.watch[spec.name] = trained
+    ctx.data_names = calls.data_names(pack)
 
 
 def _entry(submission: Submission, options: Options, skip_cells: tuple[int, ...] = ()) -> Optional[dict[str, Any]]:
@@ -235,7 +253,7 @@ def grade_safely(submission: Submission, options: Options = Options()) -> GradeR
     except Exception as exc:
         message = _grader_error(exc)
         try:
-            checks = EXERCISES[submission.exercise].checks(options.reference_dir)
+            checks = EXERCISES[submission.exercise].checks(options.reference_dir, device=options.device != "off")
             results = [check.result(Verdict(False, "grader-error", message)) for check in checks]
         except Exception:
             results = []

@@ -279,12 +279,15 @@ class Session:
 
     # -- calls -----------------------------------------------------------
 
-    def call(self, function: str, args: list[Any], trace: bool = False, device: Optional[str] = None, quiet: bool = False) -> CallOutcome:
+    def call(self, function: str, args: list[Any], trace: bool = False, device: Optional[str] = None, quiet: bool = False, watch: tuple[int, ...] = ()) -> CallOutcome:
         """Call a student function; ``device`` runs it on a (real or emulated) GPU instead;
-        ``quiet`` makes its printing free and uncaptured (``grader.worker.runtime.printing``)."""
+        ``quiet`` makes its printing free and uncaptured (``grader.worker.runtime.printing``);
+        ``watch``: the positions of the arguments it trains (the worker reports what is done to them)."""
         if self.lost is not None:
             raise self.lost
         request: dict[str, Any] = {"op": "call", "fn": function, "args": args, "trace": trace}
+        if watch:
+            request["watch"] = list(watch)
         if device is not None:
             request["device"] = device
         if quiet:

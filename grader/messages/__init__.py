@@ -63,6 +63,11 @@ def has(key: str) -> bool:
     return key in CATALOGUE
 
 
+def extend(entries: Mapping[str, tuple[str, str]]) -> None:
+    """An exercise pack's sentences join the catalogue (its keys are scoped to it: ``key@exercise``)."""
+    CATALOGUE.update(entries)
+
+
 class _Lenient(dict):  # type: ignore[type-arg]
     """Missing parameters render as '?' rather than crashing a report."""
 

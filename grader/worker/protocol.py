@@ -360,4 +360,23 @@ def tensor_spec(data: Any, dtype: str, requires_grad: bool = False) -> dict[str,
 
 def linear_spec(weight: Any, dtype: str) -> dict[str, Any]:
     """An argument the worker turns into ``nn.Linear(2, 1, bias=False)`` with this weight."""
-    return {"linear": {"weight": weight, "dtype": dtype}}
+    return module_spec(["Linear", {"in_features": 2, "out_features": 1, "bias": False}, []], {"weight": tensor_spec(weight, dtype)})
+
+
+# The nn.Module classes a worker builds from a spec, with the constructor arguments each takes.
+MODULE_ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "Linear": ("in_features", "out_features", "bias"),
+    "Sigmoid": (),
+    "ReLU": (),
+    "Tanh": (),
+    "Identity": (),
+    "Flatten": (),
+    "Softmax": ("dim",),
+    "Sequential": (),
+}
+
+
+def module_spec(tree: Any, state: Mapping[str, Any]) -> dict[str, Any]:
+    """An argument the worker builds as an ``nn.Module``: ``tree`` is ``[class, kwargs, children]``
+    (classes of :data:`MODULE_ARGUMENTS` only), ``state`` its parameters as tensor specs."""
+    return {"module": {"tree": tree, "state": dict(state)}}

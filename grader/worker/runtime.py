@@ -34,7 +34,7 @@ _Module = _torch.nn.Module
 _isfinite = math.isfinite
 _float64 = _torch.float64
 _DisableSubclass = _torch._C.DisableTorchFunctionSubclass
-_get: dict[str, Callable[[Any], Any]] = {name: vars(_TB)[name].__get__ for name in ("grad", "dtype", "requires_grad", "is_leaf", "device")}
+_get: dict[str, Callable[[Any], Any]] = {name: vars(_TB)[name].__get__ for name in ("grad", "dtype", "requires_grad", "is_leaf", "device", "grad_fn")}
 
 # Which device the worker's calls run on: "cpu", "virtual-cuda" (emulated, on
 # every machine) or "cuda" (a real GPU).  Set in the child before it loads
@@ -189,19 +189,60 @@ def describe_error(exc: BaseException, student_files: Callable[[str], bool]) -> 
 
 
 # --------------------------------------------------------------------------
-# spying on the torch API (exercise 4's structure checks)
+# spying on the torch API (what a structure check asks of the run)
+
+# The functional form of every loss class (what nn.MSELoss and the others call).
+LOSSES = ("mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "l1_loss", "cross_entropy", "nll_loss", "huber_loss", "smooth_l1_loss")
+_GRAPH_LIMIT = 2000  # autograd nodes looked at to tell whether a loss comes from the trained parameter
 
 
 class Spy:
-    """Records the torch API calls made during one student call, in order."""
+    """Records, during one student call, what is done with the arguments it trains.
+
+    Events: ``["optimizer", {class, module, over_parameter, lr, id}]`` when an
+    optimizer is built (``over_parameter``: its parameters are exactly the
+    watched argument's), ``["step", {id}]`` per optimizer step, ``["loss",
+    {name, from_parameter}]`` per functional loss (``from_parameter``: its input
+    was computed from the watched argument), ``"backward"``, ``["zero_grad", {id}]``.
+    This is the student's process speaking of itself: the grader believes it
+    only beside values it checked.
+    """
 
     def __init__(self) -> None:
         self.active = False
         self.events: list[Any] = []
+        self.watched: set[int] = set()
+
+    def begin(self, watched: list[Any]) -> None:
+        ids: set[int] = set()
+        for obj in watched:
+            if isinstance(obj, _Module):
+                ids |= {id(p) for p in _Module.parameters(obj)}
+            elif isinstance(obj, _Tensor):
+                ids.add(id(obj))
+        self.watched = ids
+        self.events = []
+        self.active = True
 
     def record(self, event: str, value: Any = None) -> None:
         if self.active and len(self.events) < _MAX_EVENTS:
             self.events.append(event if value is None else [event, value])
+
+    def _from_parameter(self, tensor: Any) -> bool:
+        """Whether ``tensor``'s autograd graph reaches a watched parameter (bounded walk)."""
+        if not self.watched or not isinstance(tensor, _Tensor):
+            return False
+        todo, seen = [_get["grad_fn"](tensor)], 0
+        while todo and seen < _GRAPH_LIMIT:
+            node = todo.pop()
+            seen += 1
+            if node is None:
+                continue
+            variable = getattr(node, "variable", None)
+            if variable is not None and id(variable) in self.watched:
+                return True
+            todo.extend(child for child, _ in getattr(node, "next_functions", ()))
+        return False
 
     def install(self) -> None:
         import torch
@@ -209,25 +250,42 @@ class Spy:
 
         spy = self
 
-        def wrap(owner: Any, name: str, event: str, value: Optional[Callable[..., Any]] = None) -> None:
+        def wrap(owner: Any, name: str, before: Callable[..., None]) -> None:
             original = getattr(owner, name)
 
             def spied(*args: Any, **kwargs: Any) -> Any:
-                spy.record(event, value(*args, **kwargs) if value else None)
+                if spy.active:
+                    try:
+                        before(*args, **kwargs)
+                    except Exception:
+                        pass
                 return original(*args, **kwargs)
 
             spied.__wrapped__ = original  # type: ignore[attr-defined]
             setattr(owner, name, spied)
 
-        def sgd_lr(self: Any, params: Any, lr: Any = 1e-3, *args: Any, **kwargs: Any) -> Any:
-            return float(lr) if type(lr) in (int, float) else None
+        wrap(torch.Tensor, "backward", lambda *a, **k: spy.record("backward"))
+        for loss in LOSSES:
+            if hasattr(F, loss):
+                wrap(F, loss, lambda input=None, *a, _name=loss, **k: spy.record("loss", {"name": _name, "from_parameter": spy._from_parameter(input)}))
+        original_init = torch.optim.Optimizer.__init__
 
-        wrap(torch.Tensor, "backward", "backward")
-        wrap(F, "mse_loss", "mse_loss")
-        wrap(torch.nn.Linear, "forward", "linear")
-        wrap(torch.optim.SGD, "__init__", "sgd", sgd_lr)
-        wrap(torch.optim.SGD, "step", "step")
-        wrap(torch.optim.Optimizer, "zero_grad", "zero_grad")
+        def init(optimizer: Any, *args: Any, **kwargs: Any) -> None:
+            original_init(optimizer, *args, **kwargs)
+            if spy.active:
+                ids = {id(p) for group in optimizer.param_groups for p in group["params"]}
+                lr = optimizer.defaults.get("lr")
+                kind = type(optimizer)
+                spy.record("optimizer", {
+                    "class": kind.__name__, "module": kind.__module__, "over_parameter": bool(spy.watched) and ids == spy.watched,
+                    "lr": float(lr) if type(lr) in (int, float) else None, "id": id(optimizer) % 2**31,
+                })
+
+        torch.optim.Optimizer.__init__ = init  # type: ignore[method-assign]
+        from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+        register_optimizer_step_pre_hook(lambda optimizer, args, kwargs: spy.record("step", {"id": id(optimizer) % 2**31}) if spy.active else None)
+        wrap(torch.optim.Optimizer, "zero_grad", lambda optimizer, *a, **k: spy.record("zero_grad", {"id": id(optimizer) % 2**31}))
 
 
 # --------------------------------------------------------------------------
@@ -244,14 +302,31 @@ def build_argument(spec: Any, mode: Optional[str] = None) -> Any:
         body = spec["tensor"]
         tensor = torch.tensor(body["data"], dtype=getattr(torch, body["dtype"]), device=device)
         return _placed(tensor.requires_grad_(bool(body.get("requires_grad"))), mode)
-    if type(spec) is dict and "linear" in spec:
-        body = spec["linear"]
-        dtype = getattr(torch, body["dtype"])
-        net = torch.nn.Linear(2, 1, bias=False).to(device=device, dtype=dtype)
+    if type(spec) is dict and "module" in spec:
+        body = spec["module"]
+        net = _build_module(body["tree"])
+        state = body["state"]
+        dtype = next((getattr(torch, s["tensor"]["dtype"]) for s in state.values()), torch.float32)
+        net = net.to(device=device, dtype=dtype)
         with torch.no_grad():
-            net.weight.copy_(torch.tensor(body["weight"], dtype=dtype, device=device))
+            for name, param in net.state_dict(keep_vars=True).items():
+                if name in state:
+                    param.copy_(torch.tensor(state[name]["tensor"]["data"], dtype=dtype, device=device))
         return _placed(net, mode)
     return spec
+
+
+def _build_module(tree: Any) -> Any:
+    """An allow-listed ``nn.Module`` from ``[class, kwargs, children]`` (see ``protocol.module_spec``)."""
+    import torch
+
+    kind, kwargs, children = tree
+    allowed = protocol.MODULE_ARGUMENTS.get(kind)
+    if allowed is None or not isinstance(kwargs, dict) or set(kwargs) - set(allowed):
+        raise protocol.ProtocolError(f"module {kind!r} is not built by the worker")
+    if kind == "Sequential":
+        return torch.nn.Sequential(*[_build_module(child) for child in children])
+    return getattr(torch.nn, kind)(**kwargs)
 
 
 def _placed(obj: Any, mode: str) -> Any:
@@ -285,16 +360,39 @@ def _observe(arg: Any) -> Any:
     return None
 
 
+def _library_roots() -> tuple[str, ...]:
+    """Where installed code lives: the standard library, the packages, and the grader itself."""
+    import sysconfig
+
+    roots = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in sysconfig.get_paths()}
+    roots |= {sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}
+    return tuple(sorted(os.path.realpath(r) + os.sep for r in roots if r))
+
+
 class _LineCounter:
-    """Counts the lines of student code a call executes (to tell loops from broadcasting)."""
+    """Counts the lines of student code a call executes (to tell loops from broadcasting).
+
+    Student code is any code that is not installed: the submission, a notebook's
+    cells, a module the submission wrote; not only frames named after its file
+    (a code object can be relabelled, and a loop moved into another module).
+    """
 
     def __init__(self, student_files: Callable[[str], bool]) -> None:
         self.count = 0
         self.student_files = student_files
+        self.roots = _library_roots()
+
+    def _is_student(self, filename: str) -> bool:
+        if self.student_files(filename):
+            return True
+        if filename.startswith("<frozen") or not filename:
+            return False
+        path = os.path.realpath(filename) if os.path.isabs(filename) else filename
+        return not path.startswith(self.roots)
 
     def trace(self, frame: Any, event: str, arg: Any) -> Any:
         if event == "call":
-            return self.local if self.student_files(frame.f_code.co_filename) else None
+            return self.local if self._is_student(frame.f_code.co_filename) else None
         return None
 
     def local(self, frame: Any, event: str, arg: Any) -> Any:
@@ -419,8 +517,8 @@ class Worker:
         if not callable(function):
             return {"ok": False, "missing": True}
         args = [build_argument(spec, mode) for spec in request.get("args", [])]
-        self.spy.events = []
-        self.spy.active = True
+        watch = request.get("watch") or []
+        self.spy.begin([args[i] for i in watch if type(i) is int and 0 <= i < len(args)])
         lines = _LineCounter(self.student_files) if request.get("trace") else None
         caught: list[str] = []
 

@@ -5,8 +5,10 @@ import torch
 
 
 def mse_loss(yhat, y):
-    """Return the mean squared error, mean((y - yhat)**2), as a scalar tensor.
-    평균제곱오차(MSE) mean((y - yhat)**2)를 스칼라 텐서로 반환하세요.
+    """Return the mean squared error, mean((y - yhat)**2), as a tensor holding one number
+    (shape (), or (1, 1) as (y - yhat).T @ (y - yhat) gives; not a Python float: train_mse calls backward() on it).
+    평균제곱오차(MSE) mean((y - yhat)**2)를 숫자 하나를 담은 텐서로 반환하세요
+    (크기 () 또는 (1, 1); 파이썬 float는 안 됩니다: backward()를 호출해야 합니다).
     """
     # BEGIN SOLUTION
     return torch.mean((y - yhat) ** 2)

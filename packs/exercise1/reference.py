@@ -23,8 +23,10 @@ def predict(X, What):
 
 
 def sse_loss(yhat, y):
-    """Return the sum of squared errors, sum((y - yhat)**2), as a scalar tensor.
-    오차제곱합(SSE) sum((y - yhat)**2)을 스칼라 텐서로 반환하세요.
+    """Return the sum of squared errors, sum((y - yhat)**2), as a tensor holding one number
+    (shape (), or (1, 1) as (y - yhat).T @ (y - yhat) gives; not a Python float: gradient_step calls backward() on it).
+    오차제곱합(SSE) sum((y - yhat)**2)을 숫자 하나를 담은 텐서로 반환하세요
+    (크기 () 또는 (1, 1); 파이썬 float는 안 됩니다: backward()를 호출해야 합니다).
     """
     # BEGIN SOLUTION
     return torch.sum((y - yhat) ** 2)

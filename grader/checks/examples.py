@@ -1,0 +1,105 @@
+"""The minimal example of a failure: the call to paste, ending with the comparison that shows it.
+
+The student's value is printed beside the expected one (a literal: the
+student never has the reference) at the first divergent step; a wrong
+type or shape prints what came back beside what the contract asks for.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from grader.checks import Verdict
+from grader.pack.calls import Call
+
+if TYPE_CHECKING:
+    from grader.checks.judge import Judge
+
+KIND_CODES = ("wrong-type", "wrong-shape", "result-too-large")
+
+
+def _number(value: Optional[float]) -> str:
+    return 'float("nan")' if value is None else repr(float(f"{value:.6g}"))
+
+
+def _split(code: str) -> tuple[list[str], str, str]:
+    """The setup lines, the call (the last line), and a comment after it."""
+    lines = code.rstrip("\n").split("\n")
+    call, _, comment = lines[-1].partition("  # ")
+    return lines[:-1], call, f"  # {comment}" if comment else ""
+
+
+def showing(call: Call, verdict: Verdict, judge: "Judge") -> str:
+    """``call``'s code ending with the comparison that shows ``verdict``."""
+    code = call.code
+    if verdict.error is not None:
+        return code
+    setup, expression, comment = _split(code)
+    if verdict.diagnosis in KIND_CODES:
+        expected = verdict.message.params.get("expected") if verdict.message is not None else None
+        return "\n".join(
+            setup
+            + [
+                f"result = {expression}{comment}",
+                f'print("yours:", type(result).__name__, getattr(result, "shape", ""), "expected", {str(expected or "?")!r})',
+            ]
+        )
+    returned = judge.spec.returns.strip() or "result"
+    names = [n.strip() for n in returned.split(",")]
+    lines = setup + [f"{returned} = {expression}{comment}"]
+    d = verdict.divergence
+    if d is not None and d.series.endswith(" after the call"):
+        owner = d.series[: -len(" after the call")]
+        lines.append(f'print("{owner} after the call: yours", {_values(owner, judge)}, "expected {d.label} =", {_number(d.reference)})')
+    elif d is not None and d.series in names:
+        spec = next((v for v in judge.spec.result if v.name == d.series), None)
+        offset = 1 if spec is not None and spec.length.strip() == "epochs" else 0
+        if spec is not None and spec.kind == "series":
+            index = d.step - offset
+            where = f"the loss of epoch {d.step}" if d.label == "loss" else ("the initial value" if d.step == 0 else f"after epoch {d.step}")
+            lines.append(f'print("{d.series}[{index}], {where}: yours", {d.series}[{index}], "expected {d.label} =", {_number(d.reference)})')
+        elif d.label.startswith("["):
+            lines.append(f'print("{d.series}{d.label}: yours", {d.series}{d.label}, "expected", {_number(d.reference)})')
+        else:
+            lines.append(f'print("{d.series}: yours", {d.series}, "expected", {_number(d.reference)})')
+    elif d is not None:
+        target = names[0]
+        at = d.label if d.label.startswith("[") else ""
+        lines.append(f'print("{target}{at}: yours", {target}{at}, "expected", {_number(d.reference)})')
+    elif verdict.diagnosis in ("wrong-epochs", "history-misaligned"):
+        lengths = ", ".join(f"len({n})" for n in names)
+        lines.append(f'print("lengths: yours", {lengths})')
+    else:
+        lines.append(f'print("yours:", {names[0]})')
+    return "\n".join(lines)
+
+
+def _values(owner: str, judge: "Judge") -> str:
+    """Python that reads a parameter's numbers after the call: ``What`` or ``net[0].bias``."""
+    base = owner.split("[")[0].split(".")[0]
+    position = judge.parameter
+    if position is not None and judge.spec.args[position].name == base and owner == base and judge.spec.args[position].role:
+        call_arg = judge.lecture.args[position]
+        import torch
+
+        if isinstance(call_arg, torch.nn.Module):
+            return f"[p.data.reshape(-1).tolist() for p in {base}.parameters()]"
+    return f"{owner}.data.reshape(-1).tolist()"
+
+
+def showing_unchanged(call: Call, argument: str) -> str:
+    """The in-place example: the caller's parameter printed after the call, beside where it started."""
+    setup, expression, comment = _split(call.code)
+    numbers = f"[p.data.reshape(-1).tolist() for p in {argument}.parameters()]" if _is_module(call, argument) else f"{argument}.data.reshape(-1).tolist()"
+    return "\n".join(setup + [f"before = {numbers}", f"{expression}{comment}", f'print("{argument} after the call: yours", {numbers}, "expected: moved away from", before)'])
+
+
+def showing_grad(call: Call, argument: str) -> str:
+    setup, expression, comment = _split(call.code)
+    grads = f"[p.grad for p in {argument}.parameters()]" if _is_module(call, argument) else f"{argument}.grad"
+    return "\n".join(setup + [f"{expression}{comment}", f'print("{argument}\'s gradient after the call:", {grads}, "(expected None or zeros)")'])
+
+
+def _is_module(call: Call, argument: str) -> bool:
+    import torch
+
+    return argument in call.names and isinstance(call.arg(argument), torch.nn.Module)

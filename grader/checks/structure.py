@@ -1,0 +1,110 @@
+"""Structure a pack requires: the optimizer and loss it names, used on what is trained; no Python loop.
+
+An API requirement is met only by what the run shows happening to the
+objects being trained: an optimizer of the required class built over the
+parameter's own parameters with the learning-rate argument, stepped once
+per epoch, and a loss of the required kind computed from the parameter's
+output.  No observation means "not met"; naming the classes in the source
+never is.  What the worker reports is a claim: it earns the point only
+beside values the grader checked (``grader.checks.review``), and the
+source (read here) can only add what is missing.  A loop is decided by the
+source (every function the graded one can reach, however it is wrapped)
+and by the lines the probe call ran.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from grader.checks import PASS, Context, Verdict, fail, outcome_problem, source
+from grader.pack import spec as specs
+from grader.vocabulary import Code, Role
+
+# The functional form each loss class computes with (what the worker's spy sees).
+FUNCTIONAL = {
+    "MSELoss": "mse_loss",
+    "BCELoss": "binary_cross_entropy",
+    "BCEWithLogitsLoss": "binary_cross_entropy_with_logits",
+    "L1Loss": "l1_loss",
+    "CrossEntropyLoss": "cross_entropy",
+    "NLLLoss": "nll_loss",
+    "HuberLoss": "huber_loss",
+    "SmoothL1Loss": "smooth_l1_loss",
+}
+
+
+def uses_text(requires: specs.Requires) -> str:
+    return ", ".join(f"`{name}`" for name in (requires.loss, requires.optimizer) if name)
+
+
+def api(ctx: Context, judge: Any) -> Verdict:
+    from grader.checks.build import run
+
+    call = judge.lecture
+    outcome = run(ctx, call)
+    problem = outcome_problem(outcome, judge.name)
+    if problem is not None:
+        return problem
+    requires: specs.Requires = judge.spec.requires
+    events = [e for e in outcome.events if isinstance(e, tuple) and len(e) == 2 and isinstance(e[1], dict)]
+    missing: list[str] = []
+    details: list[dict[str, Any]] = []
+    epochs = _epochs(judge, call)
+    if requires.optimizer:
+        wanted = requires.optimizer.rsplit(".", 1)[-1]
+        built = [e[1] for e in events if e[0] == "optimizer"]
+        mine = [b for b in built if b.get("class") == wanted and str(b.get("module", "")).startswith("torch.optim") and b.get("over_parameter") is True]
+        lr_at = judge.positions(Role.LEARNING_RATE)
+        if mine and lr_at:
+            lr = float(call.args[lr_at[0]])
+            mine = [b for b in mine if isinstance(b.get("lr"), (int, float)) and abs(float(b["lr"]) - lr) <= 1e-9 * max(1.0, abs(lr))]
+            if not mine and any(b.get("class") == wanted for b in built):
+                details.append({"key": "api.lr", "params": {"optimizer": requires.optimizer, "name": judge.spec.args[lr_at[0]].name}})
+        other = next((b for b in built if b.get("class") != wanted), None)
+        if other is not None and not mine:
+            details.append({"key": "api.other-optimizer", "params": {"found": f"torch.optim.{other.get('class')}", "expected": requires.optimizer, **_line_of(ctx, judge, str(other.get("class")))}})
+        steps = [e for e in events if e[0] == "step" and any(e[1].get("id") == b.get("id") for b in mine)]
+        if not mine:
+            missing.append(requires.optimizer)
+        elif epochs is not None and len(steps) != epochs:
+            missing.append(f"{requires.optimizer}.step()")
+            details.append({"key": "api.steps", "params": {"found": len(steps), "epochs": epochs}})
+    if requires.loss:
+        wanted_loss = requires.loss.rsplit(".", 1)[-1]
+        functional = FUNCTIONAL.get(wanted_loss, wanted_loss)
+        computed = [e[1] for e in events if e[0] == "loss" and e[1].get("name") == functional and e[1].get("from_parameter") is True]
+        if not computed:
+            missing.append(requires.loss)
+    if missing:
+        return fail(Code.NOT_USING_TORCH_API, missing=", ".join(missing), function=judge.name, details=details)
+    return PASS
+
+
+def _epochs(judge: Any, call: Any) -> Optional[int]:
+    at = judge.positions(Role.EPOCHS)
+    return int(call.args[at[0]]) if at else None
+
+
+def _line_of(ctx: Context, judge: Any, name: str) -> dict[str, Any]:
+    finding = source.first_use(ctx.source, judge.name, name) if ctx.source else None
+    return {"line": finding.line if finding is not None else "?"}
+
+
+def no_loop(ctx: Context, judge: Any) -> Verdict:
+    from grader.checks.build import run
+    from grader.pack import calls as calls_
+
+    probe = judge.spec.requires.no_loop
+    call = calls_.evaluate(judge.pack, judge.name, specs.Call(call=probe.call, setup=probe.setup), lecture=True)
+    outcome = run(ctx, call, trace=True)
+    problem = outcome_problem(outcome, judge.name)
+    if problem is not None:
+        return problem
+    lines = outcome.lines
+    if lines is not None and lines <= 0:
+        # A call that ran the student's function ran at least its return line:
+        # a count of zero means the tracer was turned off or replaced.
+        return fail(Code.TAMPERING, detail={"key": "tampering.trace", "params": {"function": judge.name}})
+    loops = source.python_loops(ctx.source, judge.name) if ctx.source else []
+    if (lines is not None and lines >= probe.lines) or loops:
+        return fail(Code.PYTHON_LOOP, lines=lines if lines is not None else "?", line=loops[0] if loops else "?", function=judge.name)
+    return PASS
