@@ -73,6 +73,9 @@ def describe(folder: str) -> Exercise:
     except SpecError as exc:
         raise PackError(str(exc)) from None
     assert isinstance(spec, PackSpec)
+    from grader.pack.load import register_messages
+
+    register_messages(os.path.realpath(folder), spec)
     return Exercise(spec.exercise.name, os.path.realpath(folder), spec.exercise.summary.en, spec.exercise.summary.ko, tuple(f.name for f in spec.function))
 
 

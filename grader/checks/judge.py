@@ -155,11 +155,14 @@ class Judge:
             return replace(_verdict(Code.BROADCAST_SHAPE, params, self.name, divergence), candidates=((Code.BROADCAST_SHAPE.value, params),))
         match = variant_search.nearest(self.pack, self.name, call, found, expected, rtol, self._reader(expected), self.lecture, source)
         if match is not None:
-            params = {**match.params, "change": _change(match.variant)}
+            params = {**match.params, "change": _change(match.variant), "detail": ""}
+            if match.variant.code == Code.WRONG_LOSS and match.variant.site.before:
+                params.setdefault("expected", f"`{match.variant.site.before}`")
+                params.setdefault("found", f"`{match.variant.site.after or match.variant.site.changed}`")
             params.setdefault("epoch", divergence.step if divergence else 1)
             verdict = _verdict(match.variant.code, params, self.name, divergence)
             return replace(verdict, candidates=match.candidates)
-        fitted = self._fitted_rate(call, found, expected, rtol)
+        fitted = self._fitted_rate(call, found, expected, rtol) or self._varying_rate(call, found, expected, rtol)
         if fitted is not None:
             return replace(fitted, divergence=divergence)
         related = relations.after_variants(found, expected, rtol, variant_search.rows(call))
@@ -249,6 +252,54 @@ class Judge:
         if isinstance(again, Reading) and variant_search.distance(found, again, rtol * variant_search.MATCH_FACTOR) <= 1.0:
             return fail(Code.WRONG_LEARNING_RATE, name=name, expected=lr, found=fitted)
         return None
+
+    def _varying_rate(self, call: Call, found: Reading, expected: Reading, rtol: float) -> Optional[Verdict]:
+        """Every update a gradient step, but with a learning rate that changes from epoch to epoch.
+
+        For each epoch the reference makes one step of rate 1 from where the
+        student's path is; the student's step must be a positive multiple of it.
+        """
+        lr_at, epochs_at, position = self.positions(Role.LEARNING_RATE), self.positions(Role.EPOCHS), self.parameter
+        path = next((i for i, s in enumerate(expected.series) if s.stepped and s.values.shape[1] > 1 and s.values.shape[0] > 2), None)
+        if not lr_at or not epochs_at or position is None or path is None or not isinstance(call.args[position], torch.Tensor):
+            return None
+        weights = found.series[path].values
+        start = call.args[position]
+        if weights.shape[1] != start.numel() or not bool(torch.isfinite(weights).all()):
+            return None
+        rates = []
+        scale = float(weights.abs().max()) or 1.0
+        tolerance = rtol * variant_search.MATCH_FACTOR
+        for t in range(weights.shape[0] - 1):
+            if float((weights[t + 1] - weights[t]).abs().max()) <= tolerance * scale:
+                continue  # converged: a step this small says nothing of the rate
+            args = list(call.args)
+            args[position] = weights[t].reshape(start.shape).to(start.dtype).requires_grad_(start.requires_grad)
+            args[lr_at[0]] = 1.0
+            args[epochs_at[0]] = 1
+            unit = self.reference(call.with_args(args))
+            read = self.read(unit) if unit.ok else None
+            if not isinstance(read, Reading):
+                return None
+            direction = read.series[path].values[1] - read.series[path].values[0]
+            step = weights[t + 1] - weights[t]
+            norm = float(direction @ direction)
+            if norm == 0:
+                return None
+            rate = float(step @ direction) / norm
+            if rate <= 0 or not compare.all_close(step.reshape(1, -1), (rate * direction).reshape(1, -1), tolerance, atol=tolerance * scale):
+                return None
+            rates.append(rate)
+        lr = float(call.args[lr_at[0]])
+        if not rates or all(abs(r / lr - 1) < 1e-3 for r in rates):
+            return None
+        changed = next((i + 1 for i, r in enumerate(rates) if abs(r / rates[0] - 1) > 1e-3), None)
+        name = self.spec.args[lr_at[0]].name
+        found_text = f"{min(rates):.4g} to {max(rates):.4g}" if changed else f"{rates[0]:.4g}"
+        verdict = fail(Code.WRONG_LEARNING_RATE, name=name, expected=lr, found=rates[0], rates=found_text)
+        if changed is not None:
+            verdict = fail(Code.WRONG_LEARNING_RATE, name=name, expected=lr, found=rates[0], rates=found_text, explanation="diagnosis.wrong-learning-rate.varies", epoch=changed + 1)
+        return verdict
 
     def _broadcast(self, call: Call, found: Reading, rtol: float) -> bool:
         """The values of the reference given a (n,) data tensor where it has (n, 1): the (n, n) broadcast."""

@@ -198,9 +198,12 @@ def _rebinding(out: list[Verdict], indices: list[int], judge: Any, text: str, no
 def _uses_global(out: list[Verdict], indices: list[int], judge: Any, text: str, notebook: bool, data_names: frozenset[str]) -> None:
     function = judge.name
     findings = source.globals_read(text, function, data_names)
+    if notebook:
+        # any global a later cell binds again counts, whatever its name: the function sees the later value
+        findings += [f for f in source.globals_read(text, function, frozenset(source.module_names(text))) if f not in findings and source.rebound_later(text, function, f.what)]
     if not findings:
         return
-    first = findings[0]
+    first = next((f for f in findings if notebook and source.rebound_later(text, function, f.what)), findings[0])
     parameters = ", ".join(source.parameters(text, function))
     later = source.rebound_later(text, function, first.what) if notebook else None
     for i in indices:

@@ -367,6 +367,11 @@ def globals_read(source: str, name: str, data_names: frozenset[str] = frozenset(
     return [Finding(line, global_name) for global_name, line in sorted(found.items(), key=lambda kv: kv[1])]
 
 
+def module_names(source: str) -> set[str]:
+    """Every name the module binds to data at its top level."""
+    return _module_data(source) - set(_top_functions(source))
+
+
 def rebound_later(source: str, function_name: str, global_name: str) -> Optional[Finding]:
     """In a notebook: a code cell after ``function_name``'s that binds ``global_name`` again.
 

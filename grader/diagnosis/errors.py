@@ -17,7 +17,8 @@ def from_error(error: StudentError, function: str) -> tuple[str, Message]:
     """A diagnosis code and its message for an exception raised in ``function``."""
     kind, text = error.type, error.message
     line = error.frames[-1].line if error.frames else ""
-    if kind == "NotImplementedError":
+    if kind == "NotImplementedError" and ("raise NotImplementedError" in line or not error.frames):
+        # the stub's own `raise`; PyTorch raises NotImplementedError too ("max_all not implemented for 'ComplexFloat'")
         return "not-implemented", Message("diagnosis.not-implemented.why", {"function": function})
     if kind == "MemoryError" or (kind == "RuntimeError" and any(m in text for m in _MEMORY_MARKERS)):
         return "memory-limit", Message("diagnosis.memory-limit.why", {"detail": f"{kind}: {text}", "detail_ko": f"{kind}: {text}"})
@@ -33,7 +34,7 @@ def from_error(error: StudentError, function: str) -> tuple[str, Message]:
         return "parameter-rebound", Message("diagnosis.parameter-rebound.why", {"function": function})
     return "runtime-error", Message(
         "diagnosis.runtime-error.why",
-        {"function": function, "type": kind, "message": f"{kind}: {text}", "explanation": explanation or ""},
+        {"function": function, "type": kind, "message": f"{kind}: {text}", "explanation": explanation or "", "line_code": line.strip()[:200]},
     )
 
 
@@ -68,6 +69,10 @@ def explain(error: StudentError) -> Optional[str]:
         return "error.none-grad"
     if "shapes cannot be multiplied" in text or "size mismatch" in text or "must match the size" in text:
         return "error.shape"
+    if "assigned grad expected to be a Tensor or None" in text:
+        return "error.grad-assigned"
+    if "Complex" in text or "complex" in text:
+        return "error.complex"
     return None
 
 

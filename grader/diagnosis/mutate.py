@@ -31,6 +31,7 @@ class Operator(StrEnum):
     DROP_RESET = "drop-reset"
     SWAP = "swap"
     HOIST = "hoist"
+    RECOMPUTE = "recompute"
     ARITHMETIC = "arithmetic"
     HARDCODE = "hardcode"
     MISCONCEPTION = "misconception"
@@ -94,7 +95,7 @@ def derive(reference_text: str, function: str, roles: Roles, helpers: Sequence[s
 def _variants_of(text: str, definition: ast.FunctionDef, function: str, roles: Roles, own: bool) -> list[Variant]:
     out: list[Variant] = []
     for operator, make in _OPERATORS:
-        if not own and operator in (Operator.RANGE, Operator.DROP_RESET, Operator.SWAP, Operator.HARDCODE, Operator.HOIST):
+        if not own and operator in (Operator.RANGE, Operator.DROP_RESET, Operator.SWAP, Operator.HARDCODE, Operator.HOIST, Operator.RECOMPUTE):
             continue  # a helper's own steps are not the graded loop's
         for changed, site, code, params, factor, role_value in make(text, definition, roles, own):
             index = len(out)
@@ -484,6 +485,30 @@ def _hardcode(text: str, definition: ast.FunctionDef, roles: Roles, own: bool) -
             yield copy_def, site, code, {"name": name}, None, name
 
 
+def _recompute(text: str, definition: ast.FunctionDef, roles: Roles, own: bool) -> Iterator[Change]:
+    """The forward pass computed again after the update, so that the loss recorded or returned is the updated one's."""
+    for body_index, body in enumerate(_bodies(definition)):
+        backward_at = next((i for i, s in enumerate(body) if _is_backward(s)), None)
+        if not backward_at:
+            continue
+        update_at = next((i for i in range(backward_at + 1, len(body)) if _is_parameter_update(body[i], roles.parameter)), None)
+        if update_at is None:
+            continue
+        after = update_at + 1
+        while after < len(body) and _is_reset(body[after]):
+            after += 1
+        copy_def = copy.deepcopy(definition)
+        copy_body = list(_bodies(copy_def))[body_index]
+        forward = [copy.deepcopy(s) for s in copy_body[:backward_at] if isinstance(s, (ast.Assign, ast.AnnAssign))]
+        if not forward:
+            continue
+        copy_body[after:after] = forward
+        ast.fix_missing_locations(copy_def)
+        moved = "; ".join(ast.unparse(s) for s in forward)
+        site = Site(_line(text, body[update_at]), moved, moved, "", body[update_at].lineno)
+        yield copy_def, site, Code.HISTORY_MISALIGNED, {"moved": moved}, None, None
+
+
 def _arithmetic(text: str, definition: ast.FunctionDef, roles: Roles, own: bool) -> Iterator[Change]:
     """``*`` where the reference divides, ``/`` where it multiplies."""
 
@@ -539,6 +564,7 @@ _OPERATORS: tuple[tuple[Operator, Callable[[str, ast.FunctionDef, Roles, bool], 
     (Operator.TRANSPOSE, _transpose),
     (Operator.COMPARE, _compare),
     (Operator.HOIST, _hoist),
+    (Operator.RECOMPUTE, _recompute),
     (Operator.SWAP, _swap),
     (Operator.ARITHMETIC, _arithmetic),
 )

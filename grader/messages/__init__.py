@@ -31,10 +31,10 @@ def fields(text: str) -> set[str]:
 def render(message: Union[Message, str], lang: str = "en", **params: Any) -> str:
     """The text of a catalogue entry in ``lang`` with its parameters filled in.
 
-    An entry may have versions for one function (``key@train_net``) or one
-    exercise (``key@exercise4``), so that a message names only what exists
-    there; the parameters ``function`` and ``exercise`` select them (see
-    ``resolve``).  Korean particles written as ``을(를)`` or ``(으)로`` are
+    An exercise pack may word an entry for itself (``key@exercise4``) or one of
+    its functions (``key@exercise4.train_net``), so that a message names only
+    what exists there; the parameters ``exercise`` and ``function`` select
+    them (see ``resolve``).  Korean particles written as ``을(를)`` or ``(으)로`` are
     fitted to the word before them once the parameters are in.
     """
     if isinstance(message, Message):
@@ -51,10 +51,16 @@ def render(message: Union[Message, str], lang: str = "en", **params: Any) -> str
 
 
 def resolve(key: str, params: Mapping[str, Any]) -> str:
-    """The catalogue key that words ``key`` for the function and exercise in ``params``:
-    ``key@<function>`` first, then ``key@<exercise>``, then ``key`` itself."""
-    for scope in (params.get("function"), params.get("exercise")):
-        if isinstance(scope, str) and f"{key}@{scope}" in CATALOGUE:
+    """The catalogue key that words ``key`` for the exercise and function in ``params``:
+    a pack's ``key@<exercise>.<function>`` first, then its ``key@<exercise>``, then ``key`` itself."""
+    exercise, function = params.get("exercise"), params.get("function")
+    scopes = []
+    if isinstance(exercise, str):
+        if isinstance(function, str):
+            scopes.append(f"{exercise}.{function}")
+        scopes.append(exercise)
+    for scope in scopes:
+        if f"{key}@{scope}" in CATALOGUE:
             return f"{key}@{scope}"
     return key
 

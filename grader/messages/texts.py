@@ -33,16 +33,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "loss.mean": ("the mean error, not squared", "제곱하지 않은 오차평균"),
     "divergence.first": ("first divergence: {where}: yours {yours}, reference {reference}", "처음 달라지는 곳: {where}: 내 값 {yours}, 정답 {reference}"),
     "misaligned.missing-initial": (
-        "What_history has {found} entries and starts with What after the first update: the initial value is missing (it should have epochs + 1 = {expected} entries).",
-        "What_history가 {found}개이고 첫 업데이트 뒤의 What으로 시작합니다: 초기값이 빠졌습니다 (epochs + 1 = {expected}개여야 합니다).",
+        "{name} has {found} entries and starts after the first update: the initial value is missing (it should have {expected} entries).",
+        "{name}이(가) {found}개이고 첫 업데이트 뒤의 값으로 시작합니다: 초기값이 빠졌습니다 ({expected}개여야 합니다).",
     ),
     "misaligned.loss-after-update": (
-        "Each loss in loss_history belongs to What after its update: the loss was recorded after step 4 (recomputed), not the one computed before it.",
-        "loss_history의 손실이 업데이트 뒤의 What에 대한 값입니다: step4 전에 계산한 손실이 아니라 업데이트 뒤에 다시 계산한 손실을 기록했습니다.",
+        "Each recorded loss belongs to the parameters after their update: the loss was computed again after the update, not the one computed before it.",
+        "기록한 손실이 업데이트 뒤의 파라메터에 대한 값입니다: 업데이트 전에 계산한 손실이 아니라 업데이트 뒤에 다시 계산한 손실을 기록했습니다.",
     ),
     "misaligned.lengths": (
-        "loss_history has {losses} entries and What_history {weights}; with epochs={epochs} they should have {epochs} and {expected}.",
-        "loss_history는 {losses}개, What_history는 {weights}개입니다. epochs={epochs}이면 {epochs}개와 {expected}개여야 합니다.",
+        "The histories have {found} entries; with epochs={epochs} they should have {expected}.",
+        "기록(history)의 길이가 {found}입니다. epochs={epochs}이면 {expected}이어야 합니다.",
     ),
     "shape.history": ("A history should hold one entry per epoch; found {detail}.", "기록(history)은 에폭마다 하나씩이어야 합니다. 실제: {detail}."),
     "shape.value": ("The contract asks for shape {expected}.", "요구하는 크기는 {expected}입니다."),
@@ -55,16 +55,24 @@ TEXTS: dict[str, tuple[str, str]] = {
         "채점기는 키보드 입력 없이 코드를 실행하므로 `input()`은 바로 실패합니다. 값은 함수의 인자로 받으세요.",
     ),
     "error.none-grad": (
-        "`What.grad` is None here: What is not the leaf tensor that backward() fills. This happens after `What = What - ...` rebinds What to a new tensor.",
-        "여기서 `What.grad`가 None입니다: What이 backward()가 미분값을 채우는 leaf 텐서가 아닙니다. `What = What - ...`로 What을 새 텐서로 바꾸면 이렇게 됩니다.",
+        "A `.grad` is None here: the tensor is not the leaf that `backward()` fills. This happens after `w = w - ...` rebinds a parameter to a new tensor.",
+        "여기서 `.grad`가 None입니다: 이 텐서는 `backward()`가 미분값을 채우는 leaf 텐서가 아닙니다. `w = w - ...`로 파라메터를 새 텐서로 바꾸면 이렇게 됩니다.",
     ),
     "error.grad-before-backward": (
-        "`What.grad` is None until the first `loss.backward()` fills it, so it cannot be reset before then. Clear it after the update instead (or use `What.grad = None`, which always works).",
-        "`What.grad`는 첫 `loss.backward()`가 채우기 전까지 None이므로 그 전에는 초기화할 수 없습니다. 업데이트 뒤에 초기화하세요 (`What.grad = None`은 언제나 됩니다).",
+        "A `.grad` is None until the first `backward()` fills it, so it cannot be reset before then. Clear it after the update instead (setting it to None always works).",
+        "`.grad`는 첫 `backward()`가 채우기 전까지 None이므로 그 전에는 초기화할 수 없습니다. 업데이트 뒤에 초기화하세요 (None을 대입하는 것은 언제나 됩니다).",
+    ),
+    "error.grad-assigned": (
+        "A `.grad` can only hold a tensor or None: the line `{line_code}` assigns something else. To clear a gradient, assign None or call `.zero_()` on it.",
+        "`.grad`에는 텐서나 None만 넣을 수 있습니다: `{line_code}` 줄이 다른 것을 대입합니다. 미분값을 지우려면 None을 대입하거나 `.zero_()`를 호출하세요.",
+    ),
+    "error.complex": (
+        "The numbers here are complex (a complex dtype), and this operation is not defined for them: the line `{line_code}` makes them. `torch.linalg.eigvals` gives complex eigenvalues even for a symmetric matrix; `torch.linalg.eigvalsh` gives real ones.",
+        "여기의 숫자가 복소수(complex dtype)여서 이 연산을 쓸 수 없습니다: `{line_code}` 줄이 복소수를 만듭니다. `torch.linalg.eigvals`는 대칭행렬에서도 복소수 고유값을 주고, `torch.linalg.eigvalsh`는 실수 고유값을 줍니다.",
     ),
     "error.shape": (
-        "A matrix product got shapes that do not fit. X is (n, 2), What is (2, 1), nn.Linear's weight is (1, 2).",
-        "행렬곱의 크기가 맞지 않습니다. X는 (n, 2), What은 (2, 1), nn.Linear의 weight는 (1, 2)입니다.",
+        "A matrix product got shapes that do not fit: check the shapes the docstring gives.",
+        "행렬곱의 크기가 맞지 않습니다: docstring이 말하는 크기를 확인하세요.",
     ),
     # ------------------------------------------------------------------
     # submission-level
@@ -236,4 +244,33 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Contours of the {kind} loss over (w₀, w₁); your path ends at {yours}, the reference's at {reference}.",
         "(w₀, w₁)에 대한 {kind} 손실의 등고선; 내 경로는 {yours}에서, 정답 경로는 {reference}에서 끝납니다.",
     ),
+
+    # ------------------------------------------------------------------
+    # what a variant of the reference changed (appended to a diagnosis: "change")
+    "mutation.drop-reset": ("Your values match the reference's with `{before}` left out.", "`{before}`을(를) 뺀 정답과 값이 일치합니다."),
+    "mutation.sign": ("Your values match the reference's with `{before}` written as `{after}` (in `{line}`).", "`{line}`에서 `{before}`을(를) `{after}`(으)로 쓴 정답과 값이 일치합니다."),
+    "mutation.reduction": ("Your values match the reference's with `{before}` written as `{after}`.", "`{before}`을(를) `{after}`(으)로 쓴 정답과 값이 일치합니다."),
+    "mutation.power": ("Your values match the reference's with `{before}` written as `{after}`.", "`{before}`을(를) `{after}`(으)로 쓴 정답과 값이 일치합니다."),
+    "mutation.range": ("Your values match the reference's loop written as `{changed}` instead of `{line}`.", "`{line}` 대신 `{changed}`(으)로 반복한 정답과 값이 일치합니다."),
+    "mutation.hardcode": ("Your values match the reference's with `{name}` replaced by the lecture's value.", "`{name}`을(를) 강의의 값으로 바꾼 정답과 값이 일치합니다."),
+    "mutation.factor": ("Your values match the reference's with `{before}` multiplied by {factor} (in `{line}`).", "`{line}`의 `{before}`에 {factor}을(를) 곱한 정답과 값이 일치합니다."),
+    "mutation.transpose": ("Your values match the reference's with `{before}` written as `{after}` (in `{line}`).", "`{line}`에서 `{before}`을(를) `{after}`(으)로 쓴 정답과 값이 일치합니다."),
+    "mutation.compare": ("Your values match the reference's with `{before}` written as `{after}`.", "`{before}`을(를) `{after}`(으)로 쓴 정답과 값이 일치합니다."),
+    "mutation.swap": ("Your values match the reference's with `{second}` run before `{first}`.", "`{first}`보다 `{second}`을(를) 먼저 실행한 정답과 값이 일치합니다."),
+    "mutation.recompute": ("Your values match the reference's with `{moved}` computed again after the update, so the loss recorded belongs to the updated parameters.", "업데이트 뒤에 `{moved}`을(를) 다시 계산한 정답과 값이 일치합니다: 기록한 손실이 업데이트된 파라메터의 손실입니다."),
+    "mutation.hoist": ("Your values match the reference's with `{moved}` run once, before the loop.", "`{moved}`을(를) 루프 전에 한 번만 실행한 정답과 값이 일치합니다."),
+    "mutation.arithmetic": ("Your values match the reference's with `{before}` written as `{after}`.", "`{before}`을(를) `{after}`(으)로 쓴 정답과 값이 일치합니다."),
+    "mutation.misconception": ("Your values match the reference's with `{before}` written as `{after}`.", "`{before}`을(를) `{after}`(으)로 쓴 정답과 값이 일치합니다."),
+    # where a value is
+    "what.after": ("{label} after the call", "호출 뒤의 {label}"),
+    "what.entry": ("{name}{index}", "{name}{index}"),
+    "advice.training": ("Compare each step of your loop with the docstring: the prediction, the loss, backward, the update.", "반복문의 각 단계를 docstring과 비교해 보세요: 예측, 손실, backward, 업데이트."),
+    "advice.formula": ("Compare your formula with the docstring's, term by term.", "식을 docstring의 식과 항마다 비교해 보세요."),
+    "type.number-not-tensor": ("A Python number carries no gradient: the contract asks for {expected}.", "파이썬 숫자에는 미분 정보가 없습니다: 요구하는 반환값은 {expected}입니다."),
+    "type.module": ("The contract asks for a {expected}; yours is a {found}.", "요구하는 것은 {expected}인데, 반환값은 {found}입니다."),
+    "shape.transposed-square": ("The result is the transpose of the expected one: rows and columns are exchanged (check the order of the axes, and `indexing` in `torch.meshgrid`).", "결과가 기대한 값의 전치입니다: 행과 열이 바뀌었습니다 (축의 순서와 `torch.meshgrid`의 `indexing`을 확인하세요)."),
+    "shape.scalar": ("A one-number tensor of another shape: the contract asks for {expected}.", "숫자 하나짜리 다른 크기의 텐서입니다: 요구하는 것은 {expected}입니다."),
+    "api.lr": ("{optimizer} was not given the learning rate argument `{name}`.", "{optimizer}에 학습률 인자 `{name}`을(를) 넘기지 않았습니다."),
+    "api.steps": ("The optimizer stepped {found} times for epochs={epochs}: once per epoch is asked for.", "epochs={epochs}인데 옵티마이저가 {found}번 step했습니다: 에폭마다 한 번이어야 합니다."),
+    "api.other-optimizer": ("Line {line} builds {found}; the exercise asks for {expected}.", "{line}번째 줄이 {found}을(를) 만드는데, 이 연습은 {expected}을(를) 요구합니다."),
 }

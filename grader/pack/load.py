@@ -234,24 +234,54 @@ def _validate(pack: Pack) -> None:
 
 
 def _register_messages(pack: Pack) -> None:
-    """The pack's sentences join the catalogue, scoped to its exercise (``key@exercise``)."""
+    register_messages(pack.folder, pack.spec, pack.overlay)
+
+
+def shared_messages(folder: str, files: list[str]) -> dict[str, specs.Text]:
+    """The ``[messages]`` of the files a pack shares with others, in order."""
+    import tomllib
+
+    out: dict[str, specs.Text] = {}
+    for name in files:
+        path = os.path.join(folder, name)
+        try:
+            with open(path, "rb") as handle:
+                raw = tomllib.load(handle)
+            out.update(msgspec.convert(raw, type=specs.MessagesFile).messages)
+        except (OSError, tomllib.TOMLDecodeError, msgspec.ValidationError) as exc:
+            raise PackError(f"{path}: not a file of [messages] ({exc}).") from None
+    return out
+
+
+def register_messages(folder: str, spec: specs.PackSpec, overlay: Optional[specs.OverlaySpec] = None) -> None:
+    """The pack's sentences join the catalogue, scoped to its exercise (``key@exercise``).
+
+    Only what ``pack.toml`` (and the files it names) says: nothing runs, so
+    this happens as soon as an exercise is known."""
     from grader import messages
 
-    sentences = dict(pack.spec.messages)
-    if pack.overlay is not None:
-        sentences.update(pack.overlay.messages)
+    sentences = shared_messages(folder, spec.exercise.messages)
+    sentences.update(spec.messages)
+    if overlay is not None:
+        sentences.update(overlay.messages)
     entries: dict[str, tuple[str, str]] = {}
     for key, text in sentences.items():
-        entries[key if "@" in key else f"{key}@{pack.name}"] = (text.en, text.ko)
-    for item in pack.misconceptions:
+        # key@function: for one function of this pack; key: for the whole pack
+        base, _, function = key.partition("@")
+        entries[f"{base}@{spec.exercise.name}.{function}" if function else f"{base}@{spec.exercise.name}"] = (text.en, text.ko)
+    name = spec.exercise.name
+    for item in list(spec.misconception) + list(overlay.misconception if overlay else []):
         for part in ("title", "why", "fix"):
             text = getattr(item, part)
             if text is not None:
-                entries[f"misconception.{pack.name}.{item.id}.{part}"] = (text.en, text.ko)
+                entries[f"misconception.{name}.{item.id}.{part}"] = (text.en, text.ko)
         if item.hint:
-            entries[f"misconception.{pack.name}.{item.id}.hint"] = (item.hint, item.hint)
-    if pack.spec.exercise.title is not None:
-        entries[f"exercise.title@{pack.name}"] = (pack.spec.exercise.title.en, pack.spec.exercise.title.ko)
+            entries[f"misconception.{name}.{item.id}.hint"] = (item.hint, item.hint)
+    if spec.exercise.title is not None:
+        entries[f"exercise.title@{name}"] = (spec.exercise.title.en, spec.exercise.title.ko)
+    for function in spec.function:
+        if function.title is not None:
+            entries[f"check.lecture@{name}.{function.name}"] = (function.title.en, function.title.ko)
     messages.extend(entries)
 
 

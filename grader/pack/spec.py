@@ -163,6 +163,7 @@ class Exercise(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     title: Optional[Text] = None
     reference: str = "reference.py"
     helpers: list[str] = []
+    messages: list[str] = []  # TOML files with a [messages] table, shared by several packs
     stub_setup: Optional[str] = None  # the setup block the stubs show as the lecture's data
     stub_data_in_py: bool = False  # the .py stub carries that data too (the notebook always does)
     device_dtype: Literal["float32", "float64"] = "float64"
@@ -189,6 +190,12 @@ class OverlaySpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     setup: dict[str, Setup] = {}
     check: list[Extra] = []
     misconception: list[Misconception] = []
+    messages: dict[str, Text] = {}
+
+
+class MessagesFile(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """A file of sentences shared by several packs (``[exercise] messages``)."""
+
     messages: dict[str, Text] = {}
 
 

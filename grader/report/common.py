@@ -50,13 +50,15 @@ def _resolve(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
     # it is rendered in the reader's language first.
     if lang == "ko":
         params = {**params, **{k[:-3]: v for k, v in params.items() if k.endswith("_ko")}}
+    # A nested sentence is worded for the same exercise and function as the one it is part of.
+    scope = {k: params[k] for k in ("exercise", "function") if isinstance(params.get(k), str)}
     out: dict[str, Any] = {}
     for name, value in params.items():
         if isinstance(value, Message):
-            value = messages.render(Message(value.key, _resolve(value.params, lang)), lang)
+            value = messages.render(Message(value.key, _resolve({**scope, **value.params}, lang)), lang)
         elif isinstance(value, Mapping) and isinstance(value.get("key"), str) and messages.has(value["key"]):
             inner = value.get("params")
-            value = messages.render(Message(value["key"], _resolve(inner if isinstance(inner, Mapping) else {}, lang)), lang)
+            value = messages.render(Message(value["key"], _resolve({**scope, **(inner if isinstance(inner, Mapping) else {})}, lang)), lang)
         out[name] = value
     return out
 
@@ -83,13 +85,34 @@ def diagnosis(code: Optional[str], message: Optional[Message], lang: str) -> Opt
             return messages.render(Message(key, params), lang) if messages.has(messages.resolve(key, params)) else ""
 
         hint = part("hint") or None
+        title, fix = part("title"), part("fix")
         # A check may word the why for its own case (diagnosis.<code>.why-step).
         own = message is not None and message.key.startswith(f"{base}.why") and messages.has(message.key)
         why = messages.render(Message(message.key, params), lang) if own and message is not None else part("why")
         explanation = params.get("explanation")
-        if isinstance(explanation, str) and explanation and messages.has(explanation):
-            # e.g. error.none-grad: the lecture's reading of a raw exception.
+        if isinstance(explanation, str) and explanation and messages.has(messages.resolve(explanation, params)):
+            # e.g. error.none-grad: the lecture's reading of a raw exception; or the line that caused it.
             why = f"{why} {messages.render(Message(explanation, params), lang)}".strip()
+        change = params.get("change")
+        if isinstance(change, str) and change:
+            # what the variant of the reference that reproduces the values changed, in source terms
+            why = f"{why} {change}".strip()
+        misconception = params.get("misconception")
+        if isinstance(misconception, str) and misconception:
+            # a pack's named misconception words the parts it gives
+            for name in ("title", "why", "fix", "hint"):
+                key = f"misconception.{misconception}.{name}"
+                if messages.has(key):
+                    text_ = messages.render(Message(key, params), lang)
+                    if name == "title":
+                        title = text_
+                    elif name == "why":
+                        why = f"{text_} {change}".strip() if isinstance(change, str) else text_
+                    elif name == "fix":
+                        fix = text_
+                    else:
+                        hint = text_
+            return DiagnosisText(code, title, why, fix, hint)
         return DiagnosisText(code, part("title"), why, part("fix"), hint)
     said = render_message(message, lang)
     if code or said:
