@@ -46,6 +46,7 @@ class Code(StrEnum):
     WEIGHT_NOT_TRANSPOSED = "weight-not-transposed"
     BIAS_ENABLED = "bias-enabled"
     MISSING_PARAMETER = "missing-parameter"
+    WRONG_STRUCTURE = "wrong-structure"
     NOT_USING_TORCH_API = "not-using-torch-api"
     PYTHON_LOOP = "python-loop"
     INPUT_MUTATED = "input-mutated"

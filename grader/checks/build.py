@@ -87,7 +87,8 @@ def function_checks(judge: Judge) -> list[Check]:
         add(CheckKind.NO_LOOP, title("vectorized", judge), lambda ctx: structure.no_loop(ctx, judge))
     from grader.checks import device
 
-    add(CheckKind.DEVICE, title("device", judge), lambda ctx: device.run(ctx, judge))
+    # A function that takes no tensor has no device to follow: its check is about dtypes only.
+    add(CheckKind.DEVICE, title("device" if device.takes_tensors(judge.lecture) else "dtype", judge), lambda ctx: device.run(ctx, judge))
     return found
 
 

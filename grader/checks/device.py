@@ -45,11 +45,25 @@ def run(ctx: Context, judge: Any) -> Verdict:
 
     call = probe(judge)
     if not takes_tensors(call):
-        return PASS
+        return _dtypes(judge, run_call(ctx, judge.lecture))
     on_cpu = run_call(ctx, call)
     assert ctx.device is not None, "device checks run only with a device context (grader.execution.grading)"
     on_device = run_call(ctx, call, device=True)
     return judge_outcomes(judge.name, judge.pack.spec.exercise.device_dtype, on_cpu, on_device)
+
+
+def _dtypes(judge: Any, outcome: CallOutcome) -> Verdict:
+    """A function that takes no tensor (``make_net(w0, w1)``) has no device to follow:
+    what it returns must have the dtypes the reference's has."""
+    problem = outcome_problem(outcome, judge.name)
+    if problem is not None:
+        return problem
+    expected = dict(_tensors(judge.reference(judge.lecture)))
+    for where, tensor in _tensors(outcome):
+        wanted = expected.get(where)
+        if wanted is not None and tensor.dtype != wanted.dtype:
+            return fail(Code.DTYPE_CHANGED, function=judge.name, where=where, found=tensor.dtype, expected=wanted.dtype)
+    return PASS
 
 
 def judge_outcomes(function: str, dtype: str, on_cpu: CallOutcome, on_device: CallOutcome) -> Verdict:

@@ -131,6 +131,7 @@ class Judge:
         structural = relations.structure(found, expected)
         if structural is not None:
             return _verdict(structural[0], structural[1], self.name, None)
+        found = _renamed(found, expected)
         rtol = self.rtol(call)
         if not diagnose:
             return PASS if _same_shapes(found, expected) and _close(found, expected, rtol) else Verdict(False)
@@ -369,6 +370,18 @@ def _pairs(t: torch.Tensor) -> tuple[tuple[Optional[float], Optional[float]], ..
 
 # --------------------------------------------------------------------------
 # comparing readings
+
+
+def _renamed(found: Reading, expected: Reading) -> Reading:
+    """A returned module read with the reference's parameter names (layers named in an OrderedDict)."""
+    if found.module is None or expected.module is None:
+        return found
+    module = relations.aligned(found.module, expected.module)
+    if module is found.module:
+        return found
+    prefix = found.series[0].name.split(".")[0].split("[")[0] if found.series else "net"
+    others = tuple(s for s in found.series if not s.name.startswith(prefix))
+    return replace(found, series=tuple(contract.module_series(module, prefix)) + others, module=module)
 
 
 def _same_shapes(a: Reading, b: Reading) -> bool:

@@ -260,6 +260,11 @@ def _source_lines(out: list[Verdict], indices: list[int], judge: Any, text: str,
             if found_no_grad is not None:
                 finding, explanation = found_no_grad, "diagnosis.forward-in-no-grad.at"
                 verdict = replace(verdict, diagnosis=Code.FORWARD_IN_NO_GRAD)
+        elif verdict.diagnosis == Code.WRONG_VALUE and judge.spec.requires.optimizer:
+            extra = _extra_options(text, judge)
+            if extra is not None:
+                finding, explanation = extra[0], "diagnosis.wrong-value.optimizer-options"
+                params["options"] = extra[1]
         elif verdict.diagnosis == Code.NOT_USING_TORCH_API and judge.spec.requires.optimizer:
             wanted = judge.spec.requires.optimizer.rsplit(".", 1)[-1]
             other = next((f for f in source.optimizers(text, function) if f.what != wanted), None)
@@ -272,6 +277,16 @@ def _source_lines(out: list[Verdict], indices: list[int], judge: Any, text: str,
         params.update({"explanation": explanation, "line": _line_text(text, finding.line, notebook), "code": _short(_code_at(text, finding))})
         key = verdict.message.key if str(verdict.diagnosis) in verdict.message.key else f"diagnosis.{verdict.diagnosis}.why"
         out[i] = replace(verdict, message=Message(key, params))
+
+
+def _extra_options(text: str, judge: Any) -> Optional[tuple[Any, str]]:
+    """The student's optimizer call with options (momentum, weight_decay, ...) the reference's does not give."""
+    theirs = {k for _, options in source.optimizer_options(judge.pack.reference_text, judge.name) for k in options}
+    for finding, options in source.optimizer_options(text, judge.name):
+        extra = {k: v for k, v in options.items() if k not in theirs and v not in ("0", "0.0", "False", "None")}
+        if extra:
+            return finding, ", ".join(f"{k}={v}" for k, v in extra.items())
+    return None
 
 
 def _code_at(text: str, finding: Any) -> str:

@@ -500,6 +500,17 @@ def _assigns_parameter(statement: ast.Assign, parameter: str) -> bool:
     return False
 
 
+def optimizer_options(source: str, name: str) -> list[tuple[Finding, dict[str, str]]]:
+    """Every ``torch.optim`` class ``name`` builds, with the keyword options written in its call."""
+    found = []
+    for root in _reach(source, name) + list(_module_level(source)):
+        for node in _walk_in_order(root):
+            if isinstance(node, ast.Call) and len(_dotted(node.func).split(".")) >= 2 and _dotted(node.func).split(".")[-2] == "optim":
+                options = {k.arg: ast.unparse(k.value) for k in node.keywords if k.arg}
+                found.append((Finding(node.lineno, _line_at(source, node.lineno)), options))
+    return found
+
+
 def optimizers(source: str, name: str) -> list[Finding]:
     """The ``torch.optim`` classes ``name``'s code builds (``what``: the class name)."""
     found = []

@@ -28,6 +28,8 @@ def from_error(error: StudentError, function: str) -> tuple[str, Message]:
     explanation = explain(error)
     if SECOND_BACKWARD in text:
         return "forward-outside-loop", Message("diagnosis.forward-outside-loop.why", {"function": function})
+    if "that is different to the input size" in text:
+        return "broadcast-shape", Message("diagnosis.broadcast-shape.why", {"function": function, "n": _size(text), "explanation": "error.target-size", "message": f"{kind}: {text}"})
     if LEAF_IN_PLACE in text:
         return "inplace-on-leaf", Message("diagnosis.inplace-on-leaf.why", {"function": function})
     if kind == "TypeError" and "unsupported operand" in text and "NoneType" in text and ".grad" in line:
@@ -36,6 +38,13 @@ def from_error(error: StudentError, function: str) -> tuple[str, Message]:
         "diagnosis.runtime-error.why",
         {"function": function, "type": kind, "message": f"{kind}: {text}", "explanation": explanation or "", "line_code": line.strip()[:200]},
     )
+
+
+def _size(text: str) -> object:
+    import re
+
+    found = re.search(r"torch\.Size\(\[(\d+)", text)
+    return int(found.group(1)) if found else "n"
 
 
 SECOND_BACKWARD = "backward through the graph a second time"
@@ -69,6 +78,8 @@ def explain(error: StudentError) -> Optional[str]:
         return "error.none-grad"
     if "shapes cannot be multiplied" in text or "size mismatch" in text or "must match the size" in text:
         return "error.shape"
+    if kind == "AttributeError" and "'Sequential' object has no attribute" in text:
+        return "error.sequential-attribute"
     if "assigned grad expected to be a Tensor or None" in text:
         return "error.grad-assigned"
     if "Complex" in text or "complex" in text:

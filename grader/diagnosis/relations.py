@@ -8,6 +8,7 @@ diagnosis code and its message parameters, or None.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any, Optional
 
 import torch
@@ -15,6 +16,7 @@ import torch
 from grader.checks.contract import Reading
 from grader.diagnosis import compare, values
 from grader.vocabulary import Code
+from grader.worker.protocol import ModuleValue
 
 Found = Optional[tuple[Code, dict[str, Any]]]
 
@@ -26,6 +28,9 @@ def structure(found: Reading, expected: Reading) -> Found:
         return None
     if mine.type != theirs.type:
         return Code.WRONG_TYPE, {"found": f"a {mine.type}", "expected": f"a {theirs.type}", "detail": {"key": "type.module", "params": {"expected": theirs.type, "found": mine.type}}}
+    if mine.tree and theirs.tree and mine.tree != theirs.tree:
+        return Code.WRONG_STRUCTURE, {"found": _layers(mine.tree), "expected": _layers(theirs.tree)}
+    mine = aligned(mine, theirs)
     extra = [name for name in mine.params if name not in theirs.params]
     missing = [name for name in theirs.params if name not in mine.params]
     if any(name.rsplit(".", 1)[-1] == "bias" for name in extra):
@@ -41,6 +46,27 @@ def structure(found: Reading, expected: Reading) -> Found:
                 return Code.WEIGHT_NOT_TRANSPOSED, {"name": name, "found": values.shape_text(other.shape), "expected": values.shape_text(param.shape)}
             return Code.WRONG_SHAPE, {"found": values.shape_text(other.shape), "expected": values.shape_text(param.shape), "detail": {"key": "shape.value", "params": {"expected": values.shape_text(param.shape)}}}
     return None
+
+
+def aligned(mine: ModuleValue, theirs: ModuleValue) -> ModuleValue:
+    """``mine`` with the reference's parameter names, where only the names differ.
+
+    Layers named in an ``OrderedDict`` (``fc.weight``) are the same layers as
+    numbered ones (``0.weight``): parameters are matched by their order and
+    shapes, as the modules hold them.
+    """
+    if list(mine.params) == list(theirs.params) or len(mine.params) != len(theirs.params):
+        return mine
+    pairs = list(zip(mine.params.items(), theirs.params))
+    if any(value.shape != theirs.params[name].shape for (_, value), name in pairs):
+        return mine
+    return replace(mine, params={name: value for (_, value), name in pairs})
+
+
+def _layers(tree: tuple[Any, ...]) -> str:
+    """``Sequential(Linear, Sigmoid)``: a module tree as a person writes it."""
+    kind, children = tree
+    return f"{kind}({', '.join(_layers(c) for c in children)})" if children else kind
 
 
 def before_variants(found: Reading, expected: Reading, rtol: float) -> Found:

@@ -384,4 +384,8 @@ DIAGNOSES: dict[str, tuple[str, str]] = {
     "diagnosis.not-using-torch-api.other": ("Line {line} (`{code}`) builds {other}; the exercise asks for {wanted}.", "{line}번째 줄(`{code}`)이 {other}을(를) 만드는데, 이 연습은 {wanted}을(를) 요구합니다."),
     "diagnosis.uses-global.later": ("A later cell binds `{name}` again (line {later}: `{code}`), and your function reads the value it has now.", "뒤의 셀이 `{name}`에 다시 대입하고 (줄 {later}: `{code}`), 함수는 지금의 그 값을 읽습니다."),
     "diagnosis.wrong-learning-rate.varies": ("The learning rate changes during training: from epoch {epoch} on your updates use another one ({rates}). The argument `{name}` is the rate for every epoch.", "학습 도중 학습률이 바뀝니다: {epoch}번째 에폭부터 다른 학습률({rates})로 업데이트합니다. 인자 `{name}`은(는) 모든 에폭의 학습률입니다."),
+    "diagnosis.wrong-structure.title": ("`{function}` builds a module of other layers: {found}", "`{function}`이(가) 다른 층으로 된 모듈을 만듭니다: {found}"),
+    "diagnosis.wrong-structure.why": ("The contract asks for {expected}; yours is {found}. A layer without parameters (an activation such as Sigmoid) changes every output even though no weight shows it.", "요구한 것은 {expected}인데, 만든 모듈은 {found}입니다. 파라메터가 없는 층(Sigmoid 같은 활성화 함수)도 모든 출력을 바꿉니다."),
+    "diagnosis.wrong-structure.fix": ("Build the module with exactly the layers the docstring lists, in that order.", "docstring이 말하는 층을 그 순서대로 넣어 모듈을 만드세요."),
+    "diagnosis.wrong-value.optimizer-options": ("Line {line} (`{code}`) gives the optimizer options the exercise's does not have ({options}): they change every step.", "{line}번째 줄(`{code}`)이 옵티마이저에 이 연습에는 없는 옵션({options})을 줍니다: 모든 업데이트가 달라집니다."),
 }

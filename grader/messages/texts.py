@@ -17,6 +17,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "check.structure": ("`{function}` builds the right nn.Linear", "`{function}`이(가) 올바른 nn.Linear를 만듦"),
     "check.vectorized": ("`{function}` is computed without Python loops", "`{function}`을(를) 파이썬 for 문 없이 계산"),
     "check.device": ("`{function}` runs on a GPU (cuda) and keeps float64", "`{function}`이(가) GPU(cuda)에서 실행되고 float64를 유지"),
+    "check.dtype": ("`{function}` returns the dtype the contract asks for", "`{function}`이(가) 요구한 dtype을 반환"),
     "check.lecture-divergent": ("`{function}` calls the lecture's α = 0.0083 divergent", "`{function}`이(가) 강의의 α = 0.0083을 발산으로 판정"),
     # ------------------------------------------------------------------
     # what a value is
@@ -69,6 +70,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "error.complex": (
         "The numbers here are complex (a complex dtype), and this operation is not defined for them: the line `{line_code}` makes them. `torch.linalg.eigvals` gives complex eigenvalues even for a symmetric matrix; `torch.linalg.eigvalsh` gives real ones.",
         "여기의 숫자가 복소수(complex dtype)여서 이 연산을 쓸 수 없습니다: `{line_code}` 줄이 복소수를 만듭니다. `torch.linalg.eigvals`는 대칭행렬에서도 복소수 고유값을 주고, `torch.linalg.eigvalsh`는 실수 고유값을 줍니다.",
+    ),
+    "error.sequential-attribute": (
+        "A `torch.nn.Sequential` holds its layers by position and has no weight of its own: the line `{line_code}` asks it for one. Reach the layer first: `net[0].weight`, `net[0].bias`.",
+        "`torch.nn.Sequential`은 층을 순서로 담을 뿐 자기 weight가 없습니다: `{line_code}` 줄이 그것을 찾습니다. 먼저 층을 고르세요: `net[0].weight`, `net[0].bias`.",
+    ),
+    "error.target-size": (
+        "PyTorch refused it: {message}. The prediction and the target must have the same shape; `.squeeze()` or `.reshape(-1)` on one of them only is the usual cause.",
+        "PyTorch가 거부했습니다: {message}. 예측과 정답(target)의 크기가 같아야 합니다. 둘 중 하나에만 `.squeeze()`나 `.reshape(-1)`을 쓴 것이 흔한 원인입니다.",
     ),
     "error.shape": (
         "A matrix product got shapes that do not fit: check the shapes the docstring gives.",

@@ -68,6 +68,7 @@ class ModuleValue:
     params: Mapping[str, TensorValue] = field(default_factory=dict)
     in_features: Optional[int] = None
     out_features: Optional[int] = None
+    tree: tuple[Any, ...] = ()  # (class name, (children...)): the layers it is made of
 
 
 @dataclass(frozen=True)
@@ -346,7 +347,18 @@ def _decode_module(body: Any, count: list[int]) -> ModuleValue:
     features = [body.get("in_features"), body.get("out_features")]
     if not all(f is None or type(f) is int for f in features):
         raise ProtocolError("module features are not integers")
-    return ModuleValue(kind[:200], params, features[0], features[1])
+    return ModuleValue(kind[:200], params, features[0], features[1], _decode_tree(body.get("tree"), 0, count))
+
+
+def _decode_tree(tree: Any, depth: int, count: list[int]) -> tuple[Any, ...]:
+    if tree is None:
+        return ()
+    if depth > MAX_DEPTH or type(tree) is not list or len(tree) != 2 or type(tree[0]) is not str or type(tree[1]) is not list:
+        raise ProtocolError("module tree is not [class, [children]]")
+    count[0] += 1
+    if count[0] > MAX_NUMBERS:
+        raise TooLarge(f"more than {MAX_NUMBERS} numbers")
+    return (tree[0][:200], tuple(_decode_tree(child, depth + 1, count) for child in tree[1]))
 
 
 # --------------------------------------------------------------------------

@@ -141,11 +141,18 @@ def _device_of(t: Any) -> str:
     return str(_get["device"](t))
 
 
+def _module_tree(module: Any, budget: _Budget, depth: int = 0) -> list[Any]:
+    """``[class name, [children...]]``: the layers a module is made of."""
+    budget.take(1)
+    children = [] if depth >= protocol.MAX_DEPTH else [_module_tree(c, budget, depth + 1) for c in _Module.children(module)]
+    return [type(module).__qualname__[:200], children]
+
+
 def _encode_module(module: Any, budget: _Budget) -> dict[str, Any]:
     import torch
 
     params = {name: {"tensor": _encode_tensor(p, budget)} for name, p in _Module.named_parameters(module)}
-    body: dict[str, Any] = {"type": type(module).__qualname__, "params": params}
+    body: dict[str, Any] = {"type": type(module).__qualname__, "params": params, "tree": _module_tree(module, budget)}
     if isinstance(module, torch.nn.Linear):
         body["in_features"] = int(module.in_features)
         body["out_features"] = int(module.out_features)
