@@ -207,6 +207,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "inline.unknown-exercise": ("Unknown exercise {name!r}: expected one of {names}.", "알 수 없는 과제 {name!r}: {names} 중 하나여야 합니다."),
     "inline.ambiguous": ("The functions defined fit several exercises ({names}): name one, e.g. check(\"{first}\").", "정의한 함수가 여러 과제({names})에 해당합니다. 하나를 지정하세요. 예: check(\"{first}\")."),
     "inline.failed": ("The self-check could not run: {detail}", "자가 점검을 실행하지 못했습니다: {detail}"),
+    "inline.bad-option": (
+        "check() cannot take {given}: write, for example, {expected}. help(check) lists its options.",
+        "check()에 {given}을(를) 줄 수 없습니다. 예: {expected}. 옵션 목록은 help(check)로 볼 수 있습니다.",
+    ),
     "report.wall-time": ("Graded in {seconds:.1f} s.", "채점 시간 {seconds:.1f}초."),
     "report.fig.loss": ("Loss per epoch", "에폭별 손실"),
     "report.fig.loss-axis": ("loss ({kind})", "손실 ({kind})"),
