@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import inspect
 import re
+from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 
 import grader
 from conftest import TESTS
 from grader.cli import inline
+from grader.execution.grading import Options, grade
+from grader.intake.submission import Submission
 
 README = (TESTS.parent / "README.md").read_text(encoding="utf-8")
 
@@ -69,3 +73,31 @@ def test_an_option_value_the_check_cannot_take_is_named_not_ignored(monkeypatch:
 def test_a_misspelt_option_is_a_type_error_naming_it() -> None:
     with pytest.raises(TypeError, match="language"):
         grader.check("exercise2", language="ko")
+
+
+@pytest.mark.slow
+def test_a_notebooks_minimal_example_runs_in_a_cell_of_that_notebook(capsys: pytest.CaptureFixture[str]) -> None:
+    notebook = TESTS / "notebooks" / "ex1_mean_loss.ipynb"
+    result = grade(Submission(str(notebook), "ipynb", "exercise1"), Options(device="off"))
+    examples = [c.example for c in result.checks if c.example]
+    assert examples, [c.diagnosis for c in result.checks]
+    # The student's kernel: the notebook's cells, run (its magics left out; our own test notebook).
+    kernel: dict[str, Any] = {}
+    for cell in nbformat.read(str(notebook), as_version=4).cells:
+        if cell.cell_type == "code":
+            exec("\n".join(line for line in cell.source.splitlines() if not line.startswith("%")), kernel)
+    for example in examples:
+        # No import from a file: there is none, the function is the notebook's own ...
+        assert "import" not in example.replace("import torch", ""), example
+        assert "your notebook defines" in example
+        # ... so pasted into a new cell below, it runs and shows the failure.
+        exec(example, dict(kernel))
+        assert "expected" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_a_files_minimal_example_still_imports_from_that_file(tmp_path: Path) -> None:
+    source = TESTS / "submissions" / "exercise1" / "sse_mean.py"
+    result = grade(Submission(str(source), "py", "exercise1"), Options(device="off"))
+    examples = [c.example for c in result.checks if c.example]
+    assert examples and all("from sse_mean import" in e for e in examples)
