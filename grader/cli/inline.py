@@ -44,6 +44,10 @@ from grader.cli.inline_history import (  # noqa: F401  (re-exported: the check's
     globals_read,
     _is_data,
     current_cells,
+    current_notebook,
+    grade_dependencies,
+    Saved,
+    watch,
     _notebook_path,
     _colab_notebook,
 )
@@ -178,6 +182,8 @@ def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, noteboo
         raise CheckError(render(Message("inline.bad-option", problem), lang if lang in ("en", "ko") else default_language()))
     language = lang or default_language()
     notebook = os.fspath(notebook) if notebook is not None else None
+    # From now on, note when each cell runs: a later check can then tell an unsaved notebook from an edited cell.
+    watch(shell)
     history = kernel_history(shell)
     namespace = shell.user_ns
     names = sorted(name for name, value in list(namespace.items()) if not name.startswith("_") and callable(value))
@@ -342,6 +348,7 @@ def load_ipython_extension(shell: Any) -> None:
             del words[at : at + 2]
         check(words[0] if words else None, lang=lang)
 
+    watch(shell)
     shell.register_magic_function(grade_magic, magic_kind="line", magic_name="grade")
 
 
