@@ -118,6 +118,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "실패한 검사 {count}개는 여기 표시하지 않았습니다. 작업 요약(job summary)이나 HTML 보고서를 보세요.",
     ),
     "classroom.more-title": ("More failing checks", "실패한 검사 더 보기"),
+    "github.fix-line": ("Fix line {line}, then push again.", "{line}번째 줄을 고친 뒤 다시 push하세요."),
+    "github.fix-example": (
+        "Run `grade {file}` on your computer for the whole report: your traceback, and the smallest failing call, ready to paste, where there is one.",
+        "컴퓨터에서 `grade {file}`을(를) 실행하면 전체 보고서를 볼 수 있습니다: traceback과, 있으면 붙여 넣어 실행할 수 있는 가장 작은 실패 호출.",
+    ),
     "report.summary.counts-graded": (
         "{count} submissions. {graded} graded: mean score {mean}/{max_score}, {full} with full marks. {ungraded} could not be graded (listed below; not in the mean or the pass rates).",
         "제출 {count}개. 채점 {graded}개: 평균 점수 {mean}/{max_score}, 만점 {full}개. 채점할 수 없었던 제출물 {ungraded}개 (아래 목록; 평균과 통과율에서 제외).",
