@@ -443,7 +443,8 @@ def _failing(name: str, error: bool) -> CheckResult:
         score=0.0,
         max_score=1.0,
         diagnosis="runtime-error" if error else "wrong-value",
-        message=Message("diagnosis.runtime-error.title", {"function": "train", "type": "TypeError"}) if error else None,
+        # Each a mistake of its own (annotations merge the checks of one mistake on one line).
+        message=Message("diagnosis.runtime-error.title", {"function": "train", "type": "TypeError"}) if error else Message("diagnosis.wrong-value.why", {"function": name}),
         error=StudentError("TypeError", "unsupported operand", frames) if error else None,
     )
 
