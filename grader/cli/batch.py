@@ -22,7 +22,7 @@ from grader.worker import zygote
 from grader.intake.discover import Found, find
 from grader.messages import LANGUAGES, default_language
 from grader.report import escape
-from grader.report.common import cell_note
+from grader.report.gradebook import gradebook_csv
 from grader.report.json_output import to_document
 from grader.report.outputs import parse_mode, write_atomic
 from grader.results import GradeResult
@@ -239,25 +239,6 @@ def write_summary(folder: str, results: dict[str, GradeResult], skipped: Sequenc
     from grader.report.summary import render_summary
 
     write_atomic(os.path.join(folder, SUMMARY), render_summary([(s, results[s]) for s in sorted(results)], list(skipped), lang), mode)
-
-
-def gradebook_csv(records: Sequence[dict[str, Any]]) -> str:
-    check_names: list[str] = []
-    for record in records:
-        for check in record["checks"]:
-            if check["name"] not in check_names:
-                check_names.append(check["name"])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", "score", "max_score", *check_names, "diagnoses", "notes"])
-    for record in records:
-        points = {c["name"]: c["score"] for c in record["checks"]}
-        codes = [record["diagnosis"]] if record.get("diagnosis") else []
-        codes += [c["diagnosis"] for c in record["checks"] if c["diagnosis"]]
-        # Notebook cells that hung or raised: the grade went on without them.
-        notes = "; ".join(cell_note(c) for c in record.get("cells") or [] if isinstance(c, dict))
-        writer.writerow([record["student"], f"{record['score']:g}", f"{record['max_score']:g}", *(f"{points[n]:g}" if n in points else "" for n in check_names), ";".join(dict.fromkeys(codes)), notes])
-    return buffer.getvalue()
 
 
 def _html(result: GradeResult, lang: str) -> str:
