@@ -1,47 +1,37 @@
-"""`grade batch` and `grade merge`: a whole class, resumable, shardable, with a gradebook.
+"""`grade batch`: a whole class, resumable, shardable, with a gradebook (``grade merge``: grader.cli.merge).
 
-Outputs in --out DIR, each written atomically (temporary file, then rename):
+Outputs in --out DIR (grader.cli.outfolder), each written atomically (temporary file, then rename):
 ``<student>.html``, ``gradebook.csv``, ``results.jsonl`` and ``summary.html``.
 """
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
-import io
 import json
 import os
 import shutil
 import sys
 import time
 from dataclasses import replace
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 from grader import __version__
 from grader.worker import zygote
+from grader.cli.outfolder import GRADEBOOK, MANIFEST, SUMMARY, content_hash, load_results, manifest, mode_option, parse_shard, write_records, write_summary
 from grader.intake.discover import Found, find
-from grader.messages import LANGUAGES, default_language
+from grader.messages import default_language
 from grader.report import escape
-from grader.report.gradebook import gradebook_csv
 from grader.report.json_output import to_document
-from grader.report.outputs import parse_mode, write_atomic
+from grader.report.outputs import write_atomic
 from grader.results import GradeResult
 from grader.serialize import result_from_data, to_data
 from grader.intake.submission import Submission, UsageError
 
-RESULTS, GRADEBOOK, SUMMARY, MANIFEST = "results.jsonl", "gradebook.csv", "summary.html", "batch.json"
-
-
-def mode_option(text: str) -> int:
-    try:
-        return parse_mode(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an octal file mode such as 0640 or 0644, found {text!r}") from None
-
-
 def main(command: str, argv: list[str]) -> int:
     if command == "merge":
-        return _merge(argv)
+        from grader.cli import merge
+
+        return merge.main(argv)
     return _batch(argv)
 
 
@@ -137,26 +127,10 @@ def points(value: float) -> str:
     return fmt(value)
 
 
-def parse_shard(spec: str) -> tuple[int, int]:
-    """'2/4' -> (2, 4); UsageError unless 1 <= I <= N."""
-    try:
-        i, n = (int(part) for part in spec.split("/"))
-    except ValueError:
-        raise UsageError(f"--shard expects I/N such as 1/4, found {spec!r}") from None
-    if not 1 <= i <= n:
-        raise UsageError(f"--shard {spec}: I must be between 1 and N")
-    return i, n
-
-
 def shard(submissions: list[Submission], spec: str) -> list[Submission]:
     """The I-th of N slices, by a stable hash of the student id (the same on every machine)."""
     i, n = parse_shard(spec)
     return [s for s in submissions if int(hashlib.sha256((s.student or "").encode()).hexdigest(), 16) % n == i - 1]
-
-
-def content_hash(path: str) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
 
 
 def grading_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -188,16 +162,6 @@ def _fingerprint(settings: dict[str, Any]) -> str:
     return f"{__version__}|{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
 
-def manifest(settings: dict[str, Any], shard_spec: Optional[tuple[int, int]], skipped: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    """batch.json: what `grade merge` checks before combining folders."""
-    return {
-        "grader_version": __version__,
-        "shard": None if shard_spec is None else f"{shard_spec[0]}/{shard_spec[1]}",
-        "settings": settings,
-        "skipped": [list(pair) for pair in skipped],
-    }
-
-
 def make_record(submission: Submission, result: GradeResult, fingerprint: str, lang: str) -> dict[str, Any]:
     return {
         "student": submission.student,
@@ -209,38 +173,6 @@ def make_record(submission: Submission, result: GradeResult, fingerprint: str, l
     }
 
 
-def load_results(folder: str) -> dict[str, dict[str, Any]]:
-    path = os.path.join(folder, RESULTS)
-    records: dict[str, dict[str, Any]] = {}
-    if not os.path.exists(path):
-        return records
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(record, dict) and isinstance(record.get("student"), str):
-                records[record["student"]] = record
-    return records
-
-
-def write_records(folder: str, records: dict[str, dict[str, Any]], mode: Optional[int] = None) -> None:
-    """results.jsonl and gradebook.csv, rewritten (atomically) after every submission."""
-    ordered = [records[k] for k in sorted(records)]
-    write_atomic(os.path.join(folder, RESULTS), "".join(escape.json_line(r, compact=False) + "\n" for r in ordered), mode)
-    write_atomic(os.path.join(folder, GRADEBOOK), gradebook_csv(ordered), mode)
-
-
-def write_summary(folder: str, results: dict[str, GradeResult], skipped: Sequence[tuple[str, str]], lang: str, mode: Optional[int] = None) -> None:
-    from grader.report.summary import render_summary
-
-    write_atomic(os.path.join(folder, SUMMARY), render_summary([(s, results[s]) for s in sorted(results)], list(skipped), lang), mode)
-
-
 def _html(result: GradeResult, lang: str) -> str:
     from grader.report.html import render_html
 
@@ -248,106 +180,6 @@ def _html(result: GradeResult, lang: str) -> str:
 
 
 # --------------------------------------------------------------------------
-
-
-def _merge(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="grade merge",
-        description="Combine the outputs of `grade batch --shard I/N` runs into one gradebook and summary. "
-        "Refuses shards run with different options or grader versions, a shard given twice, and (unless --allow-missing) missing shards.",
-    )
-    parser.add_argument("dirs", nargs="+", metavar="DIR", help="the --out folders of the shards")
-    parser.add_argument("--out", required=True, metavar="DIR")
-    parser.add_argument("--allow-missing", action="store_true", help="merge even when shards are missing (a warning names them)")
-    parser.add_argument("--mode", type=mode_option, default=None, metavar="MODE", help="permissions of the output files, e.g. 0640 (default: the umask's)")
-    parser.add_argument("--lang", choices=LANGUAGES, default=None)
-    args = parser.parse_args(argv)
-    lang = args.lang or default_language()
-    manifests = [(folder, read_manifest(folder)) for folder in args.dirs]
-    missing = check_shards(manifests)
-    if missing:
-        names = ", ".join(f"{i}/{n}" for i, n in missing)
-        if not args.allow_missing:
-            raise UsageError(f"shard {names} is missing: merge all N folders of a `grade batch --shard I/N` run (or pass --allow-missing to merge the rest)")
-        print(f"grade merge: warning: shard {names} is missing; its students are not in the gradebook", file=sys.stderr)
-    records: dict[str, dict[str, Any]] = {}
-    origin: dict[str, str] = {}
-    skipped: list[tuple[str, str]] = []
-    os.makedirs(args.out, exist_ok=True)
-    for folder, info in manifests:
-        found = load_results(folder)
-        skipped += [(str(p), str(w)) for p, w in info.get("skipped", []) if (str(p), str(w)) not in skipped]
-        for student, record in found.items():
-            if student in records:
-                raise UsageError(f"student {student} is in both {origin[student]} and {folder}: each student belongs to one shard; were these folders made from different runs?")
-            records[student] = record
-            origin[student] = folder
-            report = os.path.join(folder, f"{student}.html")
-            if os.path.exists(report) and os.path.abspath(folder) != os.path.abspath(args.out):
-                with open(report, encoding="utf-8") as handle:
-                    write_atomic(os.path.join(args.out, f"{student}.html"), handle.read(), args.mode)
-    first = manifests[0][1]
-    write_atomic(
-        os.path.join(args.out, MANIFEST),
-        json.dumps({**manifest(first["settings"], None, skipped), "merged": [info.get("shard") for _, info in manifests]}, ensure_ascii=False, indent=2) + "\n",
-        args.mode,
-    )
-    write_records(args.out, records, args.mode)
-    write_summary(args.out, {s: result_from_data(r["result"]) for s, r in records.items()}, skipped, lang, args.mode)
-    print(f"merged {len(records)} submissions from {len(args.dirs)} folders into {args.out}")
-    return 0
-
-
-def read_manifest(folder: str) -> dict[str, Any]:
-    """A shard's batch.json; UsageError when the folder is not a `grade batch` output."""
-    path = os.path.join(folder, MANIFEST)
-    if not os.path.isfile(os.path.join(folder, RESULTS)):
-        raise UsageError(f"{folder}: no {RESULTS} found; expected the --out folder of a `grade batch` run")
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError:
-        raise UsageError(f"{folder}: no {MANIFEST}: made by an older grader, which did not record its shard and options; run `grade batch` again") from None
-    except ValueError as exc:
-        raise UsageError(f"{folder}/{MANIFEST}: not valid JSON ({exc}); run `grade batch` again") from None
-    if not isinstance(data, dict) or not isinstance(data.get("settings"), dict):
-        raise UsageError(f"{folder}/{MANIFEST}: expected the record of a `grade batch` run; run `grade batch` again")
-    return data
-
-
-def check_shards(manifests: Sequence[tuple[str, dict[str, Any]]]) -> list[tuple[int, int]]:
-    """The shards missing from ``manifests``, as (I, N); UsageError for folders that cannot be merged.
-
-    Refused: different grader versions, different options (exercise, seed,
-    limits, private checks...), different N, the same shard twice (or a whole
-    run with anything else).
-    """
-    folder0, first = manifests[0]
-    seen: dict[tuple[int, int], str] = {}
-    for folder, info in manifests:
-        if info.get("grader_version") != first.get("grader_version"):
-            raise UsageError(
-                f"{folder} was graded by grader {info.get('grader_version')}, {folder0} by {first.get('grader_version')}: "
-                f"merge only shards of one run (grade them again with one version)"
-            )
-        settings, expected = info["settings"], first["settings"]
-        differ = sorted(k for k in set(settings) | set(expected) if settings.get(k) != expected.get(k))
-        if differ:
-            detail = ", ".join(f"{k}: {expected.get(k)!r} in {folder0}, {settings.get(k)!r} in {folder}" for k in differ)
-            raise UsageError(f"the shards were graded with different options ({detail}); merge only shards of one run")
-        spec = info.get("shard") or "1/1"
-        try:
-            key = parse_shard(str(spec))
-        except UsageError:
-            raise UsageError(f"{folder}/{MANIFEST}: shard {spec!r} is not I/N; run `grade batch` again") from None
-        if key in seen:
-            raise UsageError(f"shard {key[0]}/{key[1]} is given twice ({seen[key]} and {folder}): give each shard's folder once")
-        seen[key] = folder
-    sizes = sorted({n for _, n in seen})
-    if len(sizes) > 1:
-        raise UsageError(f"the folders come from runs split {' and '.join(f'{n} ways' for n in sizes)}: merge the N folders of one `--shard I/N` run")
-    n = sizes[0]
-    return [(i, n) for i in range(1, n + 1) if (i, n) not in seen]
 
 
 class Progress:
