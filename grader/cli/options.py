@@ -24,6 +24,7 @@ commands:
   grade list                                             list the exercises
   grade batch PATH... --exercise NAME --out DIR          grade a class: folders, nbgrader, LMS .zip files
   grade merge DIR... --out DIR                           combine the folders of `grade batch --shard I/N`
+  grade export DIR --to canvas|moodle|blackboard|csv     the file your LMS imports, from `grade batch`'s folder
   grade gradescope-bundle --exercise NAME --out ZIP      write the autograder zip for Gradescope
 
 `grade COMMAND --help` describes each command.
