@@ -119,3 +119,21 @@ def test_hidden_checks_count_but_are_not_described(tmp_path: Path) -> None:
     report = (out / "reports" / "lee.html").read_text(encoding="utf-8")
     # The hidden check's failing case (more than 30 epochs) must not leak into the student's report.
     assert re.search(r"epochs=(3[1-9]|[4-9]\d)\b", report) is None
+
+
+def test_batch_help_describes_path_and_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    from grader.cli.batch import batch_parser
+
+    parser = batch_parser()
+    for action in parser._actions:
+        assert action.help and action.help != "==SUPPRESS==", action.dest
+    with pytest.raises(SystemExit):
+        cli.main(["batch", "--help"])
+    out = capsys.readouterr().out
+    for layout in ("PATH", "nbgrader", "Canvas", "Moodle", "Blackboard", "Gradescope", "reports/<student>.html", "grade export"):
+        assert layout in out, layout
+    readme = (TESTS.parent / "README.md").read_text(encoding="utf-8")
+    for action in parser._actions:
+        for option in action.option_strings:
+            if option.startswith("--") and option != "--help":
+                assert f"`{option}" in readme, f"{option} is not in the README"

@@ -143,3 +143,14 @@ def test_an_export_names_the_lms_it_cannot_match(canvas: Path, capsys: pytest.Ca
     assert export(canvas, "--to", "moodle") == 2
     err = capsys.readouterr().err
     assert "no Moodle id" in err and "--to csv" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_late_override_sets_the_penalty(canvas: Path) -> None:
+    """A TA waives lee's late penalty; the next run keeps every grade (nothing regraded) and the export obeys."""
+    with open(canvas / "overrides.csv", "a", encoding="utf-8") as handle:
+        handle.write("leejiwoo_23456,late,0,medical certificate,Prof. Kim\n")
+    batch(canvas.parent / "canvas", canvas)
+    assert "Prof. Kim set your late penalty to 0 points" in (canvas / "reports" / "leejiwoo_23456.html").read_text(encoding="utf-8")
+    assert export(canvas, "--to", "canvas", "--late-penalty", "10%", "--no-feedback") == 0
+    grades = {row[1]: row[-1] for row in read_csv(canvas / "canvas-grades.csv")[2:]}
+    assert grades["23456"] == "9"

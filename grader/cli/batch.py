@@ -88,7 +88,8 @@ then `grade export DIR --to canvas|moodle|blackboard|csv` writes the file your L
 """
 
 
-def _batch(argv: list[str]) -> int:
+def batch_parser() -> argparse.ArgumentParser:
+    """`grade batch`'s options, each with its help (the README's command reference gives the same)."""
     from grader.cli.options import add_grading_options
 
     parser = argparse.ArgumentParser(prog="grade batch", description=BATCH_DESCRIPTION, epilog=BATCH_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -100,7 +101,14 @@ def _batch(argv: list[str]) -> int:
     parser.add_argument("--overrides", metavar="FILE", help="a TA's corrections, CSV: student,check,points,comment,who (default: DIR/overrides.csv, or the file the last run in DIR used)")
     parser.add_argument("--mode", type=mode_option, default=None, metavar="MODE", help="permissions of the output files, e.g. 0640 (default: what the umask allows, 0644 under umask 022)")
     add_grading_options(parser)
-    args = parser.parse_args(argv)
+    for action in parser._actions:
+        if "--exercise" in action.option_strings:
+            action.help = "the exercise every submission is graded as, e.g. exercise2 (required: a class folder mixes file names)"
+    return parser
+
+
+def _batch(argv: list[str]) -> int:
+    args = batch_parser().parse_args(argv)
     if not args.exercise:
         raise UsageError("grade batch needs --exercise NAME (one of exercise1 … exercise5): a class folder mixes file names")
     lang = args.lang or default_language()

@@ -239,6 +239,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     # overrides, changes between runs, skipped files (grader.report.overrides, grader.report.changes, grader.report.summary)
     "override.check": ("{who} changed the points of {check} from {was} to {points}: {comment}", "{who}이(가) {check}의 점수를 {was}점에서 {points}점으로 바꿨습니다: {comment}"),
     "override.total": ("{who} changed your total from {was} to {points}: {comment}", "{who}이(가) 총점을 {was}점에서 {points}점으로 바꿨습니다: {comment}"),
+    "override.late": ("{who} set your late penalty to {points} points: {comment}", "{who}이(가) 지각 감점을 {points}점으로 정했습니다: {comment}"),
     "override.someone": ("Your instructor", "담당 교수자"),
     "override.no-comment": ("no comment given", "설명 없음"),
     "report.summary.counts-skipped": ("{skipped} files were skipped (listed below).", "건너뛴 파일 {skipped}개 (아래 목록)."),

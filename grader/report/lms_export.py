@@ -49,7 +49,7 @@ from grader.messages import render
 from grader.report import escape
 from grader.report.common import diagnosis, points
 from grader.report.late import Lateness, Policy, lateness, penalty
-from grader.report.overrides import replay, from_data
+from grader.report.overrides import from_data, late_penalty, replay
 from grader.results import GradeResult
 from grader.serialize import result_from_data
 
@@ -142,7 +142,9 @@ def rows(records: Sequence[Mapping[str, Any]], policy: Policy, possible: Optiona
         identity = record.get("lms") if isinstance(record.get("lms"), Mapping) else {}
         score, max_score = float(record["score"]), float(record["max_score"])
         late = lateness(identity, policy.due)
-        lost = penalty(policy, late, score, max_score)
+        fixed = late_penalty(from_data(record.get("overrides")))
+        # A TA's `late` row sets the penalty, whatever the LMS and the policy say.
+        lost = penalty(policy, late, score, max_score) if fixed is None else round(min(fixed, max(score, 0.0)), 6)
         if lost is None:
             left.append(Unexported(record["student"], "marked late by the LMS, which gives no submission time: a per-day penalty cannot be counted (use a flat one, e.g. --late-penalty 10%)"))
             continue
@@ -160,10 +162,10 @@ def comment(record: Mapping[str, Any], late: Lateness, lost: float, lang: str) -
         if titles:
             parts.append(render("export.comment.mistakes", lang, titles="; ".join(titles)))
     for applied in from_data(record.get("overrides")):
-        if applied.comment:
+        if applied.comment and applied.check != "late":
             parts.append(applied.comment if applied.comment.endswith((".", "!", "?")) else applied.comment + ".")
     if lost > 0:
-        key = "export.comment.late-days" if late.days else "export.comment.late"
+        key = "export.comment.late-days" if late.days and late.late else "export.comment.late"
         parts.append(render(key, lang, days=late.days or 0, penalty=points(lost)))
     parts.append(render("export.comment.report", lang))
     return " ".join(parts)

@@ -8,11 +8,12 @@ has one row per change::
     lee,total,7,"late-day waiver applied by hand",Prof. Choi
 
 * ``student``: the id of ``gradebook.csv``;
-* ``check``: a check's name (a column of ``gradebook.csv``, e.g. ``train.lecture``)
-  or ``total``;
+* ``check``: a check's name (a column of ``gradebook.csv``, e.g. ``train.lecture``),
+  ``total``, or ``late``;
 * ``points``: the points it gets instead (0 up to what the check, or the whole
   exercise, is worth); a check's points change the total with them, and a
-  ``total`` row sets the total last;
+  ``total`` row sets the total last; a ``late`` row sets the late penalty that
+  ``grade export`` takes off (0 waives it), whatever the LMS and the policy say;
 * ``comment`` and ``who``: shown to the student in their report.
 
 CSV, not TOML, so that a TA edits it in a spreadsheet: a byte-order mark
@@ -37,6 +38,7 @@ from grader.results import GradeResult
 FILE_NAME = "overrides.csv"
 COLUMNS = ("student", "check", "points", "comment", "who")
 TOTAL = "total"
+LATE = "late"
 MAX_BYTES = 4 * 1024**2
 TEMPLATE = "\ufeff" + ",".join(COLUMNS) + "\n"
 
@@ -134,7 +136,8 @@ def apply(result: GradeResult, overrides: Sequence[Override], path: str = FILE_N
     """``result`` with ``overrides`` (one student's) applied; the overrides applied; and problems.
 
     A check's points replace its score and the total moves with them; a
-    ``total`` row then sets the total.  ``passed`` stays what the grader found.
+    ``total`` row then sets the total; a ``late`` row changes no score (``grade
+    export`` reads it).  ``passed`` stays what the grader found.
     A row naming no check of this result, or points outside 0 up to what the
     check (or the exercise) is worth, is not applied: it comes back as a
     problem sentence for the instructor.
@@ -144,10 +147,17 @@ def apply(result: GradeResult, overrides: Sequence[Override], path: str = FILE_N
     applied: list[Applied] = []
     problems: list[str] = []
     total: Optional[Override] = None
+    late: list[Applied] = []
     for override in overrides:
         where = f"{path}: line {override.line}: {override.student}"
         if override.check == TOTAL:
             total = override
+            continue
+        if override.check == LATE:
+            if 0 <= override.points <= result.max_score:
+                late.append(Applied(LATE, 0.0, override.points, override.comment, override.who))
+            else:
+                problems.append(f"{where}: a late penalty is 0 to {fmt(result.max_score)} points, found {fmt(override.points)}; not applied")
             continue
         if override.check not in names:
             known = ", ".join(names) or "none: only the total can be overridden"
@@ -169,8 +179,8 @@ def apply(result: GradeResult, overrides: Sequence[Override], path: str = FILE_N
                 f"{path}: line {total.line}: {total.student}: the total is out of {fmt(result.max_score)}, found {fmt(total.points)}; not applied (give 0 to {fmt(result.max_score)})"
             )
     if not applied:
-        return result, [], problems
-    return replace(result, checks=tuple(checks), score=score), applied, problems
+        return result, late, problems
+    return replace(result, checks=tuple(checks), score=score), applied + late, problems
 
 
 def notices(result: GradeResult, applied: Sequence[Applied], lang: str) -> tuple[str, ...]:
@@ -180,14 +190,14 @@ def notices(result: GradeResult, applied: Sequence[Applied], lang: str) -> tuple
     for a in applied:
         who = a.who or render("override.someone", lang)
         comment = a.comment or render("override.no-comment", lang)
-        key = "override.total" if a.check == TOTAL else "override.check"
+        key = {TOTAL: "override.total", LATE: "override.late"}.get(a.check, "override.check")
         out.append(render(key, lang, who=who, check=titles.get(a.check, a.check), was=fmt(a.was), points=fmt(a.points), comment=comment))
     return tuple(out)
 
 
 def replay(result: GradeResult, applied: Sequence[Applied]) -> GradeResult:
     """``result`` with overrides already applied once (a results.jsonl record's) applied again."""
-    if not applied:
+    if not any(a.check != LATE for a in applied):
         return result
     checks = list(result.checks)
     names = {c.name: i for i, c in enumerate(checks)}
@@ -195,11 +205,18 @@ def replay(result: GradeResult, applied: Sequence[Applied]) -> GradeResult:
     for a in applied:
         if a.check == TOTAL:
             score = a.points
+        elif a.check == LATE:
+            continue
         elif a.check in names:
             i = names[a.check]
             score += a.points - checks[i].score
             checks[i] = replace(checks[i], score=a.points)
     return replace(result, checks=tuple(checks), score=score)
+
+
+def late_penalty(applied: Sequence[Applied]) -> Optional[float]:
+    """The late penalty a ``late`` row sets, or None when there is none."""
+    return next((a.points for a in applied if a.check == LATE), None)
 
 
 def from_data(data: Any) -> list[Applied]:
