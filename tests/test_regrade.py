@@ -67,6 +67,7 @@ def test_overrides_changes_counts_and_reserved_names(tmp_path: Path, capsys: pyt
     assert 'href="reports/summary.html"' in summary
 
     # A TA's override; and kim's file changes.
+    assert (out / "gradebook.csv").read_bytes().startswith(b"\xef\xbb\xbfstudent,"), "a byte-order mark, for Excel"
     before = gradebook(out)
     assert (out / "overrides.csv").read_text(encoding="utf-8-sig") == "student,check,points,comment,who\n"
     with open(out / "overrides.csv", "a", encoding="utf-8") as handle:
@@ -122,3 +123,26 @@ def test_merge_keeps_reports_apart_and_overrides_files_are_remembered(tmp_path: 
     overrides.unlink()
     assert batch(klass, holder, "--device", "off", "--shard", f"{shards.index(holder) + 1}/2") == 2
     assert "which is gone" in capsys.readouterr().err
+
+
+def test_overrides_file_errors_name_the_line() -> None:
+    from grader.intake.submission import UsageError
+    from grader.report import overrides
+
+    rows = overrides.parse("\ufeffStudent,Check,Points,Comment,Who\nkim,train.lecture,2.5,ok,TA\n# a note,,,,\nlee,,7,,\n")
+    assert [(r.student, r.check, r.points, r.line) for r in rows] == [("kim", "train.lecture", 2.5, 2), ("lee", "total", 7.0, 4)]
+    for text, expected in (
+        ("student,points\nkim,3\n", "missing: check"),
+        ("student,check,points\nkim,total,three\n", "line 2: points must be a number"),
+        ("student,check,points\nkim,total,3\nkim,total,4\n", "lines 2 and 3"),
+    ):
+        with pytest.raises(UsageError, match=expected):
+            overrides.parse(text)
+
+
+def test_spreadsheet_cells_never_start_a_formula() -> None:
+    from grader.intake.discover import safe_id
+    from grader.report.escape import csv_cell
+
+    assert [csv_cell(v) for v in ("=HYPERLINK(1)", "+1", "-1", "@SUM(A1)", "kim", "김민수")] == ["'=HYPERLINK(1)", "'+1", "'-1", "'@SUM(A1)", "kim", "김민수"]
+    assert safe_id("-=cmd|x") == "cmd_x" and safe_id("--") == "student"

@@ -50,6 +50,14 @@ late policy (applied in the export only; the gradebook keeps the earned score):
 """
 
 
+UPLOAD = {
+    "canvas": "Grades > Import (the grades); the assignment's Re-Upload Submissions (the feedback zip). Check the points: --points N scales to the assignment's",
+    "moodle": "the assignment > View all submissions > Grading action > Upload grading worksheet (Moodle in English), then Upload multiple feedback files in a zip",
+    "blackboard": "Grade Center > Work Offline > Upload (with --assignment-id, the existing column is updated; without it, a new one is added)",
+    "csv": "anywhere: one row per student, every field",
+}
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="grade export", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", metavar="DIR", help="the --out folder of `grade batch` or `grade merge`")
@@ -92,6 +100,7 @@ def main(argv: list[str]) -> int:
     print(f"{args.to}: {out}: {len(rows)} students" + _late_note(rows))
     if args.to in lms_export.FEEDBACK and not args.no_feedback:
         _write_feedback(args, rows)
+    print(f"upload: {UPLOAD[args.to]}")
     for item in left:
         print(escape.terminal(f"  not exported: {item.student}: {item.why}"), file=sys.stderr)
     return 0

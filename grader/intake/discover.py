@@ -209,7 +209,9 @@ def student_from_file(path: Path, exercise: str, fallback: Optional[str] = None)
 
 
 def safe_id(text: str) -> str:
-    return re.sub(r"[^\w\-.]+", "_", text, flags=re.UNICODE).strip("._") or "student"
+    """Letters, digits, ``_``, ``-`` and ``.``; never starting with ``.``, ``_`` or ``-`` (a hidden
+    file, an option, or a formula in a spreadsheet)."""
+    return re.sub(r"[^\w\-.]+", "_", text, flags=re.UNICODE).strip("._").lstrip("-._") or "student"
 
 
 def _unique(submissions: list[Submission]) -> list[Submission]:

@@ -96,7 +96,7 @@ def _decode(raw: bytes) -> str:
 
 def parse(text: str, path: str = FILE_NAME) -> list[Override]:
     """The overrides in ``text`` (see :func:`read`); blank rows and rows whose student starts with ``#`` are left out."""
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
     if not rows:
         return []
     header = [name.strip().lower() for name in rows[0]]
