@@ -134,7 +134,7 @@ def test_a_wrapped_zip_is_graded_under_the_names_inside_it(tmp_path: Path, priva
     assert found["submission_111"]["score"] == found["submission_111"]["max_score"]
     assert not list(private_tmp.iterdir()), "the extracted copy was left behind"
     # Readable by the group (TAs): the umask decides, not 0600.
-    for name in ("results.jsonl", "gradebook.csv", "summary.html", "submission_111.html", "batch.json"):
+    for name in ("results.jsonl", "gradebook.csv", "summary.html", "reports/submission_111.html", "batch.json"):
         assert stat.S_IMODE((out / name).stat().st_mode) == 0o644, name
 
 

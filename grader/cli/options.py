@@ -27,10 +27,14 @@ commands:
                                    .py files, or Jupyter notebooks with --notebook; --github also adds
                                    the GitHub Classroom workflow
   grade list [--lang en|ko]        list the exercises
-  grade batch PATH... --out DIR [--exercise NAME] [-j N] [--force] [--shard I/N] [--mode MODE]
+  grade batch PATH... --out DIR [--exercise NAME] [-j N] [--force] [--shard I/N] [--mode MODE] [--overrides FILE]
               [grading options]    grade a class: folders, nbgrader, LMS .zip files
   grade merge DIR... --out DIR [--allow-missing] [--mode MODE] [--lang en|ko]
                                    combine the folders of `grade batch --shard I/N`
+  grade export DIR --to canvas|moodle|blackboard|csv [--out FILE] [--feedback ZIP] [--no-feedback]
+              [--points N] [--assignment NAME] [--assignment-id ID] [--late-penalty AMOUNT]
+              [--late-cap AMOUNT] [--due DATETIME] [--lang en|ko] [--no-bom] [--mode MODE]
+                                   the file your LMS imports, from `grade batch`'s folder
   grade gradescope-bundle --exercise NAME [--out ZIP] [--reference DIR] [--lang en|ko]
               [--torch VERSION] [--timeout S]
                                    write the autograder zip for Gradescope
