@@ -25,9 +25,7 @@ import json
 import os
 import re
 import shlex
-import shutil
 import sys
-import tempfile
 import time
 import zipfile
 from importlib import metadata, resources
@@ -37,9 +35,10 @@ from typing import Any, Optional, Sequence
 
 from grader import __version__
 from grader.messages import LANGUAGES, render
-from grader.registry import EXERCISES, detect
+from grader.registry import EXERCISES
 from grader.worker.sandbox.limits import Limits
-from grader.intake.submission import KINDS, UsageError
+from grader.intake.submission import UsageError
+from grader.authoring.upload import choose, grade_file
 
 ROOT_ENV, PYTHON_ENV = "GRADER_AUTOGRADER_ROOT", "GRADER_PYTHON"
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -197,45 +196,6 @@ def _pyproject(packages: list[str]) -> str:
 # -- grading an upload ----------------------------------------------------------
 
 
-def choose(folder: Path, exercise: str) -> tuple[Optional[Path], list[str]]:
-    """The upload to grade, and the other gradable files' names.
-
-    Preferred: a file named after the exercise (``exercise2.py``), then one
-    whose name mentions it (``hw_exercise2_kim.ipynb``), then any ``.py`` or
-    ``.ipynb`` (``hw2_kim.py``); links are never followed.
-    """
-    candidates: list[tuple[int, str, Path]] = []
-    for here, dirs, names in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
-        for name in names:
-            path = Path(here) / name
-            if name.startswith(".") or path.is_symlink() or not path.is_file():
-                continue
-            suffix = path.suffix.lower()
-            if suffix not in KINDS:
-                continue
-            rank = 0 if path.stem.lower() == exercise else 1 if detect(name) == exercise else 3 if detect(name) else 2
-            relative = path.relative_to(folder).as_posix()
-            candidates.append((rank, relative, path))
-    candidates.sort()
-    if not candidates:
-        return None, []
-    return candidates[0][2], [c[1] for c in candidates[1:]]
-
-
-def _is_notebook(path: Path) -> bool:
-    """A notebook saved under a .py name (some upload tools rename files)."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(1 << 20)
-        if not head.lstrip().startswith(b"{"):
-            return False
-        data = json.loads(head.decode("utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and isinstance(data.get("cells"), list)
-
-
 def run(argv: Sequence[str]) -> int:
     """Grade the upload in ROOT/submission into ROOT/results/results.json; always exit 0."""
     parser = argparse.ArgumentParser(prog="python -m grader.authoring.gradescope_bundle run")
@@ -262,8 +222,6 @@ def run(argv: Sequence[str]) -> int:
     return 0
 
 
-
-
 def grade_upload(folder: Path, exercise: str, lang: str, reference: Optional[str], timeout: float) -> dict[str, Any]:
     """results.json for the upload in ``folder``: the grade, or a score of 0 and why."""
     chosen, others = choose(folder, exercise) if folder.is_dir() else (None, [])
@@ -272,26 +230,9 @@ def grade_upload(folder: Path, exercise: str, lang: str, reference: Optional[str
     shown = chosen.relative_to(folder).as_posix()
     from grader.execution.grading import Options
     from grader.report.gradescope import render_gradescope
-    from grader.execution.runner import grade_all
-    from grader.intake.submission import Submission
 
-    scratch = tempfile.mkdtemp(prefix="grader-upload-")
-    try:
-        kind = KINDS[chosen.suffix.lower()]
-        path = str(chosen)
-        if kind == "py" and _is_notebook(chosen):
-            kind = "ipynb"
-        if chosen.suffix.lower() != f".{kind}":
-            path = os.path.join(scratch, f"{exercise}.{kind}")
-            shutil.copyfile(chosen, path)
-        submission = Submission(path=path, kind=kind, exercise=exercise, student=None, origin=shown)
-        options = Options(limits=Limits(timeout=timeout), reference_dir=reference)
-        result = grade_all([submission], options, jobs=1)[0]
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    from dataclasses import replace
-
-    document = render_gradescope(replace(result, submission=shown), lang)
+    result = grade_file(chosen, folder, exercise, Options(limits=Limits(timeout=timeout), reference_dir=reference))
+    document = render_gradescope(result, lang)
     if others:
         from grader.report.common import markdown_text
 
