@@ -108,6 +108,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The autograder could not start, so this upload was not graded. This is not your fault: please tell your instructor.",
         "채점기가 시작되지 않아 이 제출물을 채점하지 못했습니다. 제출한 코드의 문제가 아니니 담당 교수자나 조교에게 알려 주세요.",
     ),
+    # Before grades are published, the visible output speaks of the visible checks only (issue 17).
+    "gradescope.shown-full": ("All {total} checks shown now passed: {score:g}/{max_score:g}.", "지금 보이는 검사 {total}개를 모두 통과했습니다: {score:g}/{max_score:g}."),
+    "gradescope.shown-partial": ("Checks shown now: {score:g}/{max_score:g}; {failed} of {total} failed.", "지금 보이는 검사: {score:g}/{max_score:g}. 검사 {total}개 중 {failed}개를 통과하지 못했습니다."),
+    "gradescope.hidden-later": (
+        "Your instructor's other checks count too: they and your total score are shown when grades are published.",
+        "교수자의 다른 검사도 점수에 들어갑니다. 그 검사들과 총점은 성적이 공개될 때 보입니다.",
+    ),
     "classroom.untouched": (
         "Not attempted yet: {files}. These files are still the stubs; fill in their functions and push to have them graded.",
         "아직 시도하지 않은 파일: {files}. 아직 빈 틀 그대로입니다. 함수를 작성한 뒤 push하면 채점됩니다.",
