@@ -8,7 +8,7 @@ from grader.intake.submission import UsageError
 from grader.cli import exercises, grade, init
 from grader.cli.options import EXIT_UNGRADED, USAGE
 
-SUBCOMMANDS = ("init", "list", "batch", "merge", "gradescope-bundle")
+SUBCOMMANDS = ("init", "list", "batch", "merge", "gradescope-bundle", "gradescope-try")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -27,6 +27,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 from grader.authoring import gradescope_bundle
 
                 return gradescope_bundle.main(rest)
+            if command == "gradescope-try":
+                from grader.authoring import gradescope_try
+
+                return gradescope_try.main(rest)
             from grader.cli import batch
 
             return batch.main(command, rest)

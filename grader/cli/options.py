@@ -25,6 +25,7 @@ commands:
   grade batch PATH... --exercise NAME --out DIR          grade a class: folders, nbgrader, LMS .zip files
   grade merge DIR... --out DIR                           combine the folders of `grade batch --shard I/N`
   grade gradescope-bundle --exercise NAME --out ZIP      write the autograder zip for Gradescope
+  grade gradescope-try ZIP [UPLOAD...]                  run that zip here on an upload, as Gradescope would
 
 `grade COMMAND --help` describes each command.
 """
