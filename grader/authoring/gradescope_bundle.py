@@ -42,7 +42,7 @@ from grader import __version__
 from grader.messages import render
 from grader.registry import EXERCISES
 from grader.intake.submission import UsageError
-from grader.authoring.upload import choose, grade_file
+from grader.authoring.upload import choose, grade_file, grading_argv
 
 if TYPE_CHECKING:
     from grader.execution.grading import Options
@@ -82,29 +82,6 @@ def main(argv: Sequence[str]) -> int:
     print(f"wrote {args.out}: upload it as the autograder of the {args.exercise} assignment on Gradescope (Ubuntu base image)")
     print(f"try it first on an upload: grade gradescope-try {shlex.quote(args.out)} {args.exercise}.py")
     return 0
-
-
-def grading_argv(args: argparse.Namespace) -> list[str]:
-    """The grading options of ``args`` (``add_grading_options``) as command-line words, every one explicit.
-
-    Written into ``run_autograder``: the grade on Gradescope does not depend on
-    the defaults of the grader version that runs there.
-    """
-    words = [
-        "--exercise", args.exercise,
-        "--lang", args.lang,
-        "--seed", str(args.seed),
-        "--examples", str(args.examples),
-        "--timeout", f"{args.timeout:g}",
-        "--cell-timeout", f"{args.cell_timeout:g}",
-        "--memory-limit", str(args.memory_limit),
-        "--file-size-limit", str(args.file_size_limit),
-        "--process-limit", str(args.process_limit),
-        "--device", args.device,
-    ]
-    if args.cpu_limit is not None:
-        words += ["--cpu-limit", f"{args.cpu_limit:g}"]
-    return words
 
 
 def build(out: str, exercise: str, reference: Optional[str] = None, torch_version: Optional[str] = None, grading: Sequence[str] = ()) -> None:

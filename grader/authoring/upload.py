@@ -7,6 +7,7 @@ choice is made here once, the same way for every platform (``choose``).
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -93,3 +94,31 @@ def grade_file(chosen: Path, folder: Path, exercise: str, options: "Options") ->
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return replace(result, submission=shown)
+
+
+def grading_argv(args: argparse.Namespace) -> list[str]:
+    """The grading options of ``args`` (``grader.cli.options.add_grading_options``)
+    as command-line words, every one explicit, ``--reference`` left out.
+
+    Written into Gradescope's ``run_autograder`` and passed to PrairieLearn's
+    grading process: the grade does not depend on the defaults of the grader
+    version that reads them.  ``--exercise`` and ``--lang`` are left out when None.
+    """
+    words: list[str] = []
+    if args.exercise is not None:
+        words += ["--exercise", args.exercise]
+    if args.lang is not None:
+        words += ["--lang", args.lang]
+    words += [
+        "--seed", str(args.seed),
+        "--examples", str(args.examples),
+        "--timeout", f"{args.timeout:g}",
+        "--cell-timeout", f"{args.cell_timeout:g}",
+        "--memory-limit", str(args.memory_limit),
+        "--file-size-limit", str(args.file_size_limit),
+        "--process-limit", str(args.process_limit),
+        "--device", args.device,
+    ]
+    if args.cpu_limit is not None:
+        words += ["--cpu-limit", f"{args.cpu_limit:g}"]
+    return words

@@ -8,7 +8,7 @@ from grader.intake.submission import UsageError
 from grader.cli import exercises, grade, init
 from grader.cli.options import EXIT_UNGRADED, USAGE
 
-SUBCOMMANDS = ("init", "list", "batch", "merge", "gradescope-bundle", "gradescope-try")
+SUBCOMMANDS = ("init", "list", "batch", "merge", "gradescope-bundle", "gradescope-try", "prairielearn")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -31,6 +31,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 from grader.authoring import gradescope_try
 
                 return gradescope_try.main(rest)
+            if command == "prairielearn":
+                from grader.authoring import prairielearn
+
+                return prairielearn.main(rest)
             from grader.cli import batch
 
             return batch.main(command, rest)

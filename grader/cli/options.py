@@ -25,7 +25,8 @@ commands:
   grade batch PATH... --exercise NAME --out DIR          grade a class: folders, nbgrader, LMS .zip files
   grade merge DIR... --out DIR                           combine the folders of `grade batch --shard I/N`
   grade gradescope-bundle --exercise NAME --out ZIP      write the autograder zip for Gradescope
-  grade gradescope-try ZIP [UPLOAD...]                  run that zip here on an upload, as Gradescope would
+  grade gradescope-try ZIP [UPLOAD...]                   run that zip here on an upload, as Gradescope would
+  grade prairielearn [--exercise NAME] [options]         PrairieLearn's external grader (/grade in, results.json out)
 
 `grade COMMAND --help` describes each command.
 """
