@@ -27,6 +27,7 @@ commands:
   grade gradescope-bundle --exercise NAME --out ZIP      write the autograder zip for Gradescope
   grade gradescope-try ZIP [UPLOAD...]                   run that zip here on an upload, as Gradescope would
   grade prairielearn [--exercise NAME] [options]         PrairieLearn's external grader (/grade in, results.json out)
+  grade shard-entry PATH... --exercise NAME --out DIR    one shard of grade batch, as a Kubernetes or Slurm array task
 
 `grade COMMAND --help` describes each command.
 """
