@@ -154,10 +154,11 @@ def test_the_entry_point_grades_a_correct_and_a_buggy_upload(tmp_path: Path) -> 
 
 def test_the_exercise_comes_from_data_json_or_the_file_name(tmp_path: Path) -> None:
     # The question's params name the exercise; the student's file is named anything.
-    document = run_entry(job(tmp_path, {"answer.py": CORPUS / "lecture_style.py"}, params={"exercise": "exercise2", "lang": "ko"}))
+    # (--device off: what is tested here is which exercise is graded, not the device checks)
+    document = run_entry(job(tmp_path, {"answer.py": CORPUS / "lecture_style.py"}, params={"exercise": "exercise2", "lang": "ko"}), "--device", "off")
     assert document["score"] == 1.0 and "만점" in document["message"]
     # Nothing names it: the file's name does, or the student is told how to name it.
-    document = run_entry(job(tmp_path, {"exercise2.py": CORPUS / "lecture_style.py"}))
+    document = run_entry(job(tmp_path, {"exercise2.py": CORPUS / "lecture_style.py"}), "--device", "off")
     assert document["score"] == 1.0
     document = run_entry(job(tmp_path, {"answer.py": CORPUS / "lecture_style.py"}))
     assert document["gradable"] is False and "exercise1.py" in document["message"]
@@ -174,7 +175,7 @@ def test_an_empty_upload_or_a_file_that_cannot_be_graded_is_not_gradable(tmp_pat
 
 def test_private_checks_in_the_questions_tests_folder_are_used_and_stay_hidden(tmp_path: Path) -> None:
     root = job(tmp_path, {"exercise2.py": CORPUS / "grad_never_reset.py"}, tests=PRIVATE)
-    document = run_entry(root, "--exercise", "exercise2")
+    document = run_entry(root, "--exercise", "exercise2", "--device", "off")
     hidden = document["tests"][-1]
     assert hidden["name"] == "Your instructor's other checks" and hidden["max_points"] > 0
     assert "hidden-long-runs" not in json.dumps(document)
