@@ -125,7 +125,7 @@ def _grade(job: Path, args: argparse.Namespace) -> dict[str, Any]:
     try:
         user = pwd.getpwnam(args.user)
     except KeyError:
-        print(f"grade prairielearn: warning: no user {args.user!r} in this image; grading as root", file=sys.stderr)
+        print(f"grade prairielearn: warning: no user {args.user!r} here (the image has one); grading as root", file=sys.stderr)
         return grade_job(job / "student", args, reference)
     return _grade_as(user, job, args, reference)
 
