@@ -519,7 +519,8 @@ def _failing(name: str, error: bool) -> CheckResult:
         score=0.0,
         max_score=1.0,
         diagnosis="runtime-error" if error else "wrong-value",
-        message=Message("diagnosis.runtime-error.title", {"function": "train", "type": "TypeError"}) if error else None,
+        # Each a mistake of its own (annotations merge the checks of one mistake on one line).
+        message=Message("diagnosis.runtime-error.title", {"function": "train", "type": "TypeError"}) if error else Message("diagnosis.wrong-value.why", {"function": name}),
         error=StudentError("TypeError", "unsupported operand", frames) if error else None,
     )
 
@@ -547,6 +548,14 @@ def test_help_lists_the_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
         assert f"grade {command}" in out
     for option in ("--device", "--cell-timeout", "--reference"):
         assert option in out
+
+
+@pytest.mark.parametrize("command", ["gradescope-bundle", "gradescope-try", "prairielearn", "shard-entry"])
+def test_every_option_of_a_platform_command_is_described(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from test_cli import described, help_of
+
+    entries = described(help_of(command, capsys=capsys))
+    assert entries and all(entries.values()), {name: text for name, text in entries.items() if not text}
 
 
 def test_nothing_is_written_beside_a_submission_but_its_report(tmp_path: Path) -> None:

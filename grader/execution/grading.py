@@ -210,10 +210,24 @@ def _run_checks(checks: list[Check], load: Load, ctx: Context, import_error: Opt
     results = []
     for check, verdict in zip(checks, verdicts):
         if verdict.example:
-            # The examples import from a placeholder module: name the student's own file.
-            verdict = replace(verdict, example=verdict.example.replace("from submission import", f"from {ctx.module} import"))
+            verdict = replace(verdict, example=_example_for(verdict.example, ctx.module, submission))
         results.append(check.result(verdict))
     return results
+
+
+_EXAMPLE_IMPORT = re.compile(r"^from submission import (\w+).*$", re.MULTILINE)
+
+
+def _example_for(example: str, module: str, submission: Optional[Submission]) -> str:
+    """A minimal example as the student pastes it: the examples import from a placeholder module.
+
+    A ``.py`` file's example imports from the student's own file.  A notebook's runs
+    in a new cell of that notebook, where the function is already defined: there is
+    no file to import from, so the import becomes a comment that says so.
+    """
+    if submission is not None and submission.kind == "ipynb":
+        return _EXAMPLE_IMPORT.sub(r"# \1: the one your notebook defines (paste this into a new cell below it)", example)
+    return example.replace("from submission import", f"from {module} import")
 
 
 def _grader_error(exc: BaseException) -> Message:

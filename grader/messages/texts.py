@@ -143,6 +143,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "실패한 검사 {count}개는 여기 표시하지 않았습니다. 작업 요약(job summary)이나 HTML 보고서를 보세요.",
     ),
     "classroom.more-title": ("More failing checks", "실패한 검사 더 보기"),
+    "github.fix-line": ("Fix line {line}, then push again.", "{line}번째 줄을 고친 뒤 다시 push하세요."),
+    "github.fix-example": (
+        "Run `grade {file}` on your computer for the whole report: your traceback, and the smallest failing call, ready to paste, where there is one.",
+        "컴퓨터에서 `grade {file}`을(를) 실행하면 전체 보고서를 볼 수 있습니다: traceback과, 있으면 붙여 넣어 실행할 수 있는 가장 작은 실패 호출.",
+    ),
     "report.summary.counts-graded": (
         "{count} submissions. {graded} graded: mean score {mean}/{max_score}, {full} with full marks. {ungraded} could not be graded (listed below; not in the mean or the pass rates).",
         "제출 {count}개. 채점 {graded}개: 평균 점수 {mean}/{max_score}, 만점 {full}개. 채점할 수 없었던 제출물 {ungraded}개 (아래 목록; 평균과 통과율에서 제외).",
@@ -214,8 +219,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         "이 커널에서 실행한 셀 {n}개(In [{first}]부터 In [{last}]까지)를 실행한 순서대로 노트북처럼 채점했습니다. 저장하지 않아도 됩니다.",
     ),
     "inline.stale": (
-        "In [{count}] defined {names}, but the notebook no longer holds that cell as it ran (it was edited or deleted since): this grade depends on it, and a restart-and-run-all would not run it. Run the cell again.",
-        "In [{count}]에서 {names}을(를) 정의했지만, 그 셀은 실행된 뒤 수정되었거나 삭제되었습니다. 이 점수는 그 셀에 달려 있고, 커널을 다시 시작해 모두 실행하면 그 셀은 실행되지 않습니다. 셀을 다시 실행하세요.",
+        "In [{count}] defined {names}, which this grade uses, but the notebook no longer holds that cell as it ran: it was edited or deleted after it ran, so a restart-and-run-all would not run it. Run that cell again as it is now (if you deleted it, put it back), then check again.",
+        "In [{count}]에서 이 점수가 쓰는 {names}을(를) 정의했지만, 그 셀은 실행된 뒤 수정되었거나 삭제되어 노트북에 실행된 그대로 남아 있지 않습니다. 커널을 다시 시작해 모두 실행하면 그 셀은 실행되지 않습니다. 그 셀을 지금 모습대로 다시 실행한 뒤(삭제했다면 되살린 뒤) 다시 점검하세요.",
+    ),
+    "inline.unsaved": (
+        "In [{count}] defined {names}, which this grade uses, but the notebook file {file} was last saved before that cell ran: the file does not hold it yet, and the file is what your instructor grades. Save the notebook (Ctrl+S, or ⌘S on a Mac).",
+        "In [{count}]에서 이 점수가 쓰는 {names}을(를) 정의했지만, 노트북 파일 {file}은(는) 그 셀을 실행하기 전에 마지막으로 저장되었습니다. 파일에는 아직 그 셀이 없고, 강사는 파일을 채점합니다. 노트북을 저장하세요 (Ctrl+S, Mac에서는 ⌘S).",
+    ),
+    "inline.stale-or-unsaved": (
+        "In [{count}] defined {names}, which this grade uses, but the notebook file {file} does not hold that cell as it ran: either the notebook was not saved after the cell ran, or the cell was edited or deleted since. Save the notebook; if you edited the cell, run it again, then check again.",
+        "In [{count}]에서 이 점수가 쓰는 {names}을(를) 정의했지만, 노트북 파일 {file}에는 그 셀이 실행된 그대로 남아 있지 않습니다. 셀을 실행한 뒤 저장하지 않았거나, 그 뒤에 셀을 수정하거나 삭제했습니다. 노트북을 저장하고, 셀을 수정했다면 다시 실행한 뒤 다시 점검하세요.",
     ),
     "inline.global": (
         "`{function}` reads the notebook's variable `{name}` instead of an argument: the grade depends on a value outside the function. Use the function's parameters.",
@@ -232,6 +245,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "inline.unknown-exercise": ("Unknown exercise {name!r}: expected one of {names}.", "알 수 없는 과제 {name!r}: {names} 중 하나여야 합니다."),
     "inline.ambiguous": ("The functions defined fit several exercises ({names}): name one, e.g. check(\"{first}\").", "정의한 함수가 여러 과제({names})에 해당합니다. 하나를 지정하세요. 예: check(\"{first}\")."),
     "inline.failed": ("The self-check could not run: {detail}", "자가 점검을 실행하지 못했습니다: {detail}"),
+    "inline.bad-option": (
+        "check() cannot take {given}: write, for example, {expected}. help(check) lists its options.",
+        "check()에 {given}을(를) 줄 수 없습니다. 예: {expected}. 옵션 목록은 help(check)로 볼 수 있습니다.",
+    ),
     "report.wall-time": ("Graded in {seconds:.1f} s.", "채점 시간 {seconds:.1f}초."),
     "report.fig.loss": ("Loss per epoch", "에폭별 손실"),
     "report.fig.loss-axis": ("loss ({kind})", "손실 ({kind})"),
