@@ -12,7 +12,7 @@ import pytest
 import report_samples as samples
 from grader.report import common
 from grader.report.github import annotations, escape_data, escape_property, step_summary
-from grader.report.gradescope import dumps_gradescope, render_gradescope
+from grader.report.gradescope import dumps_gradescope, render_gradescope, visible_verdict
 from grader.report.junit import render_junit, xml_safe
 from grader.results import CheckResult, Frame, GradeResult, Message, StudentError
 
@@ -130,16 +130,19 @@ def test_gradescope_fields_and_strict_json(name: str, lang: str) -> None:
     assert json.loads(text) == data
     assert isinstance(data["score"], float) and data["score"] == pytest.approx(common.finite(result.score))
     assert isinstance(data["execution_time"], (int, float)) and data["execution_time"] >= 0
-    assert data["output"].startswith(common.markdown_text(common.verdict(result, lang)))
+    assert data["output"].startswith(common.markdown_text(visible_verdict(result, lang)))
     assert data["visibility"] == "visible" and data["stdout_visibility"] == "hidden"
     assert len(data["tests"]) == len(result.checks)
     for i, (test, check) in enumerate(zip(data["tests"], result.checks)):
         assert set(test) >= {"name", "number", "score", "max_score", "output", "visibility", "status", "tags"}
-        assert test["number"] == str(i + 1)
         assert test["score"] == common.finite(check.score) and test["max_score"] == common.finite(check.max_score)
         assert test["visibility"] == ("after_published" if check.hidden else "visible")
         assert test["status"] == ("passed" if check.passed else "failed")
         assert (test["output"] == "") == check.passed
+    # Visible tests are numbered 1..V, hidden ones after them: no gap shows where a hidden check stands.
+    visible = [t["number"] for t in data["tests"] if t["visibility"] == "visible"]
+    assert visible == [str(k + 1) for k in range(len(visible))]
+    assert sorted(int(t["number"]) for t in data["tests"]) == list(range(1, len(result.checks) + 1))
     assert sum(t["score"] for t in data["tests"]) == pytest.approx(data["score"])
     json.loads(dumps_gradescope(result, lang))
 

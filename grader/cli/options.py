@@ -35,11 +35,20 @@ commands:
               [--points N] [--assignment NAME] [--assignment-id ID] [--late-penalty AMOUNT]
               [--late-cap AMOUNT] [--due DATETIME] [--lang en|ko] [--no-bom] [--mode MODE]
                                    the file your LMS imports, from `grade batch`'s folder
-  grade gradescope-bundle --exercise NAME [--out ZIP] [--reference DIR] [--lang en|ko]
-              [--torch VERSION] [--timeout S]
-                                   write the autograder zip for Gradescope
+  grade gradescope-bundle --exercise NAME [--out ZIP] [--reference DIR] [--torch VERSION]
+              [grading options]    write the autograder zip for Gradescope; the grading options
+                                   are written into its run_autograder
+  grade gradescope-try ZIP [UPLOAD...] [--results FILE] [--keep DIR]
+                                   run that zip here on an upload, as Gradescope would, and show
+                                   what the student sees before and after grades are published
+  grade prairielearn [--job DIR] [--user NAME] [grading options]
+                                   PrairieLearn's external grader: JOB/student (default /grade)
+                                   graded into JOB/results/results.json
+  grade shard-entry PATH... --out DIR [--shards N] [-j N] [--dry-run] [grade batch's options]
+                                   one shard of grade batch, as a task of a Kubernetes Indexed Job
+                                   (JOB_COMPLETION_INDEX) or a Slurm array (SLURM_ARRAY_TASK_ID)
 
-grading options (grade and grade batch; `grade --help` describes them):
+grading options (grade, batch, gradescope-bundle, prairielearn; `grade --help` describes them):
 {grading}
 
 In a notebook: `from grader import check` then `check("exercise2")` (`help(check)` lists its options).

@@ -108,6 +108,31 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The autograder could not start, so this upload was not graded. This is not your fault: please tell your instructor.",
         "채점기가 시작되지 않아 이 제출물을 채점하지 못했습니다. 제출한 코드의 문제가 아니니 담당 교수자나 조교에게 알려 주세요.",
     ),
+    # Before grades are published, the visible output speaks of the visible checks only (issue 17).
+    "gradescope.shown-full": ("All {total} checks shown now passed: {score:g}/{max_score:g}.", "지금 보이는 검사 {total}개를 모두 통과했습니다: {score:g}/{max_score:g}."),
+    "gradescope.shown-partial": ("Checks shown now: {score:g}/{max_score:g}; {failed} of {total} failed.", "지금 보이는 검사: {score:g}/{max_score:g}. 검사 {total}개 중 {failed}개를 통과하지 못했습니다."),
+    "gradescope.hidden-later": (
+        "Your instructor's other checks count too: they and your total score are shown when grades are published.",
+        "교수자의 다른 검사도 점수에 들어갑니다. 그 검사들과 총점은 성적이 공개될 때 보입니다.",
+    ),
+    # PrairieLearn: the score shows at once, so hidden checks are one row of points, without names or number.
+    "prairielearn.shown-full": ("All {total} checks shown passed: {score:g}/{max_score:g}.", "보이는 검사 {total}개를 모두 통과했습니다: {score:g}/{max_score:g}."),
+    "prairielearn.shown-partial": ("Checks shown: {score:g}/{max_score:g}; {failed} of {total} failed.", "보이는 검사: {score:g}/{max_score:g}. 검사 {total}개 중 {failed}개를 통과하지 못했습니다."),
+    "prairielearn.hidden-summary": ("Your instructor's other checks: {score:g}/{max_score:g}.", "교수자의 다른 검사: {score:g}/{max_score:g}."),
+    "prairielearn.hidden-name": ("Your instructor's other checks", "교수자의 다른 검사"),
+    "prairielearn.hidden-message": (
+        "These checks count in your score. Their names, their number and their details are not shown.",
+        "이 검사들도 점수에 들어갑니다. 검사의 이름과 개수, 자세한 내용은 공개하지 않습니다.",
+    ),
+    "prairielearn.which-exercise": (
+        "{file}: the file name does not say which exercise it is. Name it after the exercise (exercise1.py … exercise5.py) and submit again.",
+        "{file}: 파일 이름으로는 어느 연습문제인지 알 수 없습니다. 연습문제 이름(exercise1.py … exercise5.py)으로 저장해 다시 제출하세요.",
+    ),
+    "prairielearn.cannot-run": (
+        "Your file could not be run at all ({code}), so it was not graded and this submission does not count. Fix it and submit again.",
+        "제출한 파일을 전혀 실행할 수 없어({code}) 채점하지 않았고, 이번 제출은 횟수에 들어가지 않습니다. 고친 뒤 다시 제출하세요.",
+    ),
+    "prairielearn.cut": ("… (cut here: PrairieLearn takes at most 1 MB of results)", "… (여기서 자름: PrairieLearn은 결과를 1MB까지만 받습니다)"),
     "classroom.untouched": (
         "Not attempted yet: {files}. These files are still the stubs; fill in their functions and push to have them graded.",
         "아직 시도하지 않은 파일: {files}. 아직 빈 틀 그대로입니다. 함수를 작성한 뒤 push하면 채점됩니다.",
