@@ -155,8 +155,12 @@ def shard(submissions: list[Submission], spec: str) -> list[Submission]:
 
 
 def content_hash(path: str) -> str:
+    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
+        # In blocks: a submission may be far larger than the grader will read of it.
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def grading_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -179,6 +183,9 @@ def grading_settings(args: argparse.Namespace) -> dict[str, Any]:
         "file_size_limit": args.file_size_limit,
         "process_limit": args.process_limit,
         "cell_timeout": args.cell_timeout,
+        "max_code_size": args.max_code_size,
+        "max_notebook_size": args.max_notebook_size,
+        "max_cells": args.max_cells,
         "reference": reference,
     }
 
