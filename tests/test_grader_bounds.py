@@ -61,6 +61,7 @@ REFUSED = {
     "many_cells.ipynb": ("cells", "diagnosis.too-large.why-cells"),
     "many_items.ipynb": ("items", "diagnosis.too-large.why-items"),
     "hidden_in_deep_cell.ipynb": ("nesting", "diagnosis.too-large.why-nesting"),
+    "unreadable_commands.ipynb": ("magics", "diagnosis.too-large.why-magics"),
 }
 
 
@@ -301,3 +302,35 @@ def test_a_cell_past_the_parser_is_not_skipped_silently(tmp_path: Path) -> None:
     path = generate.write(tmp_path, "hidden_in_deep_cell.ipynb")
     assert reading.load(str(path)) == Oversize("nesting", 0, 0)
     assert source.read(str(path)) == ""
+
+
+def test_a_cell_of_many_commands_is_read_line_by_line_in_bounded_time(tmp_path: Path) -> None:
+    """IPython's transformer would tokenize this 200 KB cell 500 times (minutes of the
+    grader's CPU); it is read line by line instead, and the tampering in it is seen."""
+    path = generate.write(tmp_path, "many_commands.ipynb")
+    started = time.process_time()
+    code = reading.load(str(path))
+    assert time.process_time() - started < 3
+    assert not isinstance(code, Oversize)
+    finding = source.tampering(reading.python_of(code))
+    assert finding is not None and finding.what == "sys.settrace"
+
+
+@pytest.mark.parametrize(
+    "cell, seen",
+    [
+        ("!ls\nsys.settrace(None)", True),
+        ("x = %pwd\nsys.settrace(None)", True),
+        ("if True:\n    !ls\n    sys.settrace(None)", True),
+        ("  x = 1\n  !ls\n  sys.settrace(None)", True),  # IPython dedents the cell
+        # a command-like line inside a string stays inside it: the string closes where IPython closes it
+        ("s = '''\n!x ''' ; sys.settrace(None) ; t = '''\n'''", True),
+        ("s = '''\n!x sys.settrace(None)\n'''", False),
+        ("!echo sys.settrace(None)", False),  # a command's arguments are not Python
+    ],
+)
+def test_line_by_line_reading_sees_what_ipython_runs(cell: str, seen: bool) -> None:
+    for ipython in (True, False):
+        text = reading.cell_python(cell, ipython=ipython)
+        finding = source.tampering(text)
+        assert (finding is not None) == seen, (ipython, text)

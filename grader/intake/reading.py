@@ -73,7 +73,7 @@ class Caps:
 class Oversize:
     """Which cap a submission is over: ``what`` is ``code`` (bytes), ``notebook``
     (bytes), ``items`` (JSON items; ``found`` is where counting stopped, past the
-    limit), ``cells`` (a count) or ``nesting`` (``found`` and ``limit`` are 0)."""
+    limit), ``cells`` (a count), ``nesting`` or ``magics`` (``found`` and ``limit`` are 0)."""
 
     what: str
     found: int
@@ -147,16 +147,26 @@ def load(path: str, kind: Optional[str] = None, caps: Caps = Caps()) -> Union[Co
         total += len(text.encode("utf-8", "surrogatepass"))
         if total > caps.code:
             return Oversize("code", sum(len(t.encode("utf-8", "surrogatepass")) for _, t in code_cells), caps.code)
-    return _checked(tuple(Cell(index, number, cell_python(text), False) for number, (index, text) in enumerate(code_cells, start=1)))
+    cells, plain, work = [], set(), 0
+    for number, (index, text) in enumerate(code_cells, start=1):
+        work += transform_cost(text)
+        if work > TRANSFORM_BUDGET:
+            # IPython's transformer would cost too much: the same reading, line by line.
+            plain.add(number)
+        cells.append(Cell(index, number, cell_python(text, ipython=number not in plain), False))
+    return _checked(tuple(cells), plain)
 
 
-def _checked(cells: tuple[Cell, ...]) -> Union[Code, Oversize]:
-    """The cells with ``readable`` set; :class:`Oversize` (``nesting``) when one is too deep to parse."""
+def _checked(cells: tuple[Cell, ...], plain: frozenset[int] | set[int] = frozenset()) -> Union[Code, Oversize]:
+    """The cells with ``readable`` set; :class:`Oversize` (``nesting``) when one is too deep to parse,
+    (``magics``) when a cell read line by line (``plain``) does not parse: IPython might run it."""
     out = []
     for cell in cells:
         outcome = _outcome(cell.python)
         if outcome is _TOO_DEEP:
             return Oversize("nesting", 0, 0)
+        if outcome is _UNREADABLE and cell.number in plain:
+            return Oversize("magics", 0, 0)
         out.append(Cell(cell.index, cell.number, cell.python, outcome is not _UNREADABLE))
     return Code(tuple(out))
 
@@ -263,20 +273,71 @@ def python_text(raw: bytes) -> str:
         return raw.decode("utf-8", "replace")
 
 
-def cell_python(cell: str) -> str:
+def cell_python(cell: str, ipython: bool = True) -> str:
     """The Python that IPython runs for a notebook cell, line for line where it can.
 
     IPython's own transformer turns ``x = %pwd`` and ``!cmd`` into calls, so a
     cell that IPython runs also parses here; a cell magic (``%%time``) runs its
-    body, which is what is read (its first line left blank).
+    body, which is what is read (its first line left blank).  That transformer
+    tokenizes the whole cell again after each command it rewrites (up to 500
+    times): a cell whose :func:`transform_cost` is over :data:`TRANSFORM_BUDGET`,
+    or ``ipython=False``, is read line by line instead (:func:`_commands_as_calls`).
     """
     lines = cell.splitlines()
     if lines and lines[0].lstrip().startswith("%%"):
         return "\n".join([""] + lines[1:])
-    try:
-        return str(_transformer().transform_cell(cell))
-    except Exception:
-        return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines)
+    if ipython and transform_cost(cell) <= TRANSFORM_BUDGET:
+        try:
+            return str(_transformer().transform_cell(cell))
+        except Exception:
+            pass  # IPython cannot run it either (more than 500 commands...): read the most code
+    return _commands_as_calls(cell)
+
+
+# Lines that IPython's transformer may rewrite (over-counted: a count, never a reading).
+_CANDIDATE = re.compile(r"^[ \t]*[!%?/,;]|=[ \t]*[!%]|^(?![ \t]*#).*\?[ \t]*$", re.MULTILINE)
+# Characters of a cell times the passes IPython's transformer may make over it; about
+# 3 s of the grader's CPU per MiB.  A real notebook is far below (a few commands, in small cells).
+TRANSFORM_BUDGET = 1 * MiB
+
+
+def transform_cost(cell: str) -> int:
+    """An upper bound on what IPython's transformer reads for ``cell``: its length, once per command and once more."""
+    return (len(_CANDIDATE.findall(cell)) + 1) * len(cell)
+
+
+_ESCAPED = re.compile(r"^([ \t]*)(?=[!%?/,;])")
+_ASSIGNED = re.compile(r"^([ \t]*[^=\n#'\"]+?[ \t]*=[ \t]*)(?=[!%])")
+_HELP = re.compile(r"^([ \t]*)(?=[\w.\[\]()]+\?+[ \t]*$)")
+
+
+def _commands_as_calls(cell: str) -> str:
+    """``cell`` with each IPython command turned into a call, the rest of its line kept as a comment.
+
+    ``!ls`` -> ``get_ipython().system()  #!ls``, ``x = %pwd`` -> ``x = get_ipython().system()  #%pwd``.
+    Every character of the line is kept, after a prefix without quotes: a line
+    that was inside a string stays inside it, and the strings open and close where
+    IPython sees them.  A command's arguments become a comment, as they become a
+    string in IPython: not code.  Costs one pass over the cell.
+    """
+    lines = cell.splitlines()
+    while lines and not lines[0].strip():
+        lines.pop(0)  # IPython's cleanup: leading blank lines go, then the first line's indent
+    indent = lines[0][: len(lines[0]) - len(lines[0].lstrip(" \t"))] if lines else ""
+    if indent:
+        lines = [line[len(indent):] if line.startswith(indent) else line for line in lines]
+    out = []
+    for line in lines:
+        if not line.lstrip().startswith("#"):
+            match = _ESCAPED.match(line) or _HELP.match(line)
+            if match is not None:
+                line = f"{match.group(1)}get_ipython().system()  #{line[match.end():]}"
+            else:
+                match = _ASSIGNED.match(line)
+                if match is not None and not match.group(1).rstrip().endswith(("==", "!=", "<=", ">=")):
+                    line = f"{match.group(1)}get_ipython().system()  #{line[match.end():]}"
+        out.append(line)
+    return "\n".join(out)
 
 
 @lru_cache(maxsize=1)
@@ -387,8 +448,8 @@ def oversize_message(over: Oversize) -> Message:
     if over.what in ("code", "notebook"):
         key = "diagnosis.too-large.why" if over.what == "code" else "diagnosis.too-large.why-notebook"
         return Message(key, {"found": _bytes(over.found), "limit": _bytes(over.limit)})
-    if over.what == "nesting":
-        return Message("diagnosis.too-large.why-nesting", {})
+    if over.what in ("nesting", "magics"):
+        return Message(f"diagnosis.too-large.why-{over.what}", {})
     return Message(f"diagnosis.too-large.why-{over.what}", {"found": f"{over.found:,}", "limit": f"{over.limit:,}"})
 
 

@@ -220,6 +220,10 @@ DIAGNOSES: dict[str, tuple[str, str]] = {
         "An expression nests brackets or operators too deeply (hundreds of levels) for Python's parser, so the grader cannot read the code. Nothing was run. Split the expression with intermediate variables.",
         "어떤 식이 괄호나 연산자를 너무 깊이(수백 단계) 중첩해서 Python의 파서가 읽을 수 없으므로 채점기가 코드를 읽을 수 없습니다. 아무것도 실행하지 않았습니다. 식을 중간 변수로 나누어 쓰세요.",
     ),
+    "diagnosis.too-large.why-magics": (
+        "A notebook cell holds so much code and so many IPython commands (lines starting with % or !) that the grader cannot read it in time. Nothing was run. Put the commands in cells of their own.",
+        "노트북 셀 하나에 코드와 IPython 명령(% 또는 !로 시작하는 줄)이 너무 많아서 채점기가 제시간에 읽을 수 없습니다. 아무것도 실행하지 않았습니다. 명령은 별도의 셀에 두세요.",
+    ),
     "diagnosis.too-large.fix": (
         "Submit only your functions and the code they need. In a notebook, clear the outputs before saving (Edit → Clear All Outputs): the grader runs the cells itself. If the file really must be this large, ask your instructor.",
         "함수와 함수에 필요한 코드만 제출하세요. 노트북은 저장하기 전에 출력을 지우세요 (Edit → Clear All Outputs): 채점기가 셀을 직접 실행합니다. 파일이 정말 이만큼 커야 한다면 담당 교수자에게 문의하세요.",

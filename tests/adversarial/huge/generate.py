@@ -127,6 +127,16 @@ def hidden_in_deep_cell() -> bytes:
     return notebook([_cell("import sys\nsys.setrecursionlimit(200000)"), _cell(CORRECT), _cell("import sys\nsys.settrace(None)\nDEEP = " + "1 + " * 5000 + "1\n")])
 
 
+def many_commands(commands: int = 600, filler: int = 30_000, tail: str = "") -> bytes:
+    """One cell of many IPython commands and much code, with tampering at its end.
+
+    IPython's transformer tokenizes the whole cell again after each command it
+    rewrites (up to 500 times): read that way, the cell costs the grader minutes.
+    """
+    cell = "import sys\n" + "a = !ls\n" * commands + "x = 1\n" * filler + "sys.settrace(None)\n" + tail
+    return notebook([_cell(CORRECT), _cell(cell)])
+
+
 FILES: dict[str, Callable[[], Any]] = {
     "huge_source.py": lambda: tiny_functions(1_600_000),
     "dense_names.py": lambda: dense_names(1_600_000),
@@ -137,6 +147,8 @@ FILES: dict[str, Callable[[], Any]] = {
     "many_cells.ipynb": many_cells,
     "many_items.ipynb": lambda: many_items(32 * 1024**2),
     "hidden_in_deep_cell.ipynb": hidden_in_deep_cell,
+    "many_commands.ipynb": many_commands,
+    "unreadable_commands.ipynb": lambda: many_commands(tail="d['k'] = !ls \\\n  -la\n"),
 }
 
 
