@@ -269,6 +269,9 @@ def grading_settings(args: argparse.Namespace) -> dict[str, Any]:
         "file_size_limit": args.file_size_limit,
         "process_limit": args.process_limit,
         "cell_timeout": args.cell_timeout,
+        "max_code_size": args.max_code_size,
+        "max_notebook_size": args.max_notebook_size,
+        "max_cells": args.max_cells,
         "reference": reference,
     }
 

@@ -403,6 +403,7 @@ def grade_history(request: dict[str, Any], workdir: str, serial: int) -> dict[st
     import nbformat
 
     from grader.execution.grading import Options, grade
+    from grader.intake.reading import Caps
     from grader.registry import EXERCISES
     from grader.report.html import render_inline
     from grader.report.terminal import render_terminal
@@ -419,7 +420,10 @@ def grade_history(request: dict[str, Any], workdir: str, serial: int) -> dict[st
         nbformat.write(history_notebook(cells), handle)
     lang = str(request.get("lang")) if request.get("lang") in ("en", "ko") else "en"
     timeout = float(request.get("timeout") or DEFAULT_TIMEOUT)
-    result = grade(Submission(path=path, kind="ipynb", exercise=exercise), Options(limits=Limits(timeout=timeout)))
+    # The history holds every run of every cell, on the student's own machine: the caps
+    # that protect a class's grader from one file are raised for it.
+    caps = Caps(code=8 * 1024**2, cells=50_000)
+    result = grade(Submission(path=path, kind="ipynb", exercise=exercise), Options(limits=Limits(timeout=timeout), caps=caps))
     graded: tuple[str, ...] = ()
     if cells:
         from grader.messages import render

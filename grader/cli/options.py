@@ -7,6 +7,7 @@ import re
 import sys
 from typing import TYPE_CHECKING, Optional, Sequence
 
+from grader.intake.reading import Caps
 from grader.intake.submission import UsageError
 from grader.messages import LANGUAGES
 from grader.worker.sandbox import Limits
@@ -78,6 +79,9 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the feedback (default: from the locale, LANG=ko_KR… gives Korean)")
     parser.add_argument("--examples", metavar="N", type=int, default=10, help="generated cases per property (default 10)")
     parser.add_argument("--cell-timeout", metavar="S", type=float, default=10.0, help="a notebook cell's own time limit, in seconds (default 10; the notebook as a whole gets two thirds of --timeout)")
+    parser.add_argument("--max-code-size", type=size, default=256 * 1024, metavar="SIZE", help="largest Python the grader reads: a .py file, or a notebook's code cells together (default 256K); larger submissions get too-large")
+    parser.add_argument("--max-notebook-size", type=size, default=64 * 1024**2, metavar="SIZE", help="largest .ipynb file the grader reads, outputs included (default 64M)")
+    parser.add_argument("--max-cells", type=int, default=2000, metavar="N", help="most cells a notebook may have (default 2000)")
     parser.add_argument("--reference", metavar="DIR", help="an instructor's private checks, DIR/exerciseN.py (may include hidden ones)")
     parser.add_argument(
         "--device",
@@ -111,6 +115,7 @@ def options_from(args: argparse.Namespace, **extra: object) -> "Options":
         max_examples=args.examples,
         cell_timeout=args.cell_timeout,
         device=args.device,
+        caps=Caps(code=args.max_code_size, notebook=args.max_notebook_size, cells=args.max_cells),
         **extra,  # type: ignore[arg-type]
     )
 

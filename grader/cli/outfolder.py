@@ -58,8 +58,12 @@ def parse_shard(spec: str) -> tuple[int, int]:
 
 
 def content_hash(path: str) -> str:
+    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
+        # In blocks: a submission may be far larger than the grader will read of it.
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def manifest(
