@@ -8,6 +8,11 @@ The four steps of the lecture:
     step2: loss = torch.sum((y - yhat) ** 2)
     step3: loss.backward()
     step4: What.data = What.data - alpha * What.grad; What.grad = None
+
+Inputs are float32 tensors on the CPU, as in the lecture; one check also passes float64 tensors
+on a GPU (cuda): a tensor you make must follow the inputs' dtype and device (dtype=X.dtype, device=X.device).
+입력은 강의처럼 CPU의 float32 텐서입니다. 한 검사는 GPU(cuda)의 float64 텐서도 넘기므로,
+새로 만드는 텐서는 입력의 dtype과 device를 따라야 합니다 (dtype=X.dtype, device=X.device).
 """
 import torch
 
@@ -23,8 +28,10 @@ def predict(X, What):
 
 
 def sse_loss(yhat, y):
-    """Return the sum of squared errors, sum((y - yhat)**2), as a scalar tensor.
-    오차제곱합(SSE) sum((y - yhat)**2)을 스칼라 텐서로 반환하세요.
+    """Return the sum of squared errors, sum((y - yhat)**2), as a tensor holding one number
+    (shape (), or (1, 1) as (y - yhat).T @ (y - yhat) gives; not a Python float: gradient_step calls backward() on it).
+    오차제곱합(SSE) sum((y - yhat)**2)을 숫자 하나를 담은 텐서로 반환하세요
+    (크기 () 또는 (1, 1); 파이썬 float는 안 됩니다: backward()를 호출해야 합니다).
     """
     raise NotImplementedError("write your code here / 여기에 코드를 작성하세요")
 

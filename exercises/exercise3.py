@@ -2,13 +2,20 @@
 # 학생용 스텁: 각 함수를 완성한 뒤 `grade exercise3.py`로 채점하세요.
 """Exercise 3: from SSE to MSE.
 연습 3: SSE에서 MSE로.
+
+Inputs are float32 tensors on the CPU, as in the lecture; one check also passes float64 tensors
+on a GPU (cuda): a tensor you make must follow the inputs' dtype and device (dtype=X.dtype, device=X.device).
+입력은 강의처럼 CPU의 float32 텐서입니다. 한 검사는 GPU(cuda)의 float64 텐서도 넘기므로,
+새로 만드는 텐서는 입력의 dtype과 device를 따라야 합니다 (dtype=X.dtype, device=X.device).
 """
 import torch
 
 
 def mse_loss(yhat, y):
-    """Return the mean squared error, mean((y - yhat)**2), as a scalar tensor.
-    평균제곱오차(MSE) mean((y - yhat)**2)를 스칼라 텐서로 반환하세요.
+    """Return the mean squared error, mean((y - yhat)**2), as a tensor holding one number
+    (shape (), or (1, 1) as (y - yhat).T @ (y - yhat) gives; not a Python float: train_mse calls backward() on it).
+    평균제곱오차(MSE) mean((y - yhat)**2)를 숫자 하나를 담은 텐서로 반환하세요
+    (크기 () 또는 (1, 1); 파이썬 float는 안 됩니다: backward()를 호출해야 합니다).
     """
     raise NotImplementedError("write your code here / 여기에 코드를 작성하세요")
 

@@ -2,6 +2,11 @@
 # 학생용 스텁: 각 함수를 완성한 뒤 `grade exercise4.py`로 채점하세요.
 """Exercise 4: the PyTorch coding pattern (net, loss_fn, optimizer).
 연습 4: 파이토치식 코딩패턴 (net, loss_fn, optimizr).
+
+Inputs are float32 tensors on the CPU, as in the lecture; one check also passes float64 tensors
+on a GPU (cuda): a tensor you make must follow the inputs' dtype and device (dtype=X.dtype, device=X.device).
+입력은 강의처럼 CPU의 float32 텐서입니다. 한 검사는 GPU(cuda)의 float64 텐서도 넘기므로,
+새로 만드는 텐서는 입력의 dtype과 device를 따라야 합니다 (dtype=X.dtype, device=X.device).
 """
 import torch
 

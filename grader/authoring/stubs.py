@@ -1,53 +1,61 @@
-"""Generating the student stubs in exercises/ from the reference solutions.
+"""Student stubs generated from a pack's reference solution, as nbgrader and otter do.
 
-Every block between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` in
-``reference/exerciseN.py`` becomes ``raise NotImplementedError(...)``, so the
-stubs and the references never drift.  Each ``.py`` stub also becomes a
-notebook (``exerciseN.ipynb``): the exercise's title, its imports, the
-lecture's data cell, one cell per function (with its docstrings) and a final
-``check()`` cell.  ``python -m grader.authoring.stubs --write`` regenerates both; a test
-checks that the committed stubs are in sync.
+Every block between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` of the pack's
+reference becomes ``raise NotImplementedError(...)``, so the stub and the
+reference never drift.  Each ``.py`` stub also becomes a notebook: the
+exercise's title, its imports, the data cell (the pack's ``stub_setup``),
+one cell per function (with its docstrings) and a final ``check()`` cell.
+The stubs of the packs that ship with the grader are kept in ``exercises/``
+(``python -m grader.authoring.stubs --write`` regenerates them; a test
+checks that they are in sync); a pack of one's own gets its stubs from
+``grade init --pack DIR``.
 """
 from __future__ import annotations
 
 import argparse
 import ast
 import json
-import re
+import os
 import sys
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Optional
 
-BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
-_BLOCK = re.compile(rf"^([ \t]*){re.escape(BEGIN)}\n.*?^[ \t]*{re.escape(END)}\n", re.MULTILINE | re.DOTALL)
+from grader.pack.load import strip_solutions
+
+if TYPE_CHECKING:
+    from grader.pack.load import Pack
+
 HEADER = "# Student stub: fill in each function, then run `grade {name}.py`.\n# 학생용 스텁: 각 함수를 완성한 뒤 `grade {name}.py`로 채점하세요.\n"
+PACK_HEADER = "# Student stub: fill in each function, then run `grade {name}.py --pack PACK` (PACK: the folder your instructor gives).\n# 학생용 스텁: 각 함수를 완성한 뒤 `grade {name}.py --pack PACK`으로 채점하세요 (PACK: 강사가 알려준 폴더).\n"
 
 
-def make_stub(source: str, name: str) -> str:
-    body = _BLOCK.sub(lambda m: f'{m.group(1)}raise NotImplementedError("write your code here / 여기에 코드를 작성하세요")\n', source)
-    return HEADER.format(name=name) + body
+def make_stub(pack: "Pack", builtin: bool = True) -> str:
+    """The ``.py`` stub of ``pack``: its reference without the solutions (and its data, where the pack says so)."""
+    body = strip_solutions(pack.reference_text)
+    setup = _setup_code(pack)
+    if pack.spec.exercise.stub_data_in_py and setup:
+        body = _after_imports(body, f"\n# The lecture's data. / 강의 데이터.\n{setup}\n")
+    return (HEADER if builtin else PACK_HEADER).format(name=pack.name) + body
 
 
-def expected_stubs() -> dict[str, str]:
-    """File name -> text of every stub: ``exerciseN.py`` and ``exerciseN.ipynb``."""
-    references = resources.files("grader.reference")
-    stubs = {}
-    for entry in sorted(references.iterdir(), key=lambda e: e.name):
-        if re.fullmatch(r"exercise\d+\.py", entry.name):
-            name = entry.name[:-3]
-            stub = make_stub(entry.read_text(encoding="utf-8"), name)
-            stubs[entry.name] = stub
-            stubs[f"{name}.ipynb"] = make_notebook_stub(stub, name)
-    return stubs
+def _setup_code(pack: "Pack") -> str:
+    name = pack.spec.exercise.stub_setup
+    if name is None or name not in pack.setups:
+        return ""
+    return pack.setups[name].code.strip("\n")
 
 
-# The lecture's data, as its notebook writes it (torch.manual_seed(43052), 100 points).
-LECTURE_DATA = """torch.manual_seed(43052)
-x,_ = torch.randn(100).sort()
-eps = torch.randn(100)*0.5
-X = torch.stack([torch.ones(100),x],axis=1)
-W = torch.tensor([[2.5],[4.0]])
-y = X@W + eps.reshape(100,1)"""
+def _after_imports(source: str, text: str) -> str:
+    """``source`` with ``text`` inserted after its last top-level import."""
+    tree = ast.parse(source)
+    imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    if not imports:
+        return text + source
+    lines = source.splitlines(keepends=True)
+    end = imports[-1].end_lineno or imports[-1].lineno
+    return "".join(lines[:end]) + text + "".join(lines[end:])
+
 
 NOTEBOOK_INTRO = (
     "Fill in each function's cell and run it, then run the last cell: it grades the cells you ran, "
@@ -59,12 +67,13 @@ NOTEBOOK_INTRO = (
 )
 
 
-def make_notebook_stub(stub: str, name: str) -> str:
+def make_notebook_stub(stub: str, pack: "Pack") -> str:
     """The notebook version of a ``.py`` stub, as the text of an ``.ipynb`` file (nbformat 4.5).
 
     Cell ids are derived from the exercise and the cell's position, so the
     same stub always gives the same bytes.
     """
+    name = pack.name
     tree = ast.parse(stub)
     lines = stub.splitlines()
     title = ast.get_docstring(tree) or name
@@ -77,11 +86,11 @@ def make_notebook_stub(stub: str, name: str) -> str:
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             imports.append(segment)
     heading, _, rest = title.partition("\n")
+    data = _setup_code(pack)
     cells = [
         ("markdown", f"# {heading}\n{rest}\n\n{NOTEBOOK_INTRO.format(name=name)}".replace("\n\n\n", "\n\n")),
         ("code", "\n".join(imports)),
-        ("markdown", "The lecture's data. / 강의 데이터."),
-        ("code", LECTURE_DATA),
+        *((("markdown", "The lecture's data. / 강의 데이터."), ("code", data)) if data else ()),
         *(("code", function) for function in functions),
         ("markdown", "Check your functions (the public checks; your instructor's run may add hidden ones). / 함수를 점검하세요 (공개 검사; 강사의 채점에는 숨겨진 검사가 더해질 수 있습니다)."),
         ("code", f'from grader import check\ncheck("{name}")'),
@@ -106,35 +115,52 @@ def _cell(kind: str, source: str, cell_id: str) -> dict[str, object]:
     return cell
 
 
-def write_stubs(directory: str, *, notebook: bool = False) -> list[tuple[str, bool]]:
-    """Copy the exercise stubs (``.py``, or ``.ipynb`` with ``notebook``) into ``directory``.
+def stubs_of(pack: "Pack", builtin: bool = True) -> dict[str, str]:
+    """File name -> text of the pack's two stubs: ``NAME.py`` and ``NAME.ipynb``."""
+    stub = make_stub(pack, builtin)
+    return {f"{pack.name}.py": stub, f"{pack.name}.ipynb": make_notebook_stub(stub, pack)}
+
+
+def expected_stubs() -> dict[str, str]:
+    """File name -> text of every stub of the packs that ship with the grader."""
+    from grader.pack.load import builtin_names, builtin_root, load
+
+    out: dict[str, str] = {}
+    for name in builtin_names():
+        out.update(stubs_of(load(os.path.join(builtin_root(), name))))
+    return out
+
+
+def write_stubs(directory: str, *, notebook: bool = False, pack: Optional["Pack"] = None) -> list[tuple[str, bool]]:
+    """Copy the stubs (``.py``, or ``.ipynb`` with ``notebook``) into ``directory``: every built-in
+    exercise's, or ``pack``'s only.
 
     Never overwrites: returns ``(path, created)`` for each stub, ``created``
     False where a file of that name was kept.
     """
-    import os
-
     os.makedirs(directory, exist_ok=True)
-    stubs = resources.files("grader.exercises")
     suffix = ".ipynb" if notebook else ".py"
+    if pack is not None:
+        texts = {name: text for name, text in stubs_of(pack, builtin=False).items() if name.endswith(suffix)}
+    else:
+        folder = resources.files("grader.exercises")
+        texts = {e.name: e.read_text(encoding="utf-8") for e in folder.iterdir() if e.name.endswith(suffix) and not e.name.startswith("_")}
     out = []
-    for entry in sorted(stubs.iterdir(), key=lambda e: e.name):
-        if not re.fullmatch(r"exercise\d+" + re.escape(suffix), entry.name):
-            continue
-        target = os.path.join(directory, entry.name)
+    for name in sorted(texts):
+        target = os.path.join(directory, name)
         if os.path.exists(target):
             out.append((target, False))
             continue
         with open(target, "w", encoding="utf-8") as handle:
-            handle.write(entry.read_text(encoding="utf-8"))
+            handle.write(texts[name])
         out.append((target, True))
     return out
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader.authoring.stubs", description=__doc__)
-    parser.add_argument("--write", action="store_true", help="rewrite exercises/*.py from reference/*.py")
-    parser.add_argument("--dir", default=str(Path(__file__).resolve().parent.parent / "exercises"))
+    parser.add_argument("--write", action="store_true", help="rewrite exercises/ from the built-in packs")
+    parser.add_argument("--dir", default=str(Path(__file__).resolve().parent.parent.parent / "exercises"))
     args = parser.parse_args(argv)
     stale = []
     for name, text in expected_stubs().items():

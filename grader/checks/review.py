@@ -229,7 +229,7 @@ def _state_between_calls(checks: Sequence[Check], out: list[Verdict], indices: l
     first = defaults[0]
     for i in generated:
         verdict = out[i]
-        params = {"function": judge.name, "line": _line_text(text, first.line, notebook), "code": _short(first.what)}
+        params = {"function": judge.name, "line": _line_text(text, first.line, notebook), "code": _short(_code_at(text, first)), "name": first.what}
         out[i] = replace(verdict, diagnosis=Code.MUTABLE_DEFAULT, message=Message("diagnosis.mutable-default.why", params), candidates=())
 
 

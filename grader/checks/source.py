@@ -350,15 +350,16 @@ MUTABLE = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
 
 
 def mutable_defaults(source: str, name: str) -> list[Finding]:
-    """Default arguments of ``name`` that are lists, dicts or sets: made once, shared by every call."""
+    """Default arguments of ``name`` that are lists, dicts or sets: made once, shared by every call (``what``: the argument)."""
     fn = function(source, name)
     if fn is None:
         return []
     found = []
-    defaults = list(fn.args.defaults) + [d for d in fn.args.kw_defaults if d is not None]
-    for node in defaults:
+    positional = fn.args.posonlyargs + fn.args.args
+    pairs = list(zip(positional[len(positional) - len(fn.args.defaults):], fn.args.defaults)) + [(a, d) for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults) if d is not None]
+    for argument, node in pairs:
         if isinstance(node, MUTABLE) or (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("list", "dict", "set")):
-            found.append(Finding(node.lineno, _line_at(source, node.lineno)))
+            found.append(Finding(node.lineno, argument.arg))
     return found
 
 

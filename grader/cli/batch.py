@@ -114,6 +114,9 @@ def _batch(argv: list[str]) -> int:
     lang = args.lang or default_language()
     # Before any submission is read or any check loaded: workers are forked from a process that never held them.
     zygote.start()
+    from grader.cli.options import add_packs
+
+    add_packs(args.pack)
     shard_spec = parse_shard(args.shard) if args.shard else None
     found = find(args.paths, args.exercise)
     try:
@@ -254,12 +257,17 @@ def grading_settings(args: argparse.Namespace) -> dict[str, Any]:
 
     A private reference counts by its content (the same checks in another folder are the same).
     """
+    from grader.registry import EXERCISES, overlay_for
+
     reference = None
     if args.reference:
-        path = os.path.join(args.reference, f"{args.exercise}.py")
+        overlay = overlay_for(args.exercise, args.reference)
+        path = os.path.join(overlay, "pack.toml") if overlay else ""
         reference = content_hash(path) if os.path.isfile(path) else "none"
+    pack = EXERCISES[args.exercise].pack(args.reference).digest if args.exercise in EXERCISES else None
     return {
         "exercise": args.exercise,
+        "pack": pack,
         "seed": args.seed,
         "examples": args.examples,
         "device": args.device,

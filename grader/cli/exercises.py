@@ -11,7 +11,11 @@ from grader.cli.options import EXIT_FULL
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="grade list", description="List the exercises.")
     parser.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the descriptions (default: from the locale)")
+    parser.add_argument("--pack", metavar="DIR", action="append", default=[], help="also list this exercise pack (a folder with pack.toml)")
     args = parser.parse_args(argv)
+    from grader.cli.options import add_packs
+
+    add_packs(args.pack)
     lang = args.lang or default_language()
     for exercise in EXERCISES.values():
         print(f"{exercise.name}  {exercise.summary_ko if lang == 'ko' else exercise.summary}")

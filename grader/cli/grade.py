@@ -33,6 +33,9 @@ def main(argv: list[str]) -> int:
     lang = args.lang or default_language()
     # Before any submission is read or any check loaded: workers are forked from a process that never held them.
     zygote.start()
+    from grader.cli.options import add_packs
+
+    add_packs(args.pack)  # their exercises become known: a file is located by the exercise its name gives
     try:
         submissions = [locate(path, args.exercise) for path in args.paths]
     except UsageError as exc:

@@ -14,14 +14,26 @@ def main(argv: list[str]) -> int:
     parser.add_argument("dir", nargs="?", default=".", metavar="DIR", help="destination folder (default: the current folder)")
     parser.add_argument("--notebook", action="store_true", help="Jupyter notebooks (exercise1.ipynb …, for Jupyter and Colab) instead of .py files; their last cell runs check()")
     parser.add_argument("--github", action="store_true", help="also add .github/workflows/grade.yml, the GitHub Classroom workflow")
+    parser.add_argument("--pack", metavar="DIR", help="the stubs of this exercise pack (a folder with pack.toml) instead of the lecture's")
     args = parser.parse_args(argv)
     from grader.authoring.stubs import write_stubs
 
-    for target, created in write_stubs(args.dir, notebook=args.notebook):
+    pack = None
+    if args.pack is not None:
+        from grader.cli.options import add_packs
+        from grader.registry import EXERCISES, describe
+        from grader.worker import zygote
+
+        zygote.start()  # loading the pack runs its reference: no worker is forked from here afterwards
+        add_packs([args.pack])
+        pack = EXERCISES[describe(args.pack).name].pack()
+    for target, created in write_stubs(args.dir, notebook=args.notebook, pack=pack):
         print(f"created  {target}" if created else f"kept     {target} (already exists)")
     if args.github:
         from grader.authoring.classroom import copy_workflow
 
         print(copy_workflow(args.dir))
-    print("Fill in the functions and run their cells, then the last cell: check()" if args.notebook else "Fill in the functions, then run: grade exercise1.py")
+    first = pack.name if pack is not None else "exercise1"
+    then = f"grade {first}.py" + (f" --pack {args.pack}" if args.pack else "")
+    print("Fill in the functions and run their cells, then the last cell: check()" if args.notebook else f"Fill in the functions, then run: {then}")
     return EXIT_FULL

@@ -1,4 +1,4 @@
-"""The ``grade`` command: a thin dispatch to one module per subcommand (``grade``, ``init``, ``exercises``, ``batch``, ``merge``, ``export``; the platforms' ``gradescope-bundle``, ``gradescope-try``, ``prairielearn`` and ``shard-entry`` in ``grader.authoring``)."""
+"""The ``grade`` command: a thin dispatch to one module per subcommand (``grade``, ``init``, ``exercises``, ``pack``, ``batch``, ``merge``, ``export``; the platforms' ``gradescope-bundle``, ``gradescope-try``, ``prairielearn`` and ``shard-entry`` in ``grader.authoring``)."""
 from __future__ import annotations
 
 import sys
@@ -8,7 +8,7 @@ from grader.intake.submission import UsageError
 from grader.cli import exercises, grade, init
 from grader.cli.options import EXIT_UNGRADED, USAGE
 
-SUBCOMMANDS = ("init", "list", "batch", "merge", "export", "gradescope-bundle", "gradescope-try", "prairielearn", "shard-entry")
+SUBCOMMANDS = ("init", "list", "pack", "batch", "merge", "export", "gradescope-bundle", "gradescope-try", "prairielearn", "shard-entry")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -23,6 +23,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 return init.main(rest)
             if command == "list":
                 return exercises.main(rest)
+            if command == "pack":
+                from grader.cli import pack
+
+                return pack.main(rest)
             if command == "export":
                 from grader.cli import export
 

@@ -23,11 +23,16 @@ EXIT_FULL, EXIT_PARTIAL, EXIT_UNGRADED = 0, 1, 2
 _COMMANDS = """\
 commands:
   grade PATH... [options]          grade submissions (.py or .ipynb)
-  grade init [DIR] [--notebook] [--github]
+  grade init [DIR] [--notebook] [--github] [--pack DIR]
                                    copy the exercise stubs into DIR (default: here), never overwriting:
                                    .py files, or Jupyter notebooks with --notebook; --github also adds
                                    the GitHub Classroom workflow
-  grade list [--lang en|ko]        list the exercises
+  grade list [--lang en|ko] [--pack DIR]
+                                   list the exercises
+  grade pack new NAME              write a complete exercise pack to start from (folder NAME)
+  grade pack check DIR... [--messages-only] [--timeout S]
+                                   a pack's self-test: the reference, the stub, the examples, the
+                                   misconceptions, every message in English and Korean
   grade batch PATH... --out DIR [--exercise NAME] [-j N] [--force] [--shard I/N] [--mode MODE] [--overrides FILE]
               [grading options]    grade a class: folders, nbgrader, LMS .zip files
   grade merge DIR... --out DIR [--allow-missing] [--mode MODE] [--lang en|ko]
@@ -69,7 +74,8 @@ def size(text: str) -> int:
 
 
 def add_grading_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--exercise", metavar="NAME", help="which exercise, exercise1 … exercise5 (default: from the file name, e.g. exercise3.py, hw_exercise3_kim.ipynb)")
+    parser.add_argument("--exercise", metavar="NAME", help="which exercise: exercise1 … exercise5, or a --pack's (default: from the file name, e.g. exercise3.py, hw_exercise3_kim.ipynb)")
+    parser.add_argument("--pack", metavar="DIR", action="append", default=[], help="an exercise pack of your own (a folder with pack.toml); may be given more than once")
     parser.add_argument("--seed", metavar="N", type=int, default=43052, help="seed of the generated cases (default: 43052, the lecture's)")
     parser.add_argument("--timeout", metavar="S", type=float, default=60.0, help="wall-time limit per submission, in seconds (default 60)")
     parser.add_argument("--memory-limit", metavar="SIZE", type=size, default=2 * 1024**3, help="memory limit per submission, e.g. 512M (default 2G)")
@@ -82,7 +88,7 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-code-size", type=size, default=256 * 1024, metavar="SIZE", help="largest Python the grader reads: a .py file, or a notebook's code cells together (default 256K); larger submissions get too-large")
     parser.add_argument("--max-notebook-size", type=size, default=64 * 1024**2, metavar="SIZE", help="largest .ipynb file the grader reads, outputs included (default 64M)")
     parser.add_argument("--max-cells", type=int, default=2000, metavar="N", help="most cells a notebook may have (default 2000)")
-    parser.add_argument("--reference", metavar="DIR", help="an instructor's private checks, DIR/exerciseN.py (may include hidden ones)")
+    parser.add_argument("--reference", metavar="DIR", help="a private overlay on the exercise's pack: DIR/pack.toml (or DIR/NAME/pack.toml) with hidden checks of your own")
     parser.add_argument(
         "--device",
         choices=("virtual-cuda", "cuda", "off"),
@@ -103,12 +109,30 @@ def _grading_option_names() -> str:
 USAGE = _COMMANDS.format(grading=_grading_option_names())
 
 
+def add_packs(folders: "list[str]") -> list[str]:
+    """``--pack DIR``: make each pack's exercise known (before any submission is located)."""
+    from grader.pack.load import PackError
+    from grader.registry import add_pack
+
+    out = []
+    for folder in folders:
+        if not os.path.isdir(folder):
+            raise UsageError(f"--pack {folder}: no such folder. Expected an exercise pack: a folder with pack.toml (`grade pack new NAME` writes one).")
+        try:
+            add_pack(folder)
+        except PackError as exc:
+            raise UsageError(str(exc)) from None
+        out.append(os.path.realpath(folder))
+    return out
+
+
 def options_from(args: argparse.Namespace, **extra: object) -> "Options":
     from grader.execution.grading import Options
 
     if args.reference is not None and not os.path.isdir(args.reference):
-        raise UsageError(f"--reference {args.reference}: no such folder. Expected a folder holding your private checks as exerciseN.py (see tests/private_reference/).")
+        raise UsageError(f"--reference {args.reference}: no such folder. Expected a private overlay: a folder with pack.toml holding [[check]] entries (see tests/private_reference/ and the README's 'Hidden checks').")
     extra.setdefault("reference_dir", args.reference)
+    extra.setdefault("packs", tuple(add_packs(getattr(args, "pack", []))))
     return Options(
         seed=args.seed,
         limits=limits_from(args),
@@ -121,12 +145,14 @@ def options_from(args: argparse.Namespace, **extra: object) -> "Options":
 
 
 def warn_reference(reference: Optional[str], exercises: Sequence[str]) -> None:
-    """Say so when --reference DIR lacks an exercise's file: its built-in checks are used instead."""
+    """Say so when --reference DIR holds no overlay for an exercise: its pack's own checks are used alone."""
     if reference is None:
         return
-    for name in sorted(set(exercises)):
-        if not os.path.isfile(os.path.join(reference, f"{name}.py")):
-            print(f"grade: warning: --reference {reference} has no {name}.py; {name} is graded with the built-in checks only", file=sys.stderr)
+    from grader.registry import overlay_for
+
+    for name in sorted(set(e for e in exercises if e)):
+        if overlay_for(name, reference) is None:
+            print(f"grade: warning: --reference {reference} has no overlay for {name} (DIR/pack.toml with exercise = \"{name}\", or DIR/{name}/pack.toml); {name} is graded with its pack's checks only", file=sys.stderr)
 
 
 def limits_from(args: argparse.Namespace) -> Limits:

@@ -27,14 +27,19 @@ class Options:
     max_examples: int = 10
     notebook_path: str = "fast"  # "fast" (forked IPython shell) | "kernel" (nbclient)
     cell_timeout: float = 10.0  # a notebook cell's own limit, inside the notebook's share of the submission's (grader.worker.notebook)
-    reference_dir: Optional[str] = None  # an instructor's private checks (may hold hidden ones)
+    reference_dir: Optional[str] = None  # an instructor's private overlay on the pack (may hold hidden checks)
+    packs: tuple[str, ...] = ()  # exercise packs of one's own (--pack DIR), known to every process that grades
     device: str = "virtual-cuda"  # where device checks run: "virtual-cuda" (every machine), "cuda" (a real GPU) or "off"
     caps: reading.Caps = field(default_factory=reading.Caps)  # how much of a submission the grader itself reads and parses
 
 
 def grade(submission: Submission, options: Options = Options()) -> GradeResult:
     from grader.checks import build
+    from grader.registry import add_pack
 
+    for folder in options.packs:
+        if folder not in {e.folder for e in EXERCISES.values()}:
+            add_pack(folder)
     pack = EXERCISES[submission.exercise].pack(options.reference_dir)
     checks = build.checks(pack, device=options.device != "off")
     # The grader reads the submission itself, outside every sandbox limit: over a cap,

@@ -260,8 +260,8 @@ DIAGNOSES: dict[str, tuple[str, str]] = {
         "새 텐서는 입력과 같은 장치에 만들고 net도 그 장치로 옮기세요. .numpy() 전에는 .cpu()를 호출하세요.",
     ),
     "diagnosis.device-mismatch.hint": (
-        "torch.ones(n, 1, device=x.device, dtype=x.dtype)   # where x is an input\nx.detach().cpu().numpy()   # .cpu() before .numpy()",
-        "torch.ones(n, 1, device=x.device, dtype=x.dtype)   # x는 입력\nx.detach().cpu().numpy()   # .numpy() 전에 .cpu()",
+        "torch.ones(x.shape[0], 1, device=x.device, dtype=x.dtype)   # follows an input x\nx.detach().cpu().numpy()   # .cpu() before .numpy()",
+        "torch.ones(x.shape[0], 1, device=x.device, dtype=x.dtype)   # 입력 x를 따름\nx.detach().cpu().numpy()   # .numpy() 전에 .cpu()",
     ),
     "diagnosis.requires-cuda.title": ("the code needs a GPU: it uses cuda unconditionally", "GPU가 있어야만 실행됩니다: cuda를 무조건 사용합니다"),
     "diagnosis.requires-cuda.why": (
@@ -400,7 +400,7 @@ DIAGNOSES: dict[str, tuple[str, str]] = {
         "{line}번째 줄(`{code}`)은 함수를 정의할 때 리스트를 한 번만 만듭니다. 호출할 때마다 같은 리스트에 추가하므로 첫 호출은 맞고, 그다음 호출부터는 앞선 결과가 남아 있습니다.",
     ),
     "diagnosis.mutable-default.fix": ("Make a new list inside the function (use None as the default if the argument must stay).", "함수 안에서 새 리스트를 만드세요 (인자를 남겨야 한다면 기본값은 None으로)."),
-    "diagnosis.mutable-default.hint": ("def f(..., history=None):\n    if history is None:\n        history = []", "def f(..., history=None):\n    if history is None:\n        history = []"),
+    "diagnosis.mutable-default.hint": ("if {name} is None:   # with {name}=None as the default\n    {name} = []", "if {name} is None:   # 기본값은 {name}=None\n    {name} = []"),
     "diagnosis.forward-in-no-grad.title": ("the forward pass runs inside `torch.no_grad()`", "순전파(예측과 손실)를 `torch.no_grad()` 안에서 계산했습니다"),
     "diagnosis.forward-in-no-grad.why": (
         "Under `torch.no_grad()` nothing is recorded, so the loss has no graph and `backward()` fails (\"element 0 of tensors does not require grad\"). Only the update belongs inside `no_grad`.",

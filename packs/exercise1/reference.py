@@ -6,6 +6,11 @@ The four steps of the lecture:
     step2: loss = torch.sum((y - yhat) ** 2)
     step3: loss.backward()
     step4: What.data = What.data - alpha * What.grad; What.grad = None
+
+Inputs are float32 tensors on the CPU, as in the lecture; one check also passes float64 tensors
+on a GPU (cuda): a tensor you make must follow the inputs' dtype and device (dtype=X.dtype, device=X.device).
+입력은 강의처럼 CPU의 float32 텐서입니다. 한 검사는 GPU(cuda)의 float64 텐서도 넘기므로,
+새로 만드는 텐서는 입력의 dtype과 device를 따라야 합니다 (dtype=X.dtype, device=X.device).
 """
 import torch
 

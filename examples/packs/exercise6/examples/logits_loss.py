@@ -1,0 +1,23 @@
+# expect: wrong-loss
+# why: BCEWithLogitsLoss on a net that already ends in Sigmoid: the sigmoid is applied twice
+import torch
+
+
+def make_net(w0, w1):
+    net = torch.nn.Sequential(torch.nn.Linear(1, 1), torch.nn.Sigmoid())
+    net[0].bias.data = torch.tensor([w0])
+    net[0].weight.data = torch.tensor([[w1]])
+    return net
+
+
+def train_logistic(net, x, y, lr, epochs):
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    losses = []
+    for epoc in range(epochs):
+        loss = loss_fn(net(x), y)
+        losses.append(loss.item())
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    return losses

@@ -1,0 +1,23 @@
+# expect: history-misaligned
+# why: the loss is computed again after the step and that one is recorded
+import torch
+
+
+def make_net(w0, w1):
+    net = torch.nn.Sequential(torch.nn.Linear(1, 1), torch.nn.Sigmoid())
+    net[0].bias.data = torch.tensor([w0])
+    net[0].weight.data = torch.tensor([[w1]])
+    return net
+
+
+def train_logistic(net, x, y, lr, epochs):
+    loss_fn = torch.nn.BCELoss()
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    losses = []
+    for epoc in range(epochs):
+        loss = loss_fn(net(x), y)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        losses.append(loss_fn(net(x), y).item())
+    return losses
