@@ -4,7 +4,27 @@ from pathlib import Path
 import pytest
 
 TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
 EXPECT = re.compile(r"#\s*expect:\s*([\w-]+)")
+# The lecture's data cell, as the lecture packs' setup (and the notebook stubs) write it.
+LECTURE_DATA = (ROOT / "packs" / "lecture_data.py").read_text(encoding="utf-8").strip("\n")
+# The sixth exercise: a pack outside the package.
+PACK6 = ROOT / "examples" / "packs" / "exercise6"
+
+
+def reference_module(exercise: str):
+    """A lecture pack's reference solution, as a module (run here, in the grader)."""
+    from grader.registry import EXERCISES
+
+    return EXERCISES[exercise].pack().reference
+
+
+def corpus() -> list[Path]:
+    """Every real submission: tests/submissions and the packs' examples (``# expect:`` on the first line)."""
+    files = sorted((TESTS / "submissions").glob("exercise*/*.py"))
+    files += sorted((ROOT / "packs").glob("*/examples/*.py"))
+    files += sorted(PACK6.glob("examples/*.py"))
+    return files
 
 
 def expectation(path: Path) -> str:

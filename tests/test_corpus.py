@@ -7,19 +7,27 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TESTS, expectation
+from conftest import PACK6, corpus, expectation
 from grader.execution.grading import Options, grade
 from grader.worker.sandbox.limits import Limits
 from grader.intake.submission import locate
 
-CORPUS = sorted((TESTS / "submissions").glob("exercise*/*.py"))
-OPTIONS = Options(limits=Limits(timeout=30))
+CORPUS = corpus()
+OPTIONS = Options(limits=Limits(timeout=30), packs=(str(PACK6),))
 
 
-@pytest.mark.parametrize("path", CORPUS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def exercise_of(path: Path) -> str:
+    """tests/submissions/<exercise>/x.py, or <pack>/examples/x.py."""
+    return path.parent.parent.name if path.parent.name == "examples" else path.parent.name
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: f"{exercise_of(p)}/{p.stem}")
 def test_corpus_submission(path: Path) -> None:
+    from grader.registry import add_pack
+
+    add_pack(str(PACK6))
     expected = expectation(path)
-    result = grade(locate(str(path), exercise=path.parent.name), OPTIONS)
+    result = grade(locate(str(path), exercise=exercise_of(path)), OPTIONS)
     failing = {c.name: c.diagnosis for c in result.checks if not c.passed}
     if expected == "full-marks":
         assert result.full_marks, f"false failure: {failing}"

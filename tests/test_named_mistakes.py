@@ -10,7 +10,7 @@ import torch
 
 from conftest import TESTS
 from grader.checks import source
-from grader.checks.training import diverged_close
+from grader.checks.judge import diverged_close
 from grader.execution.grading import Options, grade
 from grader.report.common import check_diagnosis
 from grader.report.html import render_html
@@ -58,14 +58,15 @@ def test_broadcast_shape_names_both_shapes() -> None:
 
 
 def test_pytorch_warnings_reach_the_grader() -> None:
-    from grader.checks.cases import lecture_case
-    from grader.checks.exercise4 import net_args
     from grader.execution.session import Session
+    from grader.pack import calls
+    from grader.registry import EXERCISES
 
+    pack = EXERCISES["exercise4"].pack()
     session = Session(str(SUBMISSIONS / "exercise4" / "mseloss_squeeze.py"), ["train_net"], Limits(timeout=30))
     try:
         session.start()
-        outcome = session.call("train_net", net_args(lecture_case("mse")))
+        outcome = session.call("train_net", calls.worker_args(calls.lecture(pack, "train_net")))
     finally:
         session.close()
     assert any("different to the input size" in w for w in outcome.warnings)
@@ -125,10 +126,11 @@ def test_loops_over_a_few_literal_items_are_not_grid_loops() -> None:
     assert source.python_loops(looped, "loss_surface") == [2]
 
 
-def test_api_from_source_resolves_aliases_and_module_level_objects() -> None:
-    text = "from torch.nn import MSELoss as L\nfrom torch import optim\nloss_fn = L()\ndef train_net(X, y, net, lr, epochs):\n    o = optim.SGD(net.parameters(), lr=lr)\n    o.step()\n"
-    assert source.missing_api(text, "train_net") == []
-    assert source.missing_api("def train_net(X, y, net, lr, epochs):\n    # torch.nn.MSELoss torch.optim.SGD step\n    pass\n", "train_net") == ["torch.nn.MSELoss", "torch.optim.SGD", "optimizr.step()"]
+def test_the_optimizer_a_function_builds_is_read_with_its_options() -> None:
+    text = "from torch import optim\ndef train_net(X, y, net, lr, epochs):\n    o = optim.Adam(net.parameters(), lr=lr, betas=(0.9, 0.99))\n    o.step()\n"
+    assert [f.what for f in source.optimizers(text, "train_net")] == ["Adam"]
+    (finding, options), = source.optimizer_options(text, "train_net")
+    assert finding.line == 3 and options == {"lr": "lr", "betas": "(0.9, 0.99)"}
 
 
 def test_unparsable_source_answers_as_an_empty_module() -> None:

@@ -25,8 +25,9 @@ from grader.worker import notebook, notebook_fast, notebook_kernel, protocol
 from grader.execution.session import CallOutcome, Load, Session
 from grader.execution.grading import Options, grade
 from grader.worker.protocol import TensorValue
-from grader.reference import exercise1 as reference1
-from grader.reference import exercise2 as reference2
+from conftest import reference_module
+
+reference1, reference2 = reference_module("exercise1"), reference_module("exercise2")
 from grader.worker.sandbox.limits import Limits
 from grader.intake.submission import locate
 

@@ -12,7 +12,7 @@ from grader.report.json_output import to_document
 from grader.report.terminal import render_terminal
 from grader.worker.sandbox.limits import Limits
 from grader.intake.submission import Submission
-from grader.authoring.stubs import LECTURE_DATA
+from conftest import LECTURE_DATA
 
 TRAIN = (Path(__file__).resolve().parent / "submissions" / "exercise2" / "lecture_style.py").read_text(encoding="utf-8")
 

@@ -21,7 +21,7 @@ from grader.intake.submission import Submission
 
 pytestmark = pytest.mark.slow
 
-DATA = stubs.LECTURE_DATA
+from conftest import LECTURE_DATA as DATA
 
 CORRECT = '''def train(X, y, What, alpha, epochs):
     loss_history = []

@@ -17,8 +17,7 @@ def test_wheel_carries_every_module_stub_reference_and_template(tmp_path: Path) 
     (wheel,) = tmp_path.glob("grader-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {f"grader/{p.relative_to(ROOT / 'grader').as_posix()}" for p in (ROOT / "grader").rglob("*.py")}
-    expected |= {f"grader/reference/{p.name}" for p in (ROOT / "reference").glob("*.py")}
-    expected |= {"grader/reference/lecture_trajectories.json"}
+    expected |= {f"grader/packs/{p.relative_to(ROOT / 'packs').as_posix()}" for p in (ROOT / "packs").rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     expected |= {f"grader/exercises/{p.name}" for p in (ROOT / "exercises").glob("*.py")}
     expected |= {f"grader/exercises/{p.name}" for p in (ROOT / "exercises").glob("*.ipynb")}
     expected |= {"grader/exercises/.github/workflows/grade.yml"}

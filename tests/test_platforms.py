@@ -338,7 +338,7 @@ def test_gradescope_bundle_grades_any_upload(tmp_path: Path) -> None:
     )
     (wheel,) = (tmp_path / "wheel").glob("grader-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"grader/cli/main.py", "grader/reference/lecture_trajectories.json", "grader/exercises/exercise2.py", "grader/report/templates/summary.html.j2"} <= names
+    assert {"grader/cli/main.py", "grader/packs/exercise2/pack.toml", "grader/exercises/exercise2.py", "grader/report/templates/summary.html.j2"} <= names
 
     # A .py under any name: graded, with the hidden checks after publication.
     document = _run_autograder(root, {"hw2_kim.py": CORPUS / "grad_never_reset.py"})

@@ -19,10 +19,9 @@ import torch
 
 from conftest import expectation
 from grader.worker import runtime as worker
-from grader.reference import exercise1 as ref1
-from grader.reference import exercise2 as ref2
-from grader.reference import exercise3 as ref3
-from grader.reference import exercise4 as ref4
+from conftest import reference_module
+
+ref1, ref2, ref3, ref4 = (reference_module(f"exercise{i}") for i in (1, 2, 3, 4))
 from grader.worker.virtual_cuda import (
     CUDA,
     DEVICE_MISMATCH,
@@ -461,7 +460,7 @@ def test_first_optimizer_of_a_fresh_process_under_the_emulation() -> None:
     script = """
 import sys, torch
 from grader.worker.virtual_cuda import VirtualCuda, place, device_of
-from grader.reference import exercise4
+exercise4 = reference_module("exercise4")
 assert "torch._dynamo" not in sys.modules
 with VirtualCuda():
     X = place(torch.tensor([[1.0, 0.0], [1.0, 1.0]], dtype=torch.float64), "cuda")

@@ -244,7 +244,7 @@ def test_the_judge_returns_a_verdict_for_any_reply(exercise: str, answers: list)
 def test_a_huge_constant_is_no_divergence_where_the_reference_is_still_normal() -> None:
     import torch
 
-    from grader.checks.training import diverged_close
+    from grader.checks.judge import diverged_close
 
     reference = torch.tensor([1.0, 50.0, 3e5, float("inf")], dtype=torch.float64)
     assert diverged_close(reference.clone(), reference, 1e-6)

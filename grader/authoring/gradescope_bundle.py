@@ -11,7 +11,8 @@ The zip holds, at its root (Gradescope's autograder specification):
   name) and always writes ``/autograder/results/results.json``: when nothing can
   be graded, a score of 0 and the reason, so the student never sees a bare
   "autograder failed";
-- ``reference/<exercise>.py``: the instructor's private checks, when given
+- ``reference/``: the instructor's private overlay (hidden checks), when given
+- ``pack/``: the exercise's pack, when it is one of the instructor's own (``--pack DIR``)
   (hidden checks are ``after_published``).
 
 The grading options given to ``grade gradescope-bundle`` (``--seed``,
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 
 ROOT_ENV, PYTHON_ENV = "GRADER_AUTOGRADER_ROOT", "GRADER_PYTHON"
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
-_PACKAGES = ("grader", "grader.reference", "grader.exercises")
+_PACKAGES = ("grader", "grader.packs", "grader.exercises")
 
 
 # -- building the zip ---------------------------------------------------------
@@ -67,6 +68,9 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--torch", default=None, metavar="VERSION", help="torch version setup.sh installs (default: the one installed here)")
     add_grading_options(parser)
     args = parser.parse_args(list(argv))
+    from grader.cli.options import add_packs
+
+    add_packs(args.pack)
     if args.exercise not in EXERCISES:
         found = f"found {args.exercise!r}" if args.exercise else "found none"
         raise UsageError(f"grade gradescope-bundle needs --exercise NAME, the exercise of this Gradescope assignment (one of {', '.join(EXERCISES)}); {found}")
@@ -74,31 +78,44 @@ def main(argv: Sequence[str]) -> int:
         raise UsageError("--device cuda: Gradescope's autograders have no GPU, so every device check would fail. Keep the default (virtual-cuda, an emulated device) or pass --device off.")
     reference = None
     if args.reference:
-        reference = os.path.join(args.reference, f"{args.exercise}.py")
-        if not os.path.isfile(reference):
-            raise UsageError(f"{args.reference}: no {args.exercise}.py in it. Expected a folder with your private checks for {args.exercise} (see tests/private_reference/).")
+        from grader.registry import overlay_for
+
+        reference = overlay_for(args.exercise, args.reference)
+        if reference is None:
+            raise UsageError(f"{args.reference}: no overlay for {args.exercise} in it. Expected a folder with pack.toml (exercise = \"{args.exercise}\") holding your hidden checks (see tests/private_reference/ and the README's 'Hidden checks').")
+    pack = EXERCISES[args.exercise].folder if args.pack else None
     args.lang = args.lang or "en"
-    build(args.out, args.exercise, reference=reference, torch_version=args.torch or _installed_torch(), grading=grading_argv(args))
+    build(args.out, args.exercise, reference=reference, torch_version=args.torch or _installed_torch(), grading=grading_argv(args), pack=pack)
     print(f"wrote {args.out}: upload it as the autograder of the {args.exercise} assignment on Gradescope (Ubuntu base image)")
     print(f"try it first on an upload: grade gradescope-try {shlex.quote(args.out)} {args.exercise}.py")
     return 0
 
 
-def build(out: str, exercise: str, reference: Optional[str] = None, torch_version: Optional[str] = None, grading: Sequence[str] = ()) -> None:
+def build(out: str, exercise: str, reference: Optional[str] = None, torch_version: Optional[str] = None, grading: Sequence[str] = (), pack: Optional[str] = None) -> None:
     """Write the autograder zip at ``out``.
 
-    ``reference`` is the private checks' file (DIR/exerciseN.py) or None;
-    ``grading`` the options ``run_autograder`` passes on (``grading_argv``;
-    none: the defaults, in English).
+    ``reference`` is the private overlay's folder (hidden checks) or None;
+    ``pack`` the folder of an exercise pack of one's own (None: a built-in
+    exercise); ``grading`` the options ``run_autograder`` passes on
+    (``grading_argv``; none: the defaults, in English).
     """
     words = list(grading) or ["--exercise", exercise, "--lang", "en"]
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         _add(archive, "setup.sh", setup_script(torch_version), executable=True)
-        _add(archive, "run_autograder", run_script(words, reference is not None), executable=True)
+        _add(archive, "run_autograder", run_script(words, reference is not None, pack is not None), executable=True)
         if reference is not None:
-            _add(archive, f"reference/{exercise}.py", Path(reference).read_text(encoding="utf-8"))
+            _add_folder(archive, "reference", reference)
+        if pack is not None:
+            _add_folder(archive, "pack", pack)
         for name, text in grader_source().items():
             _add(archive, f"grader/{name}", text)
+
+
+def _add_folder(archive: zipfile.ZipFile, prefix: str, folder: str) -> None:
+    """Every text file of a pack (or an overlay) folder, under ``prefix/`` in the zip."""
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and not path.is_symlink():
+            _add(archive, f"{prefix}/{path.relative_to(folder).as_posix()}", path.read_text(encoding="utf-8"))
 
 
 def _add(archive: zipfile.ZipFile, name: str, text: str, executable: bool = False) -> None:
@@ -132,10 +149,10 @@ python3 -m venv /autograder/venv
 """
 
 
-def run_script(grading: Sequence[str], reference: bool) -> str:
+def run_script(grading: Sequence[str], reference: bool, pack: bool = False) -> str:
     """``run_autograder``: ``grading`` are the options written by ``grading_argv``."""
     lang = grading[list(grading).index("--lang") + 1] if "--lang" in grading else "en"
-    extra = ' --reference "$ROOT/source/reference"' if reference else ""
+    extra = (' --reference "$ROOT/source/reference"' if reference else "") + (' --pack "$ROOT/source/pack"' if pack else "")
     return f"""#!/usr/bin/env bash
 # Gradescope runs this for every upload: it grades the .py or .ipynb file the
 # student uploaded, under any name, and always writes results/results.json.
@@ -189,7 +206,7 @@ def _pyproject(packages: list[str]) -> str:
         requires = [r for r in metadata.requires("grader") or [] if "extra ==" not in r]
     except metadata.PackageNotFoundError:
         requires = ["torch>=2.1"]
-    data = {"grader.reference": ["*.json"], "grader.exercises": ["*.py", ".github/workflows/*.yml"], "grader.report": ["templates/*"]}
+    data = {"grader.packs": ["*.py", "*.toml", "*/pack.toml", "*/*.py", "*/examples/*"], "grader.exercises": ["*.py", "*.ipynb", ".github/workflows/*.yml"], "grader.report": ["templates/*"]}
     lines = [
         "[build-system]",
         'requires = ["setuptools>=68"]',
@@ -231,6 +248,9 @@ def run(argv: Sequence[str]) -> int:
     target = root / "results" / "results.json"
     started = time.monotonic()
     try:
+        from grader.cli.options import add_packs
+
+        add_packs(args.pack)
         if args.exercise not in EXERCISES:
             raise UsageError(f"run_autograder names no known exercise ({args.exercise!r})")
         document = grade_upload(root / "submission", args.exercise, lang, options_from(args))

@@ -53,7 +53,7 @@ def is_runtime(name: str) -> bool:
 ENTRIES = frozenset({"grader.worker.runtime:run", "grader.worker.notebook_fast:run_fast", "grader.worker.notebook_kernel:run_kernel"})
 
 # Modules whose presence in the grader means that forking it now would copy an answer.
-_ANSWERS = ("grader.checks", "grader.reference", "grader.checks.cases", "grader.execution.grading", "grader.execution.runner", "grader.authoring.golden", "grader.diagnosis", "grader_private_")
+_ANSWERS = ("grader.checks", "grader.pack", "grader.packs", "grader.execution.grading", "grader.execution.runner", "grader.authoring.pack_check", "grader.diagnosis", "grader_private_", "grader_pack_")
 
 _MAX_REQUEST = 1 << 20
 _READY_TIMEOUT = 300.0

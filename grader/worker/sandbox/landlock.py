@@ -177,7 +177,7 @@ _RUNTIME_FILES = frozenset({"__init__.py", "__main__.py", "worker"})
 
 def grader_paths() -> list[str]:
     """The grader's files that no worker may read: every file of the package
-    but the worker's runtime, the reference solutions and the stubs.
+    but the worker's runtime, the exercise packs (their references) and the stubs.
 
     The runtime is already in the fork server's memory; nothing else is
     needed in a worker, and the reference solutions are among the rest.
@@ -185,7 +185,7 @@ def grader_paths() -> list[str]:
     import importlib.util
 
     paths: list[str] = []
-    for name in ("grader", "grader.reference", "grader.exercises"):
+    for name in ("grader", "grader.packs", "grader.exercises"):
         try:
             spec = importlib.util.find_spec(name)
         except (ImportError, ValueError):
