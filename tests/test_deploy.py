@@ -273,7 +273,7 @@ def test_the_slurm_array_grades_its_shards_and_the_merge_combines_them(tmp_path:
                    SLURM_ARRAY_TASK_MIN="1", SLURM_ARRAY_TASK_MAX="2", SLURM_CPUS_PER_TASK="1", SLURM_TMPDIR=str(tmp_path))
         done = subprocess.run(["bash", str(DEPLOY / "slurm" / "grade.sbatch")], env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
-        assert f"shard {task}/2 (SLURM_ARRAY_TASK_ID={task}, GRADER_SHARDS=2)" in done.stdout and done.stdout.rstrip().endswith("summary.html")
+        assert f"shard {task}/2 (SLURM_ARRAY_TASK_ID={task}, GRADER_SHARDS=2)" in done.stdout and "summary.html" in done.stdout
         assert " -j 1" in done.stdout, "-j from --cpus-per-task"
     done = subprocess.run(["bash", str(DEPLOY / "slurm" / "merge.sbatch")], env=_env(COURSE=str(course)), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
