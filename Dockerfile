@@ -31,7 +31,7 @@ RUN python -m venv /opt/grader \
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY grader ./grader
-COPY reference ./reference
+COPY packs ./packs
 COPY exercises ./exercises
 RUN pip install . \
     && cd / && rm -rf /src \

@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
+from grader.vocabulary import SUBMISSION_CODES as _SUBMISSION_CODES
+
 
 # Diagnoses of a submission as a whole (it could not be graded check by check),
 # as opposed to a mistake found by one check.
-SUBMISSION_CODES = ("imports-grader", "syntax-error", "invalid-notebook", "timeout", "memory-limit", "crashed", "grader-error", "too-large")
+SUBMISSION_CODES = tuple(sorted(_SUBMISSION_CODES))
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,6 @@ class Code(StrEnum):
     INPLACE_ON_LEAF = "inplace-on-leaf"
     USES_GLOBAL = "uses-global"
     MUTABLE_DEFAULT = "mutable-default"
-    STATE_BETWEEN_CALLS = "state-between-calls"
     CONSTANT_FACTOR = "constant-factor"
     SIGN_FLIPPED = "sign-flipped"
     WRONG_OPERATOR = "wrong-operator"
@@ -70,6 +69,7 @@ class Code(StrEnum):
     MEMORY_LIMIT = "memory-limit"
     CRASHED = "crashed"
     GRADER_ERROR = "grader-error"
+    TOO_LARGE = "too-large"
 
 
 class CheckKind(StrEnum):
@@ -108,5 +108,5 @@ class DeviceMode(StrEnum):
 # Diagnoses of a submission as a whole (it could not be graded check by check),
 # as opposed to a mistake found by one check.
 SUBMISSION_CODES = frozenset(
-    {Code.IMPORTS_GRADER, Code.SYNTAX_ERROR, Code.INVALID_NOTEBOOK, Code.TIMEOUT, Code.MEMORY_LIMIT, Code.CRASHED, Code.GRADER_ERROR}
+    {Code.IMPORTS_GRADER, Code.SYNTAX_ERROR, Code.INVALID_NOTEBOOK, Code.TIMEOUT, Code.MEMORY_LIMIT, Code.CRASHED, Code.GRADER_ERROR, Code.TOO_LARGE}
 )

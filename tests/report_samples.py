@@ -410,13 +410,36 @@ def hostile() -> GradeResult:
     )
 
 
+def scoped(make: Callable[[], GradeResult]) -> Callable[[], GradeResult]:
+    """A sample as grading leaves it: each message learns its exercise and function
+    (grader.execution.grading._scoped), so that a pack's wording applies."""
+    import dataclasses
+
+    def made() -> GradeResult:
+        result = make()
+        checks = []
+        for check in result.checks:
+            function = check.title.params.get("function", "train") if check.title else "train"
+            if check.message is not None:
+                params = {"function": function, **check.message.params, "exercise": result.exercise}
+                check = dataclasses.replace(check, message=Message(check.message.key, params))
+            checks.append(check)
+        return dataclasses.replace(result, checks=tuple(checks))
+
+    made.__name__ = make.__name__
+    return made
+
+
 ALL: dict[str, Callable[[], GradeResult]] = {
-    "full_marks": full_marks,
-    "grad_not_cleared": grad_not_cleared,
-    "non_finite": non_finite,
-    "runtime_error": runtime_error,
-    "timeout": timeout,
-    "syntax_error": syntax_error,
-    "notebook": notebook,
-    "hostile": hostile,
+    name: scoped(make)
+    for name, make in {
+        "full_marks": full_marks,
+        "grad_not_cleared": grad_not_cleared,
+        "non_finite": non_finite,
+        "runtime_error": runtime_error,
+        "timeout": timeout,
+        "syntax_error": syntax_error,
+        "notebook": notebook,
+        "hostile": hostile,
+    }.items()
 }

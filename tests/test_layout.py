@@ -1,6 +1,10 @@
 """The package's layout keeps its promises: the worker side imports nothing of the grader
-side, no two modules import each other (not even lazily), no module grows past about
-600 lines, and the top level holds only what every stage shares (docs/architecture.md)."""
+side, no two modules import each other (not even lazily), no module reaches into another's
+private names, and the top level holds only what every stage shares (docs/architecture.md).
+
+(Issue 16 replaced the ~600-line cap by the private-name rule: a module may be as long as its
+one responsibility needs, so long as others use only what it makes public. A loose cap of
+1000 lines remains, as a prompt to split.)"""
 from __future__ import annotations
 
 import ast
@@ -15,11 +19,9 @@ PACKAGE = ROOT / "grader"
 # The worker side may hold these grader modules, and nothing else.
 WORKER = "grader.worker"
 
-TOP_LEVEL = {"__init__.py", "__main__.py", "results.py", "serialize.py", "registry.py"}
+TOP_LEVEL = {"__init__.py", "__main__.py", "results.py", "serialize.py", "registry.py", "vocabulary.py"}
 
-MAX_LINES = 620
-# Known exceptions, each with its reason; the list may only shrink.
-OVERSIZED: dict[str, str] = {}
+MAX_LINES = 1000
 
 
 def _modules() -> dict[str, Path]:
@@ -131,13 +133,56 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": set()}) == []
 
 
-def test_no_module_is_over_about_600_lines() -> None:
+def test_no_module_is_over_a_thousand_lines() -> None:
     long = {
         str(path.relative_to(ROOT)): n
         for path in PACKAGE.rglob("*.py")
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
-    assert set(long) <= set(OVERSIZED), {k: v for k, v in long.items() if k not in OVERSIZED}
+    assert not long, long
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _private_uses(path: Path, modules: dict[str, Path], own: str) -> list[str]:
+    """``from grader.x import _name`` and ``x._name`` on an imported grader module, in ``path``."""
+    where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: list[str] = []
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module.startswith("grader"):
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                if full in modules:
+                    aliases[alias.asname or alias.name] = full
+                elif _private(alias.name) and node.module != own:
+                    found.append(f"{where}:{node.lineno} imports {alias.name} from {node.module}")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in modules and alias.asname:
+                    aliases[alias.asname] = alias.name
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
+            target = aliases[node.value.id]
+            if _private(node.attr) and target != own:
+                found.append(f"{where}:{node.lineno} uses {target}.{node.attr}")
+    return found
+
+
+def test_no_module_uses_another_modules_private_names() -> None:
+    modules = _modules()
+    found = [use for name, path in modules.items() for use in _private_uses(path, modules, name)]
+    assert not found, found
+
+
+def test_the_private_name_rule_finds_a_private_import(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("from grader.checks.judge import _close\nfrom grader.checks import source\nsource._reach('', 'f')\nsource.__doc__\n", encoding="utf-8")
+    found = _private_uses(module, _modules(), "m")
+    assert len(found) == 2, found
 
 
 def test_the_top_level_holds_only_what_every_stage_shares() -> None:

@@ -116,7 +116,7 @@ def test_source_reads_notebook_code_cells_without_magics(tmp_path: Path) -> None
 def test_globals_read_ignores_parameters_locals_imports_and_functions() -> None:
     text = "import torch\nX = torch.ones(3, 2)\ny = X[:, :1]\nMESSAGE = 'hi'\nalpha = 0.1\ndef helper(a):\n    return a\ndef train(X, ys, What, lr, epochs):\n    n = len(ys)\n    print(MESSAGE)\n    return helper(X) @ What * n * alpha - y\n"
     # y is the lecture's data read instead of the argument; a message or a constant is not
-    assert [f.what for f in source.globals_read(text, "train")] == ["y"]
+    assert [f.what for f in source.globals_read(text, "train", frozenset({"X", "y", "What"}))] == ["y"]
 
 
 def test_loops_over_a_few_literal_items_are_not_grid_loops() -> None:

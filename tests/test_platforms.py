@@ -322,7 +322,7 @@ def test_gradescope_bundle_grades_any_upload(tmp_path: Path) -> None:
     setup = (source / "setup.sh").read_text()
     assert "--index-url https://download.pytorch.org/whl/cpu" in setup and "/autograder/source/grader" in setup
     assert subprocess.run(["bash", "-n", str(source / "setup.sh")]).returncode == 0
-    assert (source / "reference" / "exercise2.py").read_text() == (PRIVATE / "exercise2.py").read_text()
+    assert (source / "reference" / "pack.toml").read_text() == (PRIVATE / "exercise2" / "pack.toml").read_text()
     # The grader travels whole: every module of the installed package is in the zip.
     import grader
 

@@ -185,7 +185,8 @@ def test_private_checks_in_the_questions_tests_folder_are_used_and_stay_hidden(t
 def test_a_grader_failure_still_writes_results_and_costs_no_attempt(tmp_path: Path) -> None:
     broken = tmp_path / "broken"
     broken.mkdir()
-    (broken / "exercise2.py").write_text("raise RuntimeError('the instructor made a typo')\n", encoding="utf-8")
+    (broken / "pack.toml").write_text('format = 1\nexercise = "exercise2"\nhelpers = ["cases.py"]\n', encoding="utf-8")
+    (broken / "cases.py").write_text("raise RuntimeError('the instructor made a typo')\n", encoding="utf-8")
     document = run_entry(job(tmp_path, {"exercise2.py": CORPUS / "lecture_style.py"}, tests=broken), "--exercise", "exercise2")
     assert document["gradable"] is False and "instructor" in document["message"]
 

@@ -457,10 +457,13 @@ def test_sgd_on_a_virtual_cuda_net() -> None:
 def test_first_optimizer_of_a_fresh_process_under_the_emulation() -> None:
     # torch.optim imports torch._dynamo on first use, and the worker may do that
     # inside the emulation; in this test process it has long been imported.
-    script = """
-import sys, torch
+    from conftest import ROOT
+
+    script = f"""
+import sys, torch, runpy
+from types import SimpleNamespace
 from grader.worker.virtual_cuda import VirtualCuda, place, device_of
-exercise4 = reference_module("exercise4")
+exercise4 = SimpleNamespace(**runpy.run_path({str(ROOT / "packs" / "exercise4" / "reference.py")!r}))
 assert "torch._dynamo" not in sys.modules
 with VirtualCuda():
     X = place(torch.tensor([[1.0, 0.0], [1.0, 1.0]], dtype=torch.float64), "cuda")

@@ -197,7 +197,7 @@ def _collect(folder: Traversable, base: str, files: dict[str, str]) -> None:
             continue
         if entry.is_dir():
             _collect(entry, f"{base}/{entry.name}", files)
-        elif entry.name.endswith((".py", ".json", ".j2", ".yml", ".html", ".typed")):
+        elif entry.name.endswith((".py", ".json", ".j2", ".yml", ".html", ".typed", ".toml", ".ipynb")):
             files.setdefault(f"{base}/{entry.name}", entry.read_text(encoding="utf-8"))
 
 

@@ -6,8 +6,8 @@ PrairieLearn runs the entry point in a container with the job mounted at
 
 - ``/grade/student/``: the files the student submitted (``pl-file-upload``,
   ``pl-file-editor``), under the names the question gives them;
-- ``/grade/tests/``: the question's ``tests/`` folder (here: the private
-  checks, ``tests/exerciseN.py``, used when present);
+- ``/grade/tests/``: the question's ``tests/`` folder (here: a private overlay
+  with hidden checks, ``tests/pack.toml`` or ``tests/<exercise>/pack.toml``, used when present);
 - ``/grade/serverFilesCourse/``: the course's shared files, if the question asks;
 - ``/grade/data/data.json``: the question's data (``params.exercise`` and
   ``params.lang`` are read, when the command line does not say);
@@ -110,12 +110,15 @@ def _read_data(job: Path, args: argparse.Namespace) -> None:
 
 
 def _reference(job: Path, args: argparse.Namespace) -> Optional[Path]:
-    """The private checks' folder: --reference, else the question's tests/ when it holds the exercise's file."""
+    """The private overlay: --reference, else the question's tests/ when it holds one for the exercise
+    (``tests/pack.toml``, or ``tests/<exercise>/pack.toml``)."""
     if args.reference is not None:
         return Path(args.reference)
+    from grader.registry import overlay_for
+
     tests = job / "tests"
     names = [args.exercise] if args.exercise else list(EXERCISES)
-    return tests if any((tests / f"{name}.py").is_file() for name in names) else None
+    return tests if tests.is_dir() and any(overlay_for(name, str(tests)) for name in names) else None
 
 
 def _grade(job: Path, args: argparse.Namespace) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Callable, Optional
 
-from grader.checks import PASS, Check, Context, Verdict, fail, outcome_problem, review
+from grader.checks import PASS, Check, Context, Verdict, device, fail, outcome_problem, review, structure
+from grader.checks.calling import run
 from grader.checks.examples import showing, showing_unchanged
 from grader.checks.judge import Judge
 from grader.diagnosis import values
@@ -44,16 +45,6 @@ def checks(pack: Pack, device: bool = True) -> list[Check]:
     return out + (device_checks if device else [])
 
 
-def run(ctx: Context, call: Call, *, shown: bool = False, trace: bool = False, device: bool = False) -> CallOutcome:
-    """The student's outcome of ``call`` (``device``: on the device context)."""
-    target = ctx.device if device and ctx.device is not None else ctx
-    return target.call(call.function, calls_.worker_args(call), trace=trace, shown=shown, watch=_watched(ctx, call))
-
-
-def _watched(ctx: Context, call: Call) -> tuple[int, ...]:
-    return ctx.watch.get(call.function, ())
-
-
 def title(kind: str, judge: Judge, **params: Any) -> Message:
     return Message(f"check.{kind}", {"function": judge.name, "exercise": judge.pack.name, **params})
 
@@ -68,7 +59,7 @@ def function_checks(judge: Judge) -> list[Check]:
             found.append(Check(f"{name}.{SUFFIX.get(kind, kind.value)}", name, check_title, points[kind], run_check, attempt=attempt, kind=kind))
 
     searched = judge.spec.generated is not None and CheckKind.GENERATED not in points
-    add(CheckKind.LECTURE, title("lecture", judge), lambda ctx: _on_lecture(ctx, judge, search=searched), attempt=lambda ctx: review.attempt(judge, run(ctx, judge.lecture)))
+    add(CheckKind.LECTURE, title("lecture", judge), lambda ctx: _on_lecture(ctx, judge, search=searched), attempt=lambda ctx: review.attempt(judge, run(ctx, judge.lecture), lambda call: run(ctx, call)))
     if judge.spec.generated is not None or judge.spec.divergent:
         add(CheckKind.GENERATED, title("generated", judge), lambda ctx: _on_generated(ctx, judge))
     parameter = judge.parameter
@@ -78,15 +69,11 @@ def function_checks(judge: Judge) -> list[Check]:
         add(CheckKind.GRAD_CLEARED, title("grad-cleared", judge, argument=argument), lambda ctx: _grad_cleared(ctx, judge))
     data = [judge.spec.args[i].name for i in judge.positions(Role.DATA)]
     add(CheckKind.INPUTS_UNCHANGED, title("inputs-unchanged", judge, names=", ".join(data)), lambda ctx: _inputs_unchanged(ctx, judge))
-    from grader.checks import structure
-
     requires = judge.spec.requires
     if requires.optimizer or requires.loss:
         add(CheckKind.API, title("torch-api", judge, uses=structure.uses_text(requires)), lambda ctx: structure.api(ctx, judge))
     if requires.no_loop is not None:
         add(CheckKind.NO_LOOP, title("vectorized", judge), lambda ctx: structure.no_loop(ctx, judge))
-    from grader.checks import device
-
     # A function that takes no tensor has no device to follow: its check is about dtypes only.
     add(CheckKind.DEVICE, title("device" if device.takes_tensors(judge.lecture) else "dtype", judge), lambda ctx: device.run(ctx, judge))
     return found
@@ -101,7 +88,7 @@ def _on_lecture(ctx: Context, judge: Judge, search: bool = False) -> Verdict:
     verdict = judge.judge(call, run(ctx, call, shown=True), source=ctx.source)
     if not verdict.passed:
         return replace(verdict, example=showing(call, verdict, judge))
-    if search:
+    if search and judge.spec.generated is not None:
         return _search(ctx, judge, judge.spec.generated)
     return verdict
 

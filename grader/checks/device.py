@@ -13,6 +13,7 @@ from typing import Any, Iterator
 import torch
 
 from grader.checks import PASS, Context, Verdict, fail, outcome_problem
+from grader.checks.calling import run as run_call
 from grader.diagnosis import values
 from grader.diagnosis.errors import device_error
 from grader.execution.session import CallOutcome
@@ -41,8 +42,6 @@ def probe(judge: Any) -> Call:
 
 
 def run(ctx: Context, judge: Any) -> Verdict:
-    from grader.checks.build import run as run_call
-
     call = probe(judge)
     if not takes_tensors(call):
         return _dtypes(judge, run_call(ctx, judge.lecture))

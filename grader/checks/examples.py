@@ -67,10 +67,44 @@ def showing(call: Call, verdict: Verdict, judge: "Judge") -> str:
         lines.append(f'print("{target}{at}: yours", {target}{at}, "expected", {_number(d.reference)})')
     elif verdict.diagnosis in ("wrong-epochs", "history-misaligned"):
         lengths = ", ".join(f"len({n})" for n in names)
-        lines.append(f'print("lengths: yours", {lengths})')
+        expected = _expected_lengths(call, judge)
+        lines.append(f'print("lengths: yours", {lengths}, "expected", {expected})' if expected else f'print("lengths: yours", {lengths})')
+    elif judge.spec.result and judge.spec.result[0].kind == "module":
+        state = f"{{k: v.tolist() for k, v in {names[0]}.state_dict().items()}}"
+        lines.append(f'print("yours:", {state}, "expected", {_expected_state(call, judge)!r})')
     else:
         lines.append(f'print("yours:", {names[0]})')
     return "\n".join(lines)
+
+
+def _expected_state(call: Call, judge: "Judge") -> dict[str, object]:
+    """The reference module's parameters for ``call``, as nested lists (6 significant digits)."""
+    from grader.worker.protocol import ModuleValue
+
+    module = judge.reference(call).returned
+    if not isinstance(module, ModuleValue):
+        return {}
+    out: dict[str, object] = {}
+    for name, param in module.params.items():
+        flat = [float(f"{v:.6g}") for v in param.data]
+        out[name] = _nest(flat, list(param.shape))
+    return out
+
+
+def _nest(flat: list[float], shape: list[int]) -> object:
+    if len(shape) <= 1:
+        return flat if shape else flat[0]
+    step = len(flat) // shape[0]
+    return [_nest(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
+
+
+def _expected_lengths(call: Call, judge: "Judge") -> str:
+    """The reference's history lengths for ``call`` (``30, 31``), as literals the example prints."""
+    try:
+        reading = judge.read_reference(call)
+    except RuntimeError:
+        return ""
+    return ", ".join(str(s.values.shape[0]) for s in reading.series if s.stepped)
 
 
 def _values(owner: str, judge: "Judge") -> str:

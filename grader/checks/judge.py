@@ -152,11 +152,11 @@ class Judge:
             return replace(shifted, divergence=divergence)
         if any(BROADCAST_WARNING in w for w in outcome.warnings) or self._broadcast(call, found, rtol):
             n = next((int(a.shape[0]) for a in call.args if isinstance(a, torch.Tensor) and a.dim() == 2), 0)
-            params = {"n": n}
-            return replace(_verdict(Code.BROADCAST_SHAPE, params, self.name, divergence), candidates=((Code.BROADCAST_SHAPE.value, params),))
+            shape: dict[str, Any] = {"n": n}
+            return replace(_verdict(Code.BROADCAST_SHAPE, shape, self.name, divergence), candidates=((Code.BROADCAST_SHAPE.value, shape),))
         match = variant_search.nearest(self.pack, self.name, call, found, expected, rtol, self._reader(expected), self.lecture, source)
         if match is not None:
-            params = {**match.params, "change": _change(match.variant), "detail": ""}
+            params: dict[str, Any] = {**match.params, "change": _change(match.variant), "detail": ""}
             if match.variant.code == Code.WRONG_LOSS and match.variant.site.before:
                 params.setdefault("expected", f"`{match.variant.site.before}`")
                 params.setdefault("found", f"`{match.variant.site.after or match.variant.site.changed}`")

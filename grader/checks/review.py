@@ -47,32 +47,71 @@ def not_attempted(function: str, detail: str, **params: Any) -> Verdict:
     return fail(Code.NOT_ATTEMPTED, function=function, detail={"key": f"attempt.{detail}", "params": {"function": function, **params}})
 
 
-def attempt(judge: Any, outcome: Any) -> Optional[Verdict]:
-    """Whether the lecture call did the function's job at all: None, empty, or one number everywhere is no attempt."""
+def attempt(judge: Any, outcome: Any, run_more: Any = None) -> Optional[Verdict]:
+    """Whether the lecture call did the function's job at all.
+
+    A non-attempt is a function whose returned values do not move: None, an
+    empty result, or each returned value one number everywhere (a history
+    that never changes from epoch to epoch, a loss of 0) where the
+    reference's move.  A parameter left where it started is no non-attempt:
+    the in-place check takes its point.
+    """
     if not outcome.ok:
         return None
     returned = outcome.returned
-    returns = judge.spec.returns or "return ..."
+    returns = judge.spec.returns or "..."
     if returned is None:
-        return not_attempted(judge.name, "none", returns=f"return {returns}" if not returns.startswith("return") else returns)
-    parts = list(returned) if len(judge.spec.result) > 1 and isinstance(returned, (list, tuple)) else [returned]
+        return not_attempted(judge.name, "none", returns=returns if returns.startswith("return") else f"return {returns}")
+    several = len(judge.spec.result) > 1 and isinstance(returned, (list, tuple)) and len(returned) == len(judge.spec.result)
+    parts = list(returned) if several else [returned]
     for part in parts:
         if isinstance(part, (list, tuple)):
             found = values.numbers(part)
             if found is not None and len(found) == 0:
                 return not_attempted(judge.name, "empty")
-    if isinstance(returned, str):
+    if any(isinstance(part, str) for part in parts):
+        return _one_answer(judge, outcome, run_more)
+    expected = judge.reference(judge.lecture).returned
+    expected_parts = list(expected) if several and isinstance(expected, (list, tuple)) else [expected]
+    if not any(_moves(e) for e in expected_parts):
         return None
-    found = values.numbers(returned)
-    if found is None or not found:
+    if any(_moves(p) for p in parts):
         return None
-    # On the lecture's data no correct value is all one number, nor a zero loss.
-    constant = len({repr(v) for v in found}) == 1  # repr: NaN is one value here
-    expected = values.numbers(judge.reference(judge.lecture).returned)
-    reference_constant = expected is not None and len({repr(v) for v in expected}) == 1 and (len(expected) > 1 or expected[0] == 0)
-    if constant and (len(found) > 1 or found[0] == 0) and not reference_constant:
-        return not_attempted(judge.name, "constant", found=f"{found[0]:.6g}")
+    first = values.numbers(parts[0])
+    return not_attempted(judge.name, "constant", found=f"{first[0]:.6g}" if first else "?")
+
+
+def _one_answer(judge: Any, outcome: Any, run_more: Any) -> Optional[Verdict]:
+    """A function answering with one of a few strings: the same answer to every call of the lecture's
+    (its lecture call and its divergent ones), where the reference's answers differ, is no attempt."""
+    from grader.pack import calls as calls_
+
+    others = calls_.divergent(judge.pack, judge.name)
+    if run_more is None or not others:
+        return None
+    mine = {repr(outcome.returned)} | {repr(run_more(call).returned) for call in others}
+    theirs = {repr(judge.reference(judge.lecture).returned)} | {repr(judge.reference(call).returned) for call in others}
+    if len(mine) == 1 and len(theirs) > 1:
+        return not_attempted(judge.name, "constant", found=str(outcome.returned)[:40])
     return None
+
+
+def _moves(value: Any) -> bool:
+    """Whether a returned value changes: a history from entry to entry, a single number unless it is 0."""
+    from grader.worker.protocol import TensorValue
+
+    if isinstance(value, (list, tuple)) and value and all(isinstance(item, (list, tuple, TensorValue)) for item in value):
+        rows = [repr(values.numbers(item)) for item in value]  # one entry per epoch: [w0, w1], a tensor
+        return len(set(rows)) > 1
+    if isinstance(value, TensorValue) and len(value.shape) >= 2 and value.shape[0] > 1:
+        width = len(value.data) // value.shape[0]
+        return len({repr(value.data[i * width : (i + 1) * width]) for i in range(value.shape[0])}) > 1
+    found = values.numbers(value) if not isinstance(value, str) else None
+    if found is None:
+        return True  # not numbers: its checks say what it is
+    if len(found) == 1:
+        return found[0] != 0
+    return len({repr(v) for v in found}) > 1  # repr: NaN is one value here
 
 
 # --------------------------------------------------------------------------
@@ -95,6 +134,7 @@ def review(checks: Sequence[Check], verdicts: Sequence[Verdict], ctx: Context, t
             _state_between_calls(checks, out, indices, judge, text, notebook)
             _source_lines(out, indices, judge, text, notebook)
         _gate(checks, out, indices, ctx, function, text)
+        _unmoved_by_the_named_mistake(checks, out, indices)
         _behaviour_needs_an_attempt(checks, out, indices)
     return out
 
@@ -129,6 +169,19 @@ def _behaviour_needs_an_attempt(checks: Sequence[Check], out: list[Verdict], ind
     for i in indices:
         if i not in values_at and out[i].passed:
             out[i] = replace(account, example=None, divergence=None, trajectory=None)
+
+
+def _unmoved_by_the_named_mistake(checks: Sequence[Check], out: list[Verdict], indices: list[int]) -> None:
+    """A parameter that never moved, where no line rebinds it, moved not because of the mistake the
+    value checks named (the gradient cleared before the step): one bug, one diagnosis."""
+    named = _named(out, indices, checks)
+    if named is None:
+        return
+    for i in indices:
+        verdict = out[i]
+        evidence = verdict.error is not None or "explanation" in (verdict.message.params if verdict.message else {})
+        if checks[i].kind == CheckKind.IN_PLACE and verdict.diagnosis == Code.PARAMETER_REBOUND and not evidence:
+            out[i] = replace(named, example=verdict.example, divergence=None, trajectory=None)
 
 
 def _tampering(verdicts: list[Verdict], text: str) -> Optional[Verdict]:
@@ -275,7 +328,7 @@ def _source_lines(out: list[Verdict], indices: list[int], judge: Any, text: str,
         if finding is None or explanation is None:
             continue
         params.update({"explanation": explanation, "line": _line_text(text, finding.line, notebook), "code": _short(_code_at(text, finding))})
-        key = verdict.message.key if str(verdict.diagnosis) in verdict.message.key else f"diagnosis.{verdict.diagnosis}.why"
+        key = verdict.message.key if verdict.message is not None and str(verdict.diagnosis) in verdict.message.key else f"diagnosis.{verdict.diagnosis}.why"
         out[i] = replace(verdict, message=Message(key, params))
 
 
@@ -324,6 +377,8 @@ def _named(out: list[Verdict], indices: list[int], checks: Sequence[Check]) -> O
         verdict = out[i]
         if verdict.passed or verdict.diagnosis is None or verdict.diagnosis in GENERIC or verdict.diagnosis in NOT_AN_EXPLANATION:
             continue
+        if verdict.diagnosis == Code.PARAMETER_REBOUND and verdict.error is None and "explanation" not in (verdict.message.params if verdict.message else {}):
+            continue  # "never moved" is a rebinding only where the source rebinds it
         return verdict
     return None
 

@@ -117,7 +117,9 @@ def _reach(source: str, name: str) -> list[ast.AST]:
                 todo.extend(definitions[referred])
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 todo.extend(node.decorator_list)
-    return out
+    # A root inside another (a lambda or a call bound to a name in the function) is walked with it already.
+    inner = {id(n) for root in out for n in ast.walk(root) if n is not root}
+    return [root for root in out if id(root) not in inner]
 
 
 def _module_level(source: str) -> list[ast.stmt]:
@@ -445,9 +447,11 @@ def _assigns_parameter(statement: ast.Assign, parameter: str) -> bool:
 def optimizer_options(source: str, name: str) -> list[tuple[Finding, dict[str, str]]]:
     """Every ``torch.optim`` class ``name`` builds, with the keyword options written in its call."""
     found = []
+    seen: set[int] = set()
     for root in _reach(source, name) + list(_module_level(source)):
         for node in _walk_in_order(root):
-            if isinstance(node, ast.Call) and len(_dotted(node.func).split(".")) >= 2 and _dotted(node.func).split(".")[-2] == "optim":
+            if isinstance(node, ast.Call) and id(node) not in seen and len(_dotted(node.func).split(".")) >= 2 and _dotted(node.func).split(".")[-2] == "optim":
+                seen.add(id(node))
                 options = {k.arg: ast.unparse(k.value) for k in node.keywords if k.arg}
                 found.append((Finding(node.lineno, _line_at(source, node.lineno)), options))
     return found
@@ -455,15 +459,17 @@ def optimizer_options(source: str, name: str) -> list[tuple[Finding, dict[str, s
 
 def optimizers(source: str, name: str) -> list[Finding]:
     """The ``torch.optim`` classes ``name``'s code builds (``what``: the class name)."""
-    found = []
-    for root in _reach(source, name) + list(_module_level(source)):
-        for node in _walk_in_order(root):
-            if isinstance(node, ast.Call):
-                dotted = _dotted(node.func)
-                parts = dotted.split(".")
-                if len(parts) >= 2 and parts[-2] == "optim":
-                    found.append(Finding(node.lineno, parts[-1]))
-    return found
+    return [Finding(finding.line, _dotted_class(source, finding.line)) for finding, _ in optimizer_options(source, name)]
+
+
+def _dotted_class(source: str, line: int) -> str:
+    """The optimizer class named on ``line`` (``torch.optim.Adam(...)`` -> ``Adam``)."""
+    for node in ast.walk(parse(source)):
+        if isinstance(node, ast.Call) and getattr(node, "lineno", 0) == line:
+            parts = _dotted(node.func).split(".")
+            if len(parts) >= 2 and parts[-2] == "optim":
+                return parts[-1]
+    return "?"
 
 
 # --------------------------------------------------------------------------

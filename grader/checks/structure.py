@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from grader.checks import PASS, Context, Verdict, fail, outcome_problem, source
+from grader.checks.calling import run
 from grader.pack import spec as specs
 from grader.vocabulary import Code, Role
 
@@ -37,7 +38,6 @@ def uses_text(requires: specs.Requires) -> str:
 
 
 def api(ctx: Context, judge: Any) -> Verdict:
-    from grader.checks.build import run
 
     call = judge.lecture
     outcome = run(ctx, call)
@@ -90,7 +90,6 @@ def _line_of(ctx: Context, judge: Any, name: str) -> dict[str, Any]:
 
 
 def no_loop(ctx: Context, judge: Any) -> Verdict:
-    from grader.checks.build import run
     from grader.pack import calls as calls_
 
     probe = judge.spec.requires.no_loop

@@ -74,6 +74,7 @@ class Roles:
 
 FACTORS = ("2", "0.5", "__n__", "1 / __n__")
 FACTOR_WORDS = {"2": "2", "0.5": "1/2", "__n__": "n", "1 / __n__": "1/n"}
+FACTOR_DISPLAY = {"2": "* 2", "0.5": "/ 2", "__n__": "* n", "1 / __n__": "/ n"}
 RESETS = ("zero_grad", "zero_")
 
 
@@ -89,7 +90,10 @@ def derive(reference_text: str, function: str, roles: Roles, helpers: Sequence[s
     for name in sorted(called & set(definitions) & set(helpers)):
         if name != function:
             found += _variants_of(reference_text, definitions[name], function, Roles(), own=False)
-    return found
+    # by operator, the most telling first (a helper's sum-for-mean before a factor on its result);
+    # the function's own change before its helpers' within one operator
+    order = {operator: i for i, (operator, _) in enumerate(_OPERATORS)}
+    return sorted(found, key=lambda v: (order[v.operator], v.target != function))
 
 
 def _variants_of(text: str, definition: ast.FunctionDef, function: str, roles: Roles, own: bool) -> list[Variant]:
@@ -101,7 +105,7 @@ def _variants_of(text: str, definition: ast.FunctionDef, function: str, roles: R
             index = len(out)
             out.append(
                 Variant(
-                    id=f"{operator}:{definition.name}:{site.lineno}:{index}",
+                    id=f"{operator}:{function}:{definition.name}:{site.lineno}:{index}",
                     function=function,
                     operator=operator,
                     code=code,
@@ -182,7 +186,13 @@ def _node_changes(
             before = ast.unparse(copy_node)
             _replace(copy_def, copy_node, new_node)
             ast.fix_missing_locations(copy_def)
-            site = Site(_line(text, statement), _head(copy_statement), before, ast.unparse(new_node), getattr(statement, "lineno", 0))
+            after = ast.unparse(new_node)
+            changed = _head(copy_statement)
+            if factor is not None:
+                # the scaling helper is the grader's: the student reads `(x) * 2`
+                after = f"({before}) {FACTOR_DISPLAY[factor]}"
+                changed = changed.replace(ast.unparse(new_node), after)
+            site = Site(_line(text, statement), changed, before, after, getattr(statement, "lineno", 0))
             yield copy_def, site, code_of(statement, node), params, factor, None
 
 
@@ -245,7 +255,8 @@ def _factor(text: str, definition: ast.FunctionDef, roles: Roles, own: bool) -> 
 
     def scaled(node: ast.AST) -> Iterator[tuple[ast.AST, dict[str, Any], Optional[str]]]:
         for factor in FACTORS:
-            call = ast.Call(ast.Name("__scale__", ast.Load()), [copy.deepcopy(node), ast.parse(factor, mode="eval").body], [])
+            scaled_node: ast.expr = copy.deepcopy(node)  # type: ignore[assignment]  # an expression: a return value or a loss
+            call = ast.Call(ast.Name("__scale__", ast.Load()), [scaled_node, ast.parse(factor, mode="eval").body], [])
             yield call, {"factor": FACTOR_WORDS[factor]}, factor
 
     # a returned value (each element of a returned tuple)
@@ -538,8 +549,9 @@ def _hoist(text: str, definition: ast.FunctionDef, roles: Roles, own: bool) -> I
                 if not any(_is_reset(s) for s in rest):
                     continue
                 rest = [s for s in rest if not _is_reset(s)]
-            call = rest[0].value
-            assert isinstance(call, ast.Call)
+            first = rest[0]
+            assert isinstance(first, ast.Expr) and isinstance(first.value, ast.Call)
+            call = first.value
             call.keywords = [k for k in call.keywords if k.arg != "retain_graph"] + [ast.keyword("retain_graph", ast.Constant(True))]
             copy_loop.body = rest
             for body in _bodies(copy_def):

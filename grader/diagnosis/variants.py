@@ -92,7 +92,7 @@ def _misconception(pack: Pack, item: Any) -> Optional[Variant]:
         line = next((ln.strip() for ln in original.splitlines() if item.find in ln or item.find.splitlines()[0] in ln), item.find)
         site = Site(line.split("  #")[0], line.replace(item.find, item.replace).split("  #")[0], item.find, item.replace, definition.lineno)
     return Variant(
-        id=f"misconception:{item.id}",
+        id=f"misconception:{item.function}:{item.id}",
         function=item.function,
         operator=Operator.MISCONCEPTION,
         code=item.code,
@@ -195,6 +195,8 @@ def nearest(
     if not found:
         return None
     def agrees(variant: Variant) -> bool:
+        if variant.operator not in (Operator.SWAP, Operator.HOIST, Operator.RECOMPUTE, Operator.DROP_RESET):
+            return True  # only a change of the steps' order can be told from the source's order
         return steps is not None and variant.target == variant.function and _steps_of(variant.source, variant.function) == steps
 
     found.sort(key=lambda item: (item[0] > 0.5, item[2].operator != Operator.MISCONCEPTION, not agrees(item[2]), item[1], item[0]))

@@ -54,6 +54,8 @@ def resolve(key: str, params: Mapping[str, Any]) -> str:
     """The catalogue key that words ``key`` for the exercise and function in ``params``:
     a pack's ``key@<exercise>.<function>`` first, then its ``key@<exercise>``, then ``key`` itself."""
     exercise, function = params.get("exercise"), params.get("function")
+    if isinstance(exercise, str):
+        _read_builtin_packs()
     scopes = []
     if isinstance(exercise, str):
         if isinstance(function, str):
@@ -63,6 +65,22 @@ def resolve(key: str, params: Mapping[str, Any]) -> str:
         if f"{key}@{scope}" in CATALOGUE:
             return f"{key}@{scope}"
     return key
+
+
+_BUILTIN_READ = False
+
+
+def _read_builtin_packs() -> None:
+    """The packs that ship with the grader word sentences for their exercises: read them once,
+    before the first sentence worded for an exercise (whichever command renders it)."""
+    global _BUILTIN_READ
+    if _BUILTIN_READ:
+        return
+    _BUILTIN_READ = True
+    from grader.pack.catalogue import builtin_entries
+
+    for key, value in builtin_entries().items():
+        CATALOGUE.setdefault(key, value)
 
 
 def has(key: str) -> bool:

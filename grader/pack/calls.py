@@ -25,7 +25,7 @@ from grader.worker import protocol
 
 # nn.Module classes a call may pass (built by the worker from this description, never unpickled).
 MODULES: dict[str, Callable[[torch.nn.Module], dict[str, Any]]] = {
-    "Linear": lambda m: {"in_features": int(m.in_features), "out_features": int(m.out_features), "bias": m.bias is not None},
+    "Linear": lambda m: {"in_features": int(m.in_features), "out_features": int(m.out_features), "bias": m.bias is not None},  # type: ignore[arg-type]
     "Sigmoid": lambda m: {},
     "ReLU": lambda m: {},
     "Tanh": lambda m: {},

@@ -92,14 +92,7 @@ class Pack:
         return text.ko if lang == "ko" else text.en
 
 
-def builtin_root() -> str:
-    """The folder of the packs that ship with the grader (the lecture's five exercises)."""
-    return str(resources.files("grader.packs"))
-
-
-def builtin_names() -> list[str]:
-    root = builtin_root()
-    return sorted(name for name in os.listdir(root) if os.path.isfile(os.path.join(root, name, "pack.toml")))
+from grader.pack.catalogue import builtin_names, builtin_root  # noqa: E402  (where the packs that ship with the grader are)
 
 
 _LOADED: dict[tuple[str, Optional[str]], Pack] = {}
@@ -237,52 +230,15 @@ def _register_messages(pack: Pack) -> None:
     register_messages(pack.folder, pack.spec, pack.overlay)
 
 
-def shared_messages(folder: str, files: list[str]) -> dict[str, specs.Text]:
-    """The ``[messages]`` of the files a pack shares with others, in order."""
-    import tomllib
-
-    out: dict[str, specs.Text] = {}
-    for name in files:
-        path = os.path.join(folder, name)
-        try:
-            with open(path, "rb") as handle:
-                raw = tomllib.load(handle)
-            out.update(msgspec.convert(raw, type=specs.MessagesFile).messages)
-        except (OSError, tomllib.TOMLDecodeError, msgspec.ValidationError) as exc:
-            raise PackError(f"{path}: not a file of [messages] ({exc}).") from None
-    return out
-
-
 def register_messages(folder: str, spec: specs.PackSpec, overlay: Optional[specs.OverlaySpec] = None) -> None:
-    """The pack's sentences join the catalogue, scoped to its exercise (``key@exercise``).
-
-    Only what ``pack.toml`` (and the files it names) says: nothing runs, so
-    this happens as soon as an exercise is known."""
+    """The pack's sentences join the catalogue, scoped to its exercise (see ``grader.pack.catalogue``)."""
     from grader import messages
+    from grader.pack.catalogue import entries
 
-    sentences = shared_messages(folder, spec.exercise.messages)
-    sentences.update(spec.messages)
-    if overlay is not None:
-        sentences.update(overlay.messages)
-    entries: dict[str, tuple[str, str]] = {}
-    for key, text in sentences.items():
-        # key@function: for one function of this pack; key: for the whole pack
-        base, _, function = key.partition("@")
-        entries[f"{base}@{spec.exercise.name}.{function}" if function else f"{base}@{spec.exercise.name}"] = (text.en, text.ko)
-    name = spec.exercise.name
-    for item in list(spec.misconception) + list(overlay.misconception if overlay else []):
-        for part in ("title", "why", "fix"):
-            text = getattr(item, part)
-            if text is not None:
-                entries[f"misconception.{name}.{item.id}.{part}"] = (text.en, text.ko)
-        if item.hint:
-            entries[f"misconception.{name}.{item.id}.hint"] = (item.hint, item.hint)
-    if spec.exercise.title is not None:
-        entries[f"exercise.title@{name}"] = (spec.exercise.title.en, spec.exercise.title.ko)
-    for function in spec.function:
-        if function.title is not None:
-            entries[f"check.lecture@{name}.{function.name}"] = (function.title.en, function.title.ko)
-    messages.extend(entries)
+    try:
+        messages.extend(entries(folder, spec, overlay))
+    except ValueError as exc:
+        raise PackError(str(exc)) from None
 
 
 def strip_solutions(text: str) -> str:

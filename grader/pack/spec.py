@@ -107,7 +107,7 @@ class Function(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     name: str
     args: list[Arg]
     result: list[Value]
-    points: dict[CheckKind, float]
+    points: dict[CheckKind, Union[int, float]]
     lecture: Call
     returns: str = ""  # the stub's return statement, for "did you forget `return ...`?"
     generated: Optional[str] = None  # a helper returning a Hypothesis strategy of argument dicts
@@ -125,7 +125,7 @@ class Extra(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     name: str
     function: str
     title: Text
-    points: float
+    points: Union[int, float]
     hidden: bool = True
     generated: Optional[str] = None
     calls: list[Call] = []

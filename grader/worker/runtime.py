@@ -288,7 +288,7 @@ class Spy:
                     "lr": float(lr) if type(lr) in (int, float) else None, "id": id(optimizer) % 2**31,
                 })
 
-        torch.optim.Optimizer.__init__ = init  # type: ignore[method-assign]
+        torch.optim.Optimizer.__init__ = init  # type: ignore[method-assign,assignment]
         from torch.optim.optimizer import register_optimizer_step_pre_hook
 
         register_optimizer_step_pre_hook(lambda optimizer, args, kwargs: spy.record("step", {"id": id(optimizer) % 2**31}) if spy.active else None)

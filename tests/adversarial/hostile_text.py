@@ -21,8 +21,8 @@ def boom(m):
     raise Evil(m)
 
 
-# A frame whose file name the submission chose (without exec, which the grader reads as hiding code).
-boom.__code__ = boom.__code__.replace(co_filename="\n::add-mask::frame\x1b[2J``<b>x</b>`.py")
+# (A frame whose file name the submission chose, by relabelling a code object, is `tampering` now:
+# tests/adversarial/relabelled_loop.py.)
 _space: dict = {"boom": boom}
 
 

@@ -1,4 +1,4 @@
-# expect: wrong-value
+# expect: not-attempted
 # why (red team): odd return / hostile object (v09_nan_everything): try to crash or mis-score the grader
 import torch
 
