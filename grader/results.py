@@ -79,6 +79,7 @@ class Divergence:
     student: Optional[float]
     reference: Optional[float]
     rows: tuple[StepRow, ...] = ()
+    stepped: bool = True  # rows are epochs; False: one value (a result, a parameter after the call)
 
 
 @dataclass(frozen=True)

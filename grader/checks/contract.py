@@ -36,6 +36,7 @@ class Series:
     stepped: bool = False
     offset: int = 0
     shape: tuple[int, ...] = ()
+    start: Optional[torch.Tensor] = None  # a parameter's values before the call: a mistake changes the update, not the value
 
 
 @dataclass(frozen=True)
@@ -199,13 +200,29 @@ def _attribute(key: str) -> str:
     return "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in key.split("."))
 
 
-def parameter_series(observed: Mapping[str, Any], name: str, labels: Sequence[str] = ()) -> list[Series]:
-    """The series of a parameter after the call: a tensor's values, or a module's parameters."""
+def parameter_series(observed: Mapping[str, Any], name: str, labels: Sequence[str] = (), before: Any = None) -> list[Series]:
+    """The series of a parameter after the call: a tensor's values, or a module's parameters.
+
+    ``before`` is the argument as it was passed (a tensor or an ``nn.Module``): each
+    series then knows where it started."""
     value = observed.get("value") if observed else None
     if isinstance(value, TensorValue):
         tensor = values.as_tensor(value).reshape(1, -1)
         names = tuple(labels) if len(labels) == tensor.shape[1] else tuple(f"{name}{i}" for i in _index_labels(value.shape))
-        return [Series(f"{name} after the call", tensor, names, shape=value.shape)]
+        start = _start(before, None, tensor.shape)
+        return [Series(f"{name} after the call", tensor, names, shape=value.shape, start=start)]
     if isinstance(value, ModuleValue):
-        return [Series(f"{s.name} after the call", s.values, s.labels, shape=s.shape) for s in module_series(value, name)]
+        out = []
+        for s, key in zip(module_series(value, name), sorted(value.params)):
+            out.append(Series(f"{s.name} after the call", s.values, s.labels, shape=s.shape, start=_start(before, key, s.values.shape)))
+        return out
     return []
+
+
+def _start(before: Any, key: Optional[str], shape: Any) -> Optional[torch.Tensor]:
+    if isinstance(before, torch.nn.Module) and key is not None:
+        state = before.state_dict()
+        before = state.get(key)
+    if isinstance(before, torch.Tensor) and before.numel() == int(torch.Size(shape).numel()):
+        return before.detach().to(torch.float64).reshape(shape)
+    return None

@@ -48,7 +48,7 @@ def run(ctx: Context, judge: Any) -> Verdict:
     on_cpu = run_call(ctx, call)
     assert ctx.device is not None, "device checks run only with a device context (grader.execution.grading)"
     on_device = run_call(ctx, call, device=True)
-    return judge_outcomes(judge.name, judge.pack.spec.exercise.device_dtype, on_cpu, on_device)
+    return judge_outcomes(judge.name, judge.pack.spec.exercise.device_dtype, on_cpu, on_device, tuple(a.name for a in judge.spec.args))
 
 
 def _dtypes(judge: Any, outcome: CallOutcome) -> Verdict:
@@ -65,7 +65,7 @@ def _dtypes(judge: Any, outcome: CallOutcome) -> Verdict:
     return PASS
 
 
-def judge_outcomes(function: str, dtype: str, on_cpu: CallOutcome, on_device: CallOutcome) -> Verdict:
+def judge_outcomes(function: str, dtype: str, on_cpu: CallOutcome, on_device: CallOutcome, names: tuple[str, ...] = ()) -> Verdict:
     for outcome in (on_cpu, on_device):
         if outcome.error is not None:
             code = device_error(outcome.error.message)
@@ -80,10 +80,10 @@ def judge_outcomes(function: str, dtype: str, on_cpu: CallOutcome, on_device: Ca
     if problem is not None:
         return problem
     device = "cuda:0"
-    for where, tensor in _tensors(on_device):
+    for where, tensor in _tensors(on_device, names):
         if not tensor.device.startswith("cuda"):
             return fail(Code.DEVICE_MISMATCH, function=function, where=f"{where} is on {tensor.device}, the inputs on {device}.", found=tensor.device, expected=device, message="")
-    for where, tensor in _tensors(on_device):
+    for where, tensor in _tensors(on_device, names):
         if tensor.dtype.startswith("float") and tensor.dtype != dtype:
             return fail(Code.DTYPE_CHANGED, function=function, where=where, found=tensor.dtype, expected=dtype)
     found, expected = values.numbers(_plain(on_device.returned)), values.numbers(_plain(on_cpu.returned))
@@ -110,12 +110,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _tensors(outcome: CallOutcome) -> Iterator[tuple[str, TensorValue]]:
+def _tensors(outcome: CallOutcome, names: tuple[str, ...] = ()) -> Iterator[tuple[str, TensorValue]]:
     """Every tensor the call gave back or left behind, with where it was found."""
     yield from _walk(outcome.returned, "the returned value")
     for position, observed in enumerate(outcome.after):
         if observed:
-            yield from _walk(observed.get("value"), f"argument {position + 1} after the call")
+            name = f"`{names[position]}`" if position < len(names) else f"argument {position + 1}"
+            yield from _walk(observed.get("value"), f"{name} after the call")
 
 
 def _walk(value: Any, where: str) -> Iterator[tuple[str, TensorValue]]:

@@ -55,8 +55,11 @@ def showing(call: Call, verdict: Verdict, judge: "Judge") -> str:
         offset = 1 if spec is not None and spec.length.strip() == "epochs" else 0
         if spec is not None and spec.kind == "series":
             index = d.step - offset
-            where = f"the loss of epoch {d.step}" if d.label == "loss" else ("the initial value" if d.step == 0 else f"after epoch {d.step}")
-            lines.append(f'print("{d.series}[{index}], {where}: yours", {d.series}[{index}], "expected {d.label} =", {_number(d.reference)})')
+            owner = next((a.name for a in judge.spec.args if a.role == "parameter"), "")
+            where = f"the loss of epoch {d.step}" if d.label == "loss" else (f"the initial {owner}".rstrip() if d.step == 0 else f"{owner} after epoch {d.step}".strip())
+            row = _expected_row(call, judge, d.series, index)
+            expected = f"{row!r}" if row is not None and len(row) > 1 else _number(d.reference)
+            lines.append(f'print("{d.series}[{index}], {where}: yours", {d.series}[{index}], "expected", {expected})')
         elif d.label.startswith("["):
             lines.append(f'print("{d.series}{d.label}: yours", {d.series}{d.label}, "expected", {_number(d.reference)})')
         else:
@@ -96,6 +99,17 @@ def _nest(flat: list[float], shape: list[int]) -> object:
         return flat if shape else flat[0]
     step = len(flat) // shape[0]
     return [_nest(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
+
+
+def _expected_row(call: Call, judge: "Judge", series: str, index: int) -> Optional[list[float]]:
+    """The reference's entry ``index`` of the history ``series`` (a vector: [w0, w1])."""
+    try:
+        found = judge.read_reference(call).named(series)
+    except RuntimeError:
+        return None
+    if found is None or not 0 <= index < found.values.shape[0]:
+        return None
+    return [float(f"{v:.6g}") for v in found.values[index].tolist()]
 
 
 def _expected_lengths(call: Call, judge: "Judge") -> str:

@@ -95,7 +95,9 @@ class Judge:
 
     # -- reading ---------------------------------------------------------------
 
-    def read(self, outcome: CallOutcome, expected: Optional[Reading] = None) -> Union[Reading, values.Problem]:
+    def read(self, outcome: CallOutcome, expected: Optional[Reading] = None, call: Optional[Call] = None) -> Union[Reading, values.Problem]:
+        """``outcome`` read through the contract (with the parameter's final state where it is judged;
+        ``call`` gives where the parameter started)."""
         found = contract.read(self.spec.result, outcome.returned, expected)
         if isinstance(found, values.Problem) or not self.includes_parameter:
             return found
@@ -103,13 +105,14 @@ class Judge:
         assert position is not None
         observed = outcome.after[position] if position < len(outcome.after) else None
         arg = self.spec.args[position]
-        return replace(found, series=found.series + tuple(contract.parameter_series(observed or {}, arg.name)))
+        before = call.args[position] if call is not None else None
+        return replace(found, series=found.series + tuple(contract.parameter_series(observed or {}, arg.name, arg.labels, before)))
 
     def read_reference(self, call: Call) -> Reading:
         expected = self.reference(call)
         if not expected.ok:
             raise RuntimeError(f"the reference of {self.name} raised {expected.error.type if expected.error else '?'} on {call.code!r}")
-        found = self.read(expected)
+        found = self.read(expected, call=call)
         if isinstance(found, values.Problem):
             raise RuntimeError(f"the reference of {self.name} returned {found.found}, which its own contract refuses ({found.expected})")
         return found
@@ -125,7 +128,7 @@ class Judge:
         if problem is not None:
             return problem
         expected = self.read_reference(call)
-        found = self.read(outcome, expected)
+        found = self.read(outcome, expected, call)
         if isinstance(found, values.Problem):
             return problem_verdict(found, self.name)
         structural = relations.structure(found, expected)
@@ -144,7 +147,7 @@ class Judge:
 
     def _explain(self, call: Call, outcome: CallOutcome, found: Reading, expected: Reading, rtol: float, source: str = "") -> Verdict:
         divergence = first_divergence(found, expected, rtol)
-        related = relations.before_variants(found, expected, rtol)
+        related = relations.unmoved(found, expected, rtol) or relations.before_variants(found, expected, rtol)
         if related is not None:
             return _verdict(related[0], related[1], self.name, divergence)
         shifted = self._shifted(call, found, expected, rtol)
@@ -154,7 +157,7 @@ class Judge:
             n = next((int(a.shape[0]) for a in call.args if isinstance(a, torch.Tensor) and a.dim() == 2), 0)
             shape: dict[str, Any] = {"n": n}
             return replace(_verdict(Code.BROADCAST_SHAPE, shape, self.name, divergence), candidates=((Code.BROADCAST_SHAPE.value, shape),))
-        match = variant_search.nearest(self.pack, self.name, call, found, expected, rtol, self._reader(expected), self.lecture, source)
+        match = variant_search.nearest(self.pack, self.name, call, found, expected, rtol, self._reader(expected, call), self.lecture, source)
         if match is not None:
             params: dict[str, Any] = {**match.params, "change": _change(match.variant), "detail": ""}
             if match.variant.code == Code.WRONG_LOSS and match.variant.site.before:
@@ -174,9 +177,9 @@ class Judge:
             return _verdict(self.spec.mismatch.code, {**params, **_choice_params(found, expected)}, self.name, divergence)
         return Verdict(False, Code.WRONG_VALUE, wrong_value(self, divergence, found, expected), divergence)
 
-    def _reader(self, expected: Reading) -> Callable[[CallOutcome], Optional[Reading]]:
+    def _reader(self, expected: Reading, call: Optional[Call] = None) -> Callable[[CallOutcome], Optional[Reading]]:
         def read(outcome: CallOutcome) -> Optional[Reading]:
-            found = self.read(outcome, expected)
+            found = self.read(outcome, expected, call)
             return None if isinstance(found, values.Problem) else found
 
         return read
@@ -324,7 +327,7 @@ class Judge:
         if problem is not None:
             return problem
         expected = self.read_reference(call)
-        found = self.read(outcome, expected)
+        found = self.read(outcome, expected, call)
         if isinstance(found, values.Problem):
             return problem_verdict(found, self.name)
         epochs_at = self.positions(Role.EPOCHS)
@@ -411,6 +414,8 @@ def first_divergence(found: Reading, expected: Reading, rtol: float) -> Optional
             continue
         d = compare.first_divergence(f.values[:k], e.values[:k], list(f.labels), rtol, f.name, step_offset=f.offset if f.stepped else 0)
         if d is not None:
+            if not f.stepped:
+                d = replace(d, stepped=False, rows=tuple(replace(r, step=0) for r in d.rows))
             candidates.append((d.step if f.stepped else 0, d))
     return min(candidates, key=lambda c: c[0])[1] if candidates else None
 
@@ -502,8 +507,8 @@ def where(d: Divergence) -> dict[str, Any]:
         return {"key": "what.after", "params": {"label": d.label}}
     if d.step == 0 and d.label and not d.label.startswith("["):
         return {"key": "what.w-initial", "params": {"label": d.label}}
-    if d.label.startswith("[") or not d.label:
-        return {"key": "what.entry", "params": {"name": d.series, "index": d.label}}
+    if not d.stepped:
+        return {"key": "what.entry", "params": {"label": d.label or d.series}}
     return {"key": "what.w", "params": {"label": d.label, "epoch": d.step}}
 
 

@@ -69,6 +69,16 @@ def _layers(tree: tuple[Any, ...]) -> str:
     return f"{kind}({', '.join(_layers(c) for c in children)})" if children else kind
 
 
+def unmoved(found: Reading, expected: Reading, rtol: float) -> Found:
+    """The parameter was never updated in place: after the call it holds what it was given, where the reference's moved."""
+    for f, e in zip(found.series, expected.series):
+        if f.start is None or e.start is None or f.values.shape != f.start.shape:
+            continue
+        if torch.equal(f.values, f.start) and not compare.all_close(e.values, e.start, rtol):
+            return Code.PARAMETER_REBOUND, {"parameter": f.name.split(" ")[0].split("[")[0].split(".")[0]}
+    return None
+
+
 def before_variants(found: Reading, expected: Reading, rtol: float) -> Found:
     """Relations more telling than any variant: an aliased history, parameters swapped, a square result transposed."""
     for f, e in zip(found.series, expected.series):

@@ -271,6 +271,9 @@ def distance(a: contract.Reading, b: contract.Reading, tolerance: float) -> floa
         if x.stepped and x.values.shape[1] > 1 and x.values.shape[0] > 1:
             # weights: compared by their updates, which are what a mistake changes
             worst = max(worst, compare.mismatch(x.values[:1], y.values[:1], tolerance), compare.mismatch(_updates(x.values), _updates(y.values), tolerance))
+        elif x.start is not None and y.start is not None and x.start.shape == x.values.shape:
+            # a parameter after the call: compared by how far it moved (a tiny step is no "no step")
+            worst = max(worst, compare.mismatch(x.values - x.start, y.values - y.start, tolerance))
         else:
             worst = max(worst, compare.mismatch(x.values, y.values, tolerance))
     return worst

@@ -296,7 +296,7 @@ def divergence_text(check: CheckResult, lang: str) -> str:
     d = check.divergence
     if d is None:
         return ""
-    caption = "report.divergence-caption-initial" if d.step == 0 and d.label != "loss" else "report.divergence-caption"
+    caption = "report.divergence-caption-value" if not d.stepped else "report.divergence-caption-initial" if d.step == 0 and d.label != "loss" else "report.divergence-caption"
     head = text(caption, lang, label=d.label or d.series, step=d.step)
     return (
         f"{head} {text('report.yours', lang)}: {number(d.student)}, "

@@ -87,7 +87,9 @@ def _detail(check: CheckResult, lang: str) -> list[str]:
 def _divergence_line(d: Divergence, lang: str) -> str:
     yours = "nan/inf" if d.student is None else f"{d.student:.6g}"
     reference = "nan/inf" if d.reference is None else f"{d.reference:.6g}"
-    if d.label == "loss":
+    if not d.stepped:
+        where = render("what.after" if d.series.endswith(" after the call") else "what.entry", lang, label=d.label, name=d.series, index="")
+    elif d.label == "loss":
         where = render("what.loss", lang, epoch=d.step)
     else:
         where = render("what.w-initial" if d.step == 0 else "what.w", lang, label=d.label, epoch=d.step)
