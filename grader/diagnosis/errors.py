@@ -24,7 +24,8 @@ def from_error(error: StudentError, function: str) -> tuple[str, Message]:
         return "memory-limit", Message("diagnosis.memory-limit.why", {"detail": f"{kind}: {text}", "detail_ko": f"{kind}: {text}"})
     device = device_error(text)
     if device is not None:
-        return device, Message(f"diagnosis.{device}.why", {"function": function, "type": kind, "message": text, "line": error.line})
+        where = f"(line {error.line}: `{line.strip()}`)" if line.strip() else ""
+        return device, Message(f"diagnosis.{device}.why", {"function": function, "type": kind, "message": text, "line": error.line, "where": where, "detail": "", "detail_ko": ""})
     explanation = explain(error)
     if SECOND_BACKWARD in text:
         return "forward-outside-loop", Message("diagnosis.forward-outside-loop.why", {"function": function})
