@@ -27,7 +27,7 @@ def check(exercise: Optional[str] = None, **options: Any) -> Any:
     Parameters
     ----------
     exercise : str, optional
-        "exercise1" … "exercise5" (a name such as "hw_exercise3" works too).  Default: the
+        "exercise1" … "exercise5", or a pack's (a name such as "hw_exercise3" works too).  Default: the
         exercise whose functions this kernel defines.
     lang : {"en", "ko"}, optional
         The language of the report.  Default: from the locale (``LANG=ko_KR…`` gives Korean).
@@ -41,6 +41,9 @@ def check(exercise: Optional[str] = None, **options: Any) -> Any:
     timeout : float, default 60
         The wall-time limit of the replay, in seconds, as ``grade --timeout``: the cells may use
         two thirds of it, the checks the rest.
+    pack : str, optional
+        The folder of an exercise pack your instructor gives (with ``pack.toml``), for an
+        exercise that does not ship with the grader, as ``grade --pack``.
 
     Every option is keyword-only but ``exercise``.  ``%load_ext grader`` then
     ``%grade [EXERCISE] [--lang en|ko]`` does the same as ``check``.

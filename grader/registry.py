@@ -24,6 +24,7 @@ class Exercise:
     summary: str
     summary_ko: str
     function_names: tuple[str, ...]
+    uses_optimizer: bool = False  # a function must build a torch.optim optimizer (its first import is slow: warmed once)
 
     def functions(self, reference_dir: Optional[str] = None) -> list[str]:
         return list(self.function_names)
@@ -76,7 +77,14 @@ def describe(folder: str) -> Exercise:
     from grader.pack.load import register_messages
 
     register_messages(os.path.realpath(folder), spec)
-    return Exercise(spec.exercise.name, os.path.realpath(folder), spec.exercise.summary.en, spec.exercise.summary.ko, tuple(f.name for f in spec.function))
+    return Exercise(
+        spec.exercise.name,
+        os.path.realpath(folder),
+        spec.exercise.summary.en,
+        spec.exercise.summary.ko,
+        tuple(f.name for f in spec.function),
+        any(f.requires.optimizer for f in spec.function),
+    )
 
 
 class _Registry(Mapping[str, Exercise]):

@@ -205,7 +205,7 @@ def grade_job(student: Path, args: argparse.Namespace, reference: Optional[Path]
     shown = chosen.relative_to(student).as_posix()
     exercise = args.exercise or detect(chosen.name)
     if exercise is None:
-        return not_gradable(render("prairielearn.which-exercise", lang, file=shown))
+        return not_gradable(render("prairielearn.which-exercise", lang, file=shown, names=", ".join(f"{name}.py" for name in EXERCISES)))
     # Before any check is loaded: workers are forked from a process that never held them.
     zygote.start()
     from grader.authoring.upload import grade_file

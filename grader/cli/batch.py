@@ -110,7 +110,9 @@ def batch_parser() -> argparse.ArgumentParser:
 def _batch(argv: list[str]) -> int:
     args = batch_parser().parse_args(argv)
     if not args.exercise:
-        raise UsageError("grade batch needs --exercise NAME (one of exercise1 … exercise5): a class folder mixes file names")
+        from grader.registry import EXERCISES
+
+        raise UsageError(f"grade batch needs --exercise NAME (one of {', '.join(EXERCISES)}, or a --pack's): a class folder mixes file names")
     lang = args.lang or default_language()
     # Before any submission is read or any check loaded: workers are forked from a process that never held them.
     zygote.start()

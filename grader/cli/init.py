@@ -10,7 +10,7 @@ from grader.cli.options import EXIT_FULL
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="grade init", description="Copy the exercise stubs (exercise1 … exercise5) into a folder, without overwriting existing files.")
+    parser = argparse.ArgumentParser(prog="grade init", description="Copy the exercise stubs (the lecture's, or a --pack's) into a folder, without overwriting existing files.")
     parser.add_argument("dir", nargs="?", default=".", metavar="DIR", help="destination folder (default: the current folder)")
     parser.add_argument("--notebook", action="store_true", help="Jupyter notebooks (exercise1.ipynb …, for Jupyter and Colab) instead of .py files; their last cell runs check()")
     parser.add_argument("--github", action="store_true", help="also add .github/workflows/grade.yml, the GitHub Classroom workflow")
@@ -33,7 +33,9 @@ def main(argv: list[str]) -> int:
         from grader.authoring.classroom import copy_workflow
 
         print(copy_workflow(args.dir))
-    first = pack.name if pack is not None else "exercise1"
+    from grader.registry import EXERCISES
+
+    first = pack.name if pack is not None else next(iter(EXERCISES))
     then = f"grade {first}.py" + (f" --pack {args.pack}" if args.pack else "")
     print("Fill in the functions and run their cells, then the last cell: check()" if args.notebook else f"Fill in the functions, then run: {then}")
     return EXIT_FULL

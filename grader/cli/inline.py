@@ -157,7 +157,7 @@ def _shell() -> Any:
     return get_ipython()
 
 
-def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, notebook: Optional[str] = None, display: bool = True, timeout: float = DEFAULT_TIMEOUT) -> Any:
+def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, notebook: Optional[str] = None, display: bool = True, timeout: float = DEFAULT_TIMEOUT, pack: Optional[str] = None) -> Any:
     """Grade the functions this kernel has defined, with the public checks of ``exercise``.
 
     The options are documented for students on the public :func:`grader.check`
@@ -177,7 +177,7 @@ def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, noteboo
     from grader.messages import default_language, render
     from grader.results import Message
 
-    problem = _bad_option(lang, notebook, display, timeout)
+    problem = _bad_option(lang, notebook, display, timeout, pack)
     if problem is not None:
         raise CheckError(render(Message("inline.bad-option", problem), lang if lang in ("en", "ko") else default_language()))
     language = lang or default_language()
@@ -194,6 +194,7 @@ def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, noteboo
         "names": names,
         "lang": language,
         "timeout": float(timeout),
+        "pack": os.path.abspath(os.fspath(pack)) if pack is not None else None,
     }
     reply = _server().ask(request, timeout=float(timeout) + 60.0)
     if not reply.get("ok"):
@@ -216,8 +217,10 @@ def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, noteboo
 
 
 
-def _bad_option(lang: Any, notebook: Any, display: Any, timeout: Any) -> Optional[dict[str, str]]:
+def _bad_option(lang: Any, notebook: Any, display: Any, timeout: Any, pack: Any = None) -> Optional[dict[str, str]]:
     """The option of check() it cannot take, and how it is written right (``inline.bad-option``); None if none."""
+    if pack is not None and (not isinstance(pack, (str, os.PathLike)) or not os.path.isfile(os.path.join(os.fspath(pack), "pack.toml"))):
+        return {"given": f"pack={pack!r:.60}", "expected": 'pack="path/to/the/pack" (a folder with pack.toml, from your instructor)'}
     if lang is not None and lang not in ("en", "ko"):
         return {"given": f"lang={lang!r:.40}", "expected": 'lang="en", lang="ko"'}
     if notebook is not None and not isinstance(notebook, (str, os.PathLike)):
@@ -411,6 +414,12 @@ def grade_history(request: dict[str, Any], workdir: str, serial: int) -> dict[st
     from grader.serialize import to_data
     from grader.intake.submission import Submission
 
+    packs: tuple[str, ...] = ()
+    if isinstance(request.get("pack"), str):
+        from grader.registry import add_pack
+
+        add_pack(request["pack"])
+        packs = (request["pack"],)
     exercise, problem = choose_exercise(request.get("exercise"), request.get("names") or [])
     if exercise is None:
         return {"ok": False, "message": problem}
@@ -423,7 +432,7 @@ def grade_history(request: dict[str, Any], workdir: str, serial: int) -> dict[st
     # The history holds every run of every cell, on the student's own machine: the caps
     # that protect a class's grader from one file are raised for it.
     caps = Caps(code=8 * 1024**2, cells=50_000)
-    result = grade(Submission(path=path, kind="ipynb", exercise=exercise), Options(limits=Limits(timeout=timeout), caps=caps))
+    result = grade(Submission(path=path, kind="ipynb", exercise=exercise), Options(limits=Limits(timeout=timeout), caps=caps, packs=packs))
     graded: tuple[str, ...] = ()
     if cells:
         from grader.messages import render

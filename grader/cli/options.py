@@ -74,7 +74,7 @@ def size(text: str) -> int:
 
 
 def add_grading_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--exercise", metavar="NAME", help="which exercise: exercise1 … exercise5, or a --pack's (default: from the file name, e.g. exercise3.py, hw_exercise3_kim.ipynb)")
+    parser.add_argument("--exercise", metavar="NAME", help="which exercise: one of `grade list`, or a --pack's (default: from the file name, e.g. exercise3.py, hw_exercise3_kim.ipynb)")
     parser.add_argument("--pack", metavar="DIR", action="append", default=[], help="an exercise pack of your own (a folder with pack.toml); may be given more than once")
     parser.add_argument("--seed", metavar="N", type=int, default=43052, help="seed of the generated cases (default: 43052, the lecture's)")
     parser.add_argument("--timeout", metavar="S", type=float, default=60.0, help="wall-time limit per submission, in seconds (default 60)")

@@ -59,7 +59,9 @@ def prewarm(submissions: Iterable[Submission]) -> None:
 
     zygote.start()
     warm = []
-    if any(s.exercise == "exercise4" for s in submissions):
+    from grader.registry import EXERCISES
+
+    if any(s.exercise in EXERCISES and EXERCISES[s.exercise].uses_optimizer for s in submissions):
         # The first torch.optim.SGD(...) of a process imports torch._dynamo
         # (over a second): once here and once in the fork server, not once in every worker.
         import torch._dynamo  # noqa: F401

@@ -80,7 +80,7 @@ def locate(
     name = exercise or detect(os.path.basename(path))
     if name is None:
         raise UsageError(
-            f"{path}: cannot tell which exercise this is. Name the file after it (exercise1.py … exercise5.py) or pass --exercise NAME (one of {', '.join(EXERCISES)})."
+            f"{path}: cannot tell which exercise this is. Name the file after it (e.g. {next(iter(EXERCISES))}.py) or pass --exercise NAME (one of {', '.join(EXERCISES)})."
         )
     if name not in EXERCISES:
         raise UsageError(f"unknown exercise {name!r}: expected one of {', '.join(EXERCISES)} (see `grade list`).")

@@ -357,13 +357,7 @@ DIAGNOSES: dict[str, tuple[str, str]] = {
     ),
     "diagnosis.tampering.fix": ("Remove that code; write the exercise with the lecture's tools only.", "그 코드를 지우고 강의의 도구만으로 연습을 작성하세요."),
     "diagnosis.disagree.note": ("The lecture's data points to `{first}`, this case to `{second}`: the two cases tell the mistakes apart differently.", "강의 데이터에서는 `{first}`, 이 사례에서는 `{second}`로 보입니다: 두 사례가 실수를 다르게 구별합니다."),
-    # ------------------------------------------------------------------
-    # versions for one exercise (key@exerciseN) or one function (key@function):
-    # a message names only what exists there (grader.messages.resolve).
-    # Exercise 4: net, loss_fn, optimizr instead of What and its gradient.
-    # Exercise 3: mse_alpha is a formula, not a training loop.
-    # Exercise 1: gradient_step makes one update.
-    # Exercise 5: loss_surface (w0, w1, x, y), critical_alpha and classify_alpha (X, alpha); no What, no training loop.
+    # (An exercise words these for itself in its pack: [messages] in pack.toml.)
 
     # ------------------------------------------------------------------
     # diagnoses found by mechanism (issue 16): relations, variants of the reference, the source

@@ -142,8 +142,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "이 검사들도 점수에 들어갑니다. 검사의 이름과 개수, 자세한 내용은 공개하지 않습니다.",
     ),
     "prairielearn.which-exercise": (
-        "{file}: the file name does not say which exercise it is. Name it after the exercise (exercise1.py … exercise5.py) and submit again.",
-        "{file}: 파일 이름으로는 어느 연습문제인지 알 수 없습니다. 연습문제 이름(exercise1.py … exercise5.py)으로 저장해 다시 제출하세요.",
+        "{file}: the file name does not say which exercise it is. Name it after the exercise ({names}) and submit again.",
+        "{file}: 파일 이름으로는 어느 연습문제인지 알 수 없습니다. 연습문제 이름({names})으로 저장해 다시 제출하세요.",
     ),
     "prairielearn.cannot-run": (
         "Your file could not be run at all ({code}), so it was not graded and this submission does not count. Fix it and submit again.",
