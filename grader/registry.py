@@ -110,6 +110,10 @@ class _Registry(Mapping[str, Exercise]):
     def __len__(self) -> int:
         return len(self._all())
 
+    def forget_added(self) -> None:
+        """Back to the built-in packs alone (each test starts there)."""
+        self._entries = None
+
     def add(self, folder: str) -> Exercise:
         """Make the pack in ``folder`` known (it replaces a built-in of the same name)."""
         exercise = describe(folder)

@@ -46,3 +46,12 @@ def _warm() -> None:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite the golden report snapshots in tests/golden/")
+
+
+@pytest.fixture(autouse=True)
+def _builtin_packs_only():
+    """A test that adds a pack (--pack, EXERCISES.add) leaves the registry as it found it."""
+    yield
+    from grader.registry import EXERCISES
+
+    EXERCISES.forget_added()

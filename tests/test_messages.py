@@ -52,14 +52,11 @@ from grader.registry import EXERCISES
 PARTS = pack_check.PARTS
 
 
-def _packs() -> list[str]:
-    EXERCISES.add(str(PACK6))
-    return sorted(EXERCISES)
-
-
-@pytest.mark.parametrize("exercise", _packs())
+@pytest.mark.parametrize("exercise", [*sorted(EXERCISES), "exercise6"])
 def test_a_message_names_only_what_exists_in_its_exercise(exercise: str) -> None:
     """Every code's title, why, fix and hint, for every function of every pack, in both languages (`grade pack check`'s own rule)."""
+    if exercise not in EXERCISES:
+        EXERCISES.add(str(PACK6))
     for finding in pack_check.message_findings(EXERCISES[exercise].pack()):
         assert finding.ok, finding.detail
 

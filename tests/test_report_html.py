@@ -93,7 +93,7 @@ def test_structure(name: str, lang: str) -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_failing_rows_link_to_their_details(lang: str) -> None:
-    result = samples.grad_not_cleared()
+    result = samples.ALL["grad_not_cleared"]()
     text = html("grad_not_cleared", lang)
     page = Page(text)
     for i, check in enumerate(result.checks):
@@ -121,7 +121,7 @@ def _plain(fragment: str) -> str:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_detail_order_and_divergence_table(lang: str) -> None:
-    result = samples.grad_not_cleared()
+    result = samples.ALL["grad_not_cleared"]()
     check = result.checks[0]
     detail = _section(html("grad_not_cleared", lang), common.anchor(check, 0))
     order = [
@@ -143,7 +143,7 @@ def test_detail_order_and_divergence_table(lang: str) -> None:
 def test_checks_failing_the_same_way_share_one_detail() -> None:
     from dataclasses import replace
 
-    result = samples.runtime_error()
+    result = samples.ALL["runtime_error"]()
     crash = result.checks[2]
     again = replace(crash, name="gradient-step-generated", title=Message("check.generated", {"function": "gradient_step"}), example="other()")
     result = replace(result, checks=result.checks + (again,))
@@ -164,7 +164,7 @@ def test_traceback_with_source_lines() -> None:
     assert "exercise1.py, line 40, in gradient_step" in text
     assert "TypeError: unsupported operand type(s) for *: &#39;float&#39; and &#39;NoneType&#39;" in text
     # The lecture's reading of the exception is added to the diagnosis.
-    assert messages.render("error.none-grad", "en").replace("`", "") in _plain(text)
+    assert messages.render("error.none-grad", "en", exercise="exercise1").replace("`", "") in _plain(text)
 
 
 def test_korean_report_is_korean() -> None:
@@ -178,7 +178,7 @@ def test_korean_report_is_korean() -> None:
 
 
 def test_hidden_check_shows_title_and_points_only() -> None:
-    result = samples.grad_not_cleared()
+    result = samples.ALL["grad_not_cleared"]()
     hidden = next(c for c in result.checks if c.hidden)
     for lang in LANGS:
         text = html("grad_not_cleared", lang)
@@ -254,12 +254,12 @@ def test_full_marks_shows_one_training() -> None:
 
 
 def test_figures_can_be_left_out() -> None:
-    text = render_html(samples.grad_not_cleared(), "en", figures=False)
+    text = render_html(samples.ALL["grad_not_cleared"](), "en", figures=False)
     assert "<svg" not in text
 
 
 def test_svg_figures_are_accessible_and_clean() -> None:
-    figs = figures.trajectory_figures(samples.grad_not_cleared().checks[0].trajectory, "en", key="k")  # type: ignore[arg-type]
+    figs = figures.trajectory_figures(samples.ALL["grad_not_cleared"]().checks[0].trajectory, "en", key="k")  # type: ignore[arg-type]
     assert [f.kind for f in figs] == ["loss", "fit", "path"]
     for f in figs:
         assert f.svg.startswith("<svg") and "<?xml" not in f.svg and "DOCTYPE" not in f.svg
@@ -273,13 +273,13 @@ def test_svg_figures_are_accessible_and_clean() -> None:
 
 
 def test_figures_are_deterministic() -> None:
-    traj = samples.grad_not_cleared().checks[0].trajectory
+    traj = samples.ALL["grad_not_cleared"]().checks[0].trajectory
     assert traj is not None
     assert figures.trajectory_figures(traj, "en") == figures.trajectory_figures(traj, "en")
 
 
 def test_loss_axis_is_logarithmic_only_for_wide_ranges() -> None:
-    wide = samples.grad_not_cleared().checks[0].trajectory
+    wide = samples.ALL["grad_not_cleared"]().checks[0].trajectory
     assert wide is not None
     assert "log scale" in figures.loss_figure(wide, "en").svg
     narrow = samples.full_marks().checks[0].trajectory
@@ -309,7 +309,7 @@ def test_loss_grid_matches_the_lecture_formula() -> None:
 
 
 def test_figure_rendering_is_fast() -> None:
-    traj = samples.grad_not_cleared().checks[0].trajectory
+    traj = samples.ALL["grad_not_cleared"]().checks[0].trajectory
     assert traj is not None
     figures.trajectory_figures(traj, "en")  # fonts and styles loaded once per process
     best = min(_timed(lambda: figures.trajectory_figures(traj, "ko")) for _ in range(3))

@@ -145,9 +145,27 @@ class Judge:
             return PASS
         return _with(self._explain(call, outcome, found, expected, rtol, source), trajectory)
 
+    def _named_variant(self, match: Any, divergence: Any) -> Verdict:
+        """The verdict naming the variant of the reference the submission behaves like."""
+        params: dict[str, Any] = {**match.params, "change": _change(match.variant), "detail": ""}
+        if match.variant.code == Code.WRONG_LOSS and match.variant.site.before:
+            params.setdefault("expected", f"`{match.variant.site.before}`")
+            params.setdefault("found", f"`{match.variant.site.after or match.variant.site.changed}`")
+        params.setdefault("epoch", divergence.step if divergence else 1)
+        verdict = _verdict(match.variant.code, params, self.name, divergence)
+        return replace(verdict, candidates=match.candidates)
+
     def _explain(self, call: Call, outcome: CallOutcome, found: Reading, expected: Reading, rtol: float, source: str = "") -> Verdict:
         divergence = first_divergence(found, expected, rtol)
-        related = relations.unmoved(found, expected, rtol) or relations.before_variants(found, expected, rtol)
+        unmoved = relations.unmoved(found, expected, rtol)
+        if unmoved is not None:
+            # A parameter left where it started is a rebinding, unless a variant of the
+            # reference leaves it there too (the gradient cleared before the step).
+            match = variant_search.nearest(self.pack, self.name, call, found, expected, rtol, self._reader(expected, call), self.lecture, source)
+            if match is None:
+                return _verdict(unmoved[0], unmoved[1], self.name, divergence)
+            return self._named_variant(match, divergence)
+        related = relations.before_variants(found, expected, rtol)
         if related is not None:
             return _verdict(related[0], related[1], self.name, divergence)
         shifted = self._shifted(call, found, expected, rtol)
@@ -159,13 +177,7 @@ class Judge:
             return replace(_verdict(Code.BROADCAST_SHAPE, shape, self.name, divergence), candidates=((Code.BROADCAST_SHAPE.value, shape),))
         match = variant_search.nearest(self.pack, self.name, call, found, expected, rtol, self._reader(expected, call), self.lecture, source)
         if match is not None:
-            params: dict[str, Any] = {**match.params, "change": _change(match.variant), "detail": ""}
-            if match.variant.code == Code.WRONG_LOSS and match.variant.site.before:
-                params.setdefault("expected", f"`{match.variant.site.before}`")
-                params.setdefault("found", f"`{match.variant.site.after or match.variant.site.changed}`")
-            params.setdefault("epoch", divergence.step if divergence else 1)
-            verdict = _verdict(match.variant.code, params, self.name, divergence)
-            return replace(verdict, candidates=match.candidates)
+            return self._named_variant(match, divergence)
         fitted = self._fitted_rate(call, found, expected, rtol) or self._varying_rate(call, found, expected, rtol)
         if fitted is not None:
             return replace(fitted, divergence=divergence)
