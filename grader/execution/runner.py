@@ -6,6 +6,8 @@ submission) and send every GradeResult back as JSON.
 """
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import selectors
 import sys
@@ -45,8 +47,9 @@ def grade_iter(submissions: list[Submission], options: Options, jobs: int = 1, f
 
 
 def prewarm(submissions: Iterable[Submission]) -> None:
-    """Start the fork server and have it import what the workers need; import what the
-    grading children of ``-j`` share before they are forked from here."""
+    """Start the fork server and tell it what the workers will use (``zygote.needs``), to load
+    while this process loads its checks; import what the grading children of ``-j`` share
+    before they are forked from here."""
     import torch
 
     # One thread: forking a process whose OpenMP pool has started can deadlock the child.
@@ -58,17 +61,33 @@ def prewarm(submissions: Iterable[Submission]) -> None:
     from grader.worker import zygote
 
     zygote.start()
-    warm = []
+    groups = zygote.needs_of_all((s.path, s.kind == "ipynb") for s in submissions)
     if any(s.exercise == "exercise4" for s in submissions):
-        # The first torch.optim.SGD(...) of a process imports torch._dynamo
-        # (over a second): once here and once in the fork server, not once in every worker.
+        # The checks' reference trains with torch.optim.SGD, whose first use imports
+        # torch._dynamo (over a second): once here, and once in the fork server.
         import torch._dynamo  # noqa: F401
 
-        warm.append("torch._dynamo")
-    if any(s.kind == "ipynb" for s in submissions):
-        # IPython and matplotlib are for the workers: imported once in the fork server, not here.
-        warm.append("notebook")
-    zygote.prewarm(warm)
+        groups.append("optim")
+    zygote.prewarm(groups)
+    _settle_the_heap()
+
+
+def _settle_the_heap() -> None:
+    """What is imported by now stays for the whole run: no collection walks it again.
+
+    A full collection walks every object (torch's alone take tens of
+    milliseconds), and in a grading child of ``-j`` it would copy the pages it
+    touches; at exit the interpreter's own collections would walk them once
+    more, for half a second, to free what the process's end frees anyway.
+    """
+    global _frozen_at_exit
+    gc.freeze()
+    if not _frozen_at_exit:
+        _frozen_at_exit = True
+        atexit.register(gc.freeze)
+
+
+_frozen_at_exit = False
 
 
 def _parallel(submissions: list[Submission], options: Options, jobs: int, finish: Optional[Finish]) -> Iterator[tuple[int, GradeResult]]:
