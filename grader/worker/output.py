@@ -36,8 +36,8 @@ import os
 import sys
 from typing import Any, Iterator
 
-PRINT_BUDGET = 16 * 1024  # bytes a call whose output is shown may print: a few hundred lines, and formatting them stays cheap
-LOAD_PRINT_BUDGET = 32 * 1024  # bytes the import of a .py file, or a notebook's cells, may print: with a shown call's, within the 64 KiB the grader keeps
+PRINT_BUDGET = 8 * 1024  # bytes a call whose output is shown may print: fifty lines of tensors, hundreds of short ones; formatting them stays cheap
+LOAD_PRINT_BUDGET = 8 * 1024  # bytes the import of a .py file, or a notebook's cells, may print (each cell's values shown included)
 _MARK = "\n…\n"  # ends printing that ran past its budget
 _BULK = 1 << 16  # past the budget, direct writes reach the grader in writes of this size
 
