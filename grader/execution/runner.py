@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import importlib
 import os
 import selectors
 import sys
@@ -96,6 +97,7 @@ def _parallel(submissions: list[Submission], options: Options, jobs: int, finish
     A child keeps what its first submission warmed up (lazy imports, Hypothesis's
     caches), which a child per submission would pay again every time.
     """
+    _share_with_children(submissions, options, reports=finish is not None)
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     pending = list(range(len(submissions)))
@@ -134,6 +136,33 @@ def _parallel(submissions: list[Submission], options: Options, jobs: int, finish
         selector.close()
         for child in children.values():
             child.stop()
+
+
+def _share_with_children(submissions: list[Submission], options: Options, reports: bool) -> None:
+    """Import here, once, what each grading child would import on its first submission.
+
+    The exercise's checks (and Hypothesis), IPython's reader of notebook
+    cells (``grader.checks.source``), and, where the children write reports,
+    the report with its matplotlib: the children then share those pages with
+    this process instead of each holding a copy, and nobody imports them
+    twice.  Nothing here reads a submission.
+    """
+    from grader.registry import EXERCISES
+
+    for exercise in sorted({s.exercise for s in submissions}):
+        EXERCISES[exercise].checks(options.reference_dir)
+        EXERCISES[exercise].functions(options.reference_dir)
+    modules = ["grader.checks.review", "grader.checks.source", "grader.diagnosis.errors", "grader.intake.scan"]
+    if any(s.kind == "ipynb" for s in submissions):
+        modules.append("IPython.core.inputtransformer2")
+    if reports:
+        modules += ["grader.report.html", "grader.report.figures", "matplotlib.backends.backend_svg"]
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass  # a module renamed since: the children import what they use themselves
+    gc.freeze()
 
 
 class _Child:
