@@ -298,22 +298,17 @@ def _warm_optimizer() -> None:
     optimizer.zero_grad()
 
 
-# Each group is a list of steps, loaded in this order; a step is one import
-# (a tenth of a second or so, under a second), so that a request waits at
-# most for the one under way.  Module names that a version lacks are skipped.
+# Each group is a list of steps, loaded in this order; a step is one public
+# import (a tenth of a second or so; torch._dynamo takes over a second), so
+# that a request waits at most for the one under way.  A step that fails (a
+# library not installed) is skipped: the worker imports what it uses itself.
 PRELOADS: dict[str, list[Callable[[], None]]] = {
     "torch": [_warm_torch],
     "ipython": [_import("IPython.core.interactiveshell"), _ipython_rest],
     "numpy": [_import("numpy"), _import("numpy.random")],
     "matplotlib": [_import("matplotlib"), _import("matplotlib.font_manager"), _import("matplotlib.figure"), _agg_pyplot, _draw_once],
-    "optim": [
-        _import("sympy"),
-        _import("torch.fx.experimental.symbolic_shapes"),
-        _import("torch._functorch._aot_autograd.runtime_wrappers"),
-        _import("torch.distributed.fsdp"),
-        _import("torch._dynamo"),
-        _warm_optimizer,
-    ],
+    # torch._dynamo is one step: importing its parts out of its own order fails half-way (a circular import).
+    "optim": [_import("sympy"), _import("torch._dynamo"), _warm_optimizer],
 }
 _ALIASES = {"notebook": ("ipython", "numpy", "matplotlib"), "torch._dynamo": ("optim",)}
 
