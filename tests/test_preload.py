@@ -7,6 +7,7 @@ What it loads is third-party code, and loading it draws no random number.
 """
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -16,14 +17,11 @@ from typing import Any
 import nbformat
 import pytest
 
-from grader.execution.session import Session
 from grader.worker import zygote
-from grader.worker.sandbox.limits import Limits
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are Linux-only")
 
 NOTEBOOK_RUNNER = {"function": "grader.worker.notebook_fast:run_fast", "kwargs": {"cell_timeout": 10.0, "notebook_timeout": 20.0}}
-LIMITS = Limits(timeout=30, memory=1024**3)
 
 # What the worker had before the student's first line ran, and what its optimizer imported.
 PROBE = """
@@ -42,15 +40,33 @@ def train(X, y, What, alpha, epochs):
 
 
 def _returned(path: Path, spec: Any = None) -> Any:
-    session = Session(str(path), ["train"], LIMITS, spec=spec)
-    try:
-        load = session.start()
-        assert load.functions["train"], session.close().stderr.text
-        outcome = session.call("train", [1, 2, 3, 4, 5], quiet=True)
-    finally:
-        info = session.close()
-    assert outcome.ok, (outcome.error, info.stderr.text)
-    return outcome.returned
+    """What ``train`` returns, from a worker of a fork server of its own.
+
+    A fresh grader process, as the command line starts one: what this test
+    has the server preload (torch._dynamo among it) stays out of the server
+    that the other tests share.
+    """
+    script = textwrap.dedent(
+        f"""
+        import json
+        from grader.worker import zygote
+        zygote.start()
+        from grader.execution.session import Session
+        from grader.worker.sandbox.limits import Limits
+        session = Session({str(path)!r}, ["train"], Limits(timeout=30, memory=1024**3), spec={spec!r})
+        try:
+            load = session.start()
+            outcome = session.call("train", [1, 2, 3, 4, 5], quiet=True) if load.functions["train"] else None
+        finally:
+            info = session.close()
+        print(json.dumps([outcome is not None and outcome.ok, outcome.returned if outcome is not None and outcome.ok else None, info.stderr.text[-2000:]]))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    ok, returned, stderr = json.loads(done.stdout.strip().splitlines()[-1])
+    assert ok, stderr
+    return returned
 
 
 def _notebook(tmp_path: Path, *cells: str) -> Path:
@@ -94,7 +110,8 @@ def test_preloading_draws_no_random_number(tmp_path: Path) -> None:
 
 
 def test_every_preload_step_loads_third_party_code_only() -> None:
-    """Run in a fresh interpreter, as the fork server would: no grader module beyond the worker's own appears."""
+    """Run in a fresh interpreter, as the fork server would: no grader module beyond the worker's own
+    appears, and nothing stays in the line cache (where a submission could read source files)."""
     script = textwrap.dedent(
         """
         import sys
@@ -102,9 +119,15 @@ def test_every_preload_step_loads_third_party_code_only() -> None:
         from grader.worker import zygote
 
         before = {m for m in sys.modules if m.startswith("grader")}
+        preloader = zygote._Preloader()
+        preloader.ask(list(zygote.PRELOADS))
+        while preloader.queue:
+            preloader.step()
+        import linecache
+        assert not linecache.cache, sorted(linecache.cache)  # a worker's line cache starts empty
         for group, steps in zygote.PRELOADS.items():
             for step in steps:
-                step()
+                step()  # each step works (a failing one would be skipped silently in the server)
         grader = sorted({m for m in sys.modules if m.startswith("grader")} - before)
         print(grader)
         """

@@ -51,6 +51,7 @@ import socket
 import subprocess
 import sys
 import threading
+import warnings
 from typing import Any, Callable, Iterable, Optional, Sequence
 
 # The grader modules a worker may hold: its own runtime (the package
@@ -305,7 +306,8 @@ def _warm_optimizer() -> None:
 PRELOADS: dict[str, list[Callable[[], None]]] = {
     "torch": [_warm_torch],
     "ipython": [_import("IPython.core.interactiveshell"), _ipython_rest],
-    "numpy": [_import("numpy"), _import("numpy.random")],
+    # numpy itself (torch imports it; numpy.random, Cython-built, is left to the notebooks that use it).
+    "numpy": [_import("numpy")],
     "matplotlib": [_import("matplotlib"), _import("matplotlib.font_manager"), _import("matplotlib.figure"), _agg_pyplot, _draw_once],
     # torch._dynamo is one step: importing its parts out of its own order fails half-way (a circular import).
     "optim": [_import("sympy"), _import("torch._dynamo"), _warm_optimizer],
@@ -329,9 +331,14 @@ class _Preloader:
     def step(self) -> None:
         group, index = self.queue.pop(0)
         try:
-            PRELOADS[group][index]()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # nothing printed on the grader's terminal
+                PRELOADS[group][index]()
         except Exception:
             pass  # not installed, or another version: the worker imports what it uses itself
+        # Some first calls read source files (the runtime's among them) into the line cache: a
+        # worker starts with an empty one, as after _forget_the_grader.
+        linecache.clearcache()
         # What was loaded is shared with every worker: no collection walks it again (copying its pages).
         gc.freeze()
 
