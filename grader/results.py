@@ -12,7 +12,7 @@ from typing import Any, Mapping, Optional
 
 # Diagnoses of a submission as a whole (it could not be graded check by check),
 # as opposed to a mistake found by one check.
-SUBMISSION_CODES = ("imports-grader", "syntax-error", "invalid-notebook", "timeout", "memory-limit", "crashed", "grader-error")
+SUBMISSION_CODES = ("imports-grader", "syntax-error", "invalid-notebook", "timeout", "memory-limit", "crashed", "grader-error", "too-large")
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def test_batch_outputs_resume_shard_merge(tmp_path: Path, capsys: pytest.Capture
     assert "grad-not-cleared" in {c["diagnosis"] for c in found["lee"]["checks"]}
     assert found["choi"]["diagnosis"] == "syntax-error"
 
-    with open(out / "gradebook.csv", newline="", encoding="utf-8") as handle:
+    with open(out / "gradebook.csv", newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0])[:3] == ["student", "score", "max_score"] and list(rows[0])[-2:] == ["diagnoses", "notes"]
     assert "train.lecture" in rows[0]
@@ -58,7 +58,7 @@ def test_batch_outputs_resume_shard_merge(tmp_path: Path, capsys: pytest.Capture
     summary = (out / "summary.html").read_text(encoding="utf-8")
     assert "grad-not-cleared" in summary and "choi" in summary and "<script" not in summary
     for student in CLASS:
-        assert (out / f"{student.split('_')[0]}.html").exists()
+        assert (out / "reports" / f"{student.split('_')[0]}.html").exists()
     assert not list(out.glob(".tmp-*")), "a temporary file was left behind"
 
     capsys.readouterr()
@@ -116,6 +116,24 @@ def test_hidden_checks_count_but_are_not_described(tmp_path: Path) -> None:
     hidden = [c for c in record["checks"] if c["name"] == "train.hidden-long-runs"]
     assert hidden and hidden[0]["max_score"] == 2 and not hidden[0]["passed"]
     assert record["max_score"] == sum(c["max_score"] for c in record["checks"])
-    report = (out / "lee.html").read_text(encoding="utf-8")
+    report = (out / "reports" / "lee.html").read_text(encoding="utf-8")
     # The hidden check's failing case (more than 30 epochs) must not leak into the student's report.
     assert re.search(r"epochs=(3[1-9]|[4-9]\d)\b", report) is None
+
+
+def test_batch_help_describes_path_and_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    from grader.cli.batch import batch_parser
+
+    parser = batch_parser()
+    for action in parser._actions:
+        assert action.help and action.help != "==SUPPRESS==", action.dest
+    with pytest.raises(SystemExit):
+        cli.main(["batch", "--help"])
+    out = capsys.readouterr().out
+    for layout in ("PATH", "nbgrader", "Canvas", "Moodle", "Blackboard", "Gradescope", "reports/<student>.html", "grade export"):
+        assert layout in out, layout
+    readme = (TESTS.parent / "README.md").read_text(encoding="utf-8")
+    for action in parser._actions:
+        for option in action.option_strings:
+            if option.startswith("--") and option != "--help":
+                assert f"`{option}" in readme, f"{option} is not in the README"

@@ -1,5 +1,6 @@
 """The command line a student and a CI job use: outputs, exit codes, init and list."""
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -103,3 +104,50 @@ def test_non_finite_results_keep_json_strict(tmp_path: Path, capsys: pytest.Capt
     assert cli.main([str(tmp_path / "exercise2.py"), "--format", "json", "--no-html"]) == 1
     out = capsys.readouterr().out
     json.loads(out, parse_constant=lambda name: pytest.fail(f"non-strict JSON constant {name}"))
+
+
+# ----------------------------------------------------------------------
+# Help: every command and option can be found from `grade --help`, and each is described
+
+
+def help_of(*args: str, capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as done:
+        cli.main([*args, "--help"])
+    assert done.value.code == 0
+    return capsys.readouterr().out
+
+
+def described(text: str) -> dict[str, str]:
+    """argparse's 'positional arguments:' and 'options:' entries: each option (or positional) -> its description."""
+    entries: dict[str, str] = {}
+    lines = [line for block in re.findall(r"^(?:positional arguments|options):\n(.*?)(?:\n\n|\Z)", text, flags=re.MULTILINE | re.DOTALL) for line in block.splitlines()]
+    current: list[str] = []
+    for line in lines:
+        if not line.startswith("   "):
+            head = re.match(r"^  (\S.*?)(?:\s{2,}(.*))?$", line)
+            assert head, line
+            current = re.findall(r"(?<![\w-])(-{1,2}[a-z][a-z-]*)", head.group(1)) or [head.group(1)]
+            for name in current:
+                entries[name] = head.group(2) or ""
+        else:
+            for name in current:
+                entries[name] = (entries[name] + " " + line.strip()).strip()
+    return entries
+
+
+def test_every_command_and_option_is_found_from_grade_help(capsys: pytest.CaptureFixture[str]) -> None:
+    top = help_of(capsys=capsys)
+    # grade init --notebook was missing, and merge's, batch's and gradescope-bundle's own options.
+    for command in cli.SUBCOMMANDS:
+        assert f"grade {command}" in top, command
+        options = {name for name in described(help_of(command, capsys=capsys)) if name.startswith("-") and name not in ("-h", "--help")}
+        missing = sorted(name for name in options if not re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", top))
+        assert not missing, (command, missing)
+    assert "help(check)" in top and "grade COMMAND --help" in top
+
+
+@pytest.mark.parametrize("command", [(), ("init",), ("list",), ("gradescope-bundle",)])
+def test_every_option_of_a_command_is_described(command: tuple[str, ...], capsys: pytest.CaptureFixture[str]) -> None:
+    # (grade batch and grade merge: their --help is a colleague's, tested with batch.)
+    entries = described(help_of(*command, capsys=capsys))
+    assert entries and all(entries.values()), {name: text for name, text in entries.items() if not text}

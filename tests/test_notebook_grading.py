@@ -56,7 +56,7 @@ def test_mixed_batch_of_notebooks_and_files(tmp_path: Path) -> None:
     shutil.copy(TESTS / "submissions" / "exercise2" / "gradient_ascent.py", klass / "dong_exercise2.py")
     out = tmp_path / "out"
     assert cli.main(["batch", str(klass), "--exercise", "exercise2", "--out", str(out), "-j", "2", "--timeout", "20"]) == 0
-    with open(out / "gradebook.csv", newline="", encoding="utf-8") as handle:
+    with open(out / "gradebook.csv", newline="", encoding="utf-8-sig") as handle:
         rows = {r["student"]: r for r in csv.DictReader(handle)}
     assert set(rows) == {"ahn", "baek", "cho", "dong"}
     assert rows["ahn"]["score"] == rows["ahn"]["max_score"]

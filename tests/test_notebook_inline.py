@@ -146,8 +146,86 @@ def test_the_grade_is_what_ran_not_what_was_saved(tmp_path: Path) -> None:
     assert errors_of(nb) == []
     out = stream_of(nb.cells[3])
     assert out.startswith("9 9")
-    # ... and the report says that the saved notebook no longer holds the cell that defined train.
+    # ... and the report says that the saved notebook no longer holds the cell that defined train:
+    # the file was saved before the kernel even started, so the cause is an unsaved notebook, not an edit.
     assert "In [3] defined `train`" in out
+    assert "Save the notebook" in out and "was last saved before that cell ran" in out
+    assert "Run that cell again" not in out and "Run the cell again" not in out
+
+
+def test_only_an_edited_check_cell_gives_no_warning(tmp_path: Path) -> None:
+    # The student ran check(), then edited that cell (lang="ko") and ran it, then checked once
+    # more: the saved notebook still holds the first version of the check cell, and neither
+    # the edit nor the last check cell is saved. The grade depends on none of them.
+    first = 'from grader import check\nr = check("exercise2", display=False)'
+    edited = 'from grader import check\nresult = check("exercise2", display=False, lang="ko")'
+    last = f'r = check("exercise2", display=False, notebook={str(tmp_path / "hw.ipynb")!r})\nprint(r.score, r.notes)'
+    saved = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in ["import torch", DATA, CORRECT, first]])
+    nbformat.write(saved, str(tmp_path / "hw.ipynb"))
+    nb = run_cells(["import torch", DATA, CORRECT, first, edited, last], tmp_path, name="run.ipynb")
+    assert errors_of(nb) == []
+    assert stream_of(nb.cells[5]).strip() == "9 ()"
+
+
+def test_a_cell_edited_and_saved_after_it_ran_is_named_with_that_cause(tmp_path: Path) -> None:
+    path = tmp_path / "hw.ipynb"
+    # The first check starts noting when cells run; then train runs (buggy), and the student
+    # edits the cell to the correct version and saves, without running it again.
+    early = 'from grader import check\nr0 = check("exercise2", display=False)'
+    save = (
+        "import nbformat, time\ntime.sleep(0.05)\n"
+        f"nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS]), {str(path)!r})"
+    )
+    late = f'r = check("exercise2", display=False, notebook={str(path)!r})\nprint(r.notes)'
+    cells_now = ["import torch", DATA, early, CORRECT, "CELLS = ...", save, late]
+    setup = f"CELLS = {cells_now!r}"
+    nb = run_cells(["import torch", DATA, early, BUGGY, setup, save, late], tmp_path, name="run.ipynb")
+    assert errors_of(nb) == []
+    out = stream_of(nb.cells[6])
+    # Named once, for train only (the setup cells changed too, but the grade does not read them).
+    assert out.count("In [") == 1 and "In [4] defined `train`, which this grade uses" in out
+    assert "edited or deleted after it ran" in out and "Run that cell again" in out and "Save the notebook" not in out
+
+
+def test_stale_cells_name_only_what_the_grade_depends_on() -> None:
+    history = [(1, "import torch"), (2, "def helper(a):\n    return a"), (3, CORRECT), (4, 'from grader import check\nr = check("exercise2")'), (5, "n = 3\nplot = None")]
+    current: list[str] = ["import torch"]
+    depends = {"train", "torch", "helper"}
+    notes = inline.stale_cells(history, current, depends)
+    assert [(n.key, n.params["count"], n.params["names"]) for n in notes] == [("inline.stale", 2, "`helper`"), ("inline.stale", 3, "`train`")]
+    # Without the dependencies, every name is named (the earlier behaviour).
+    assert [n.params["count"] for n in inline.stale_cells(history, current)] == [2, 3, 4, 5]
+
+
+def test_the_grade_depends_on_the_functions_and_what_they_read_transitively() -> None:
+    import math as module
+
+    namespace: dict[str, Any] = {}
+    exec(
+        "def helper(a):\n    return a * scale\n"
+        "class Net:\n    def forward(self, x):\n        return helper(x) + offset\n"
+        "def train(X):\n    net = Net()\n    return [mathmod.sqrt(v) for v in net.forward(X)]\n"
+        "scale, offset, unused, r = 2, 1, 0, None\n",
+        namespace,
+    )
+    namespace["mathmod"] = module
+    namespace["Net"].__module__ = "__main__"  # as a class defined in a notebook cell
+    assert inline.grade_dependencies(namespace, ["train"]) == {"train", "Net", "helper", "scale", "offset", "mathmod"}
+
+
+def test_the_cause_of_a_missing_cell_follows_from_when_the_file_was_saved() -> None:
+    # Cells 3 and 5 ran at known times (since the first check); 4 some time between.
+    ran = {3: 100.0, 5: 200.0}
+    saved_before = inline.Saved(mtime=50.0, started=10.0, ran=ran, now=300.0)
+    assert saved_before.cause(3) == saved_before.cause(4) == "inline.unsaved"
+    saved_between = inline.Saved(mtime=150.0, started=10.0, ran=ran, now=300.0)
+    assert saved_between.cause(3) == "inline.stale"  # saved after it ran, yet without it: edited or deleted
+    assert saved_between.cause(4) == "inline.stale-or-unsaved"  # it ran at some time in 100..200
+    assert saved_between.cause(5) == "inline.unsaved"
+    # Before the kernel started: every cell of this session is newer than the file.
+    assert inline.Saved(mtime=5.0, started=10.0, now=300.0).cause(2) == "inline.unsaved"
+    assert inline.Saved(mtime=50.0, started=10.0, now=300.0).cause(2) == "inline.stale-or-unsaved"
+    assert inline.Saved(mtime=400.0, started=10.0, now=300.0).cause(2) == "inline.stale"
 
 
 def test_a_cell_edited_after_it_ran_is_flagged(tmp_path: Path) -> None:

@@ -2,10 +2,12 @@
 Classroom's workflow, `grade merge`, the class summary, and the files the grader writes."""
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import os
 import re
+import shlex
 import shutil
 import stat
 import subprocess
@@ -134,7 +136,7 @@ def test_a_wrapped_zip_is_graded_under_the_names_inside_it(tmp_path: Path, priva
     assert found["submission_111"]["score"] == found["submission_111"]["max_score"]
     assert not list(private_tmp.iterdir()), "the extracted copy was left behind"
     # Readable by the group (TAs): the umask decides, not 0600.
-    for name in ("results.jsonl", "gradebook.csv", "summary.html", "submission_111.html", "batch.json"):
+    for name in ("results.jsonl", "gradebook.csv", "summary.html", "reports/submission_111.html", "batch.json"):
         assert stat.S_IMODE((out / name).stat().st_mode) == 0o644, name
 
 
@@ -366,6 +368,80 @@ def test_gradescope_without_a_working_grader_still_writes_results(tmp_path: Path
     assert document["score"] == 0 and "instructor" in document["output"]
 
 
+def _baked(root: Path) -> list[str]:
+    """The words after `run` in run_autograder's grading line."""
+    (line,) = [l for l in (root / "run_autograder").read_text().splitlines() if "gradescope_bundle run" in l]
+    words = shlex.split(line)
+    return words[words.index("run") + 1 :]
+
+
+def test_gradescope_bundle_writes_the_grading_options_into_run_autograder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from grader.cli.batch import grading_settings
+    from grader.cli.options import add_grading_options, options_from
+
+    options = ["--seed", "7", "--examples", "3", "--timeout", "30", "--memory-limit", "1G", "--cell-timeout", "5", "--cpu-limit", "20", "--device", "off", "--lang", "ko"]
+    root = _autograder(tmp_path, *options)
+    words = _baked(root)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--root")
+    add_grading_options(parser)
+    baked = parser.parse_args(words)
+    assert baked.root == "$ROOT" and baked.reference is None and baked.lang == "ko"
+    assert (baked.seed, baked.examples, baked.timeout, baked.cell_timeout, baked.cpu_limit, baked.device) == (7, 3, 30.0, 5.0, 20.0, "off")
+    assert baked.memory_limit == 1024**3
+    # The grade depends on the same settings as `grade batch` with those options would record.
+    here = parser.parse_args(["--exercise", "exercise2", *options])
+    assert grading_settings(baked) == grading_settings(here)
+    assert options_from(baked) == options_from(here)
+    # Every option is explicit: another grader version's defaults cannot change the grade.
+    assert {"--seed", "--examples", "--timeout", "--memory-limit", "--cell-timeout", "--file-size-limit", "--process-limit", "--device"} <= set(words)
+
+    # The options are the ones Gradescope grades with: no device check under --device off.
+    capsys.readouterr()
+    shutil.copy(CORPUS / "lecture_style.py", tmp_path / "hw2.py")
+    results = tmp_path / "results.json"
+    assert cli.main(["gradescope-try", str(tmp_path / "autograder.zip"), str(tmp_path / "hw2.py"), "--results", str(results)]) == 0
+    document = json.loads(results.read_text(encoding="utf-8"))
+    _validate(document)
+    assert document["extra_data"]["language"] == "ko"
+    assert document["tests"] and not any("GPU" in t["name"] for t in document["tests"])
+    assert document["score"] == sum(t["max_score"] for t in document["tests"])
+
+
+def test_gradescope_bundle_refuses_a_gpu_and_needs_the_exercise(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["gradescope-bundle", "--exercise", "exercise2", "--device", "cuda", "--out", str(tmp_path / "a.zip")]) == 2
+    assert "no GPU" in capsys.readouterr().err
+    assert cli.main(["gradescope-bundle", "--out", str(tmp_path / "a.zip")]) == 2
+    assert "--exercise" in capsys.readouterr().err
+    assert not (tmp_path / "a.zip").exists()
+
+
+def test_gradescope_try_shows_what_the_student_sees(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`grade gradescope-try ZIP UPLOAD`: the documented way to try a bundle locally."""
+    bundle = tmp_path / "autograder.zip"
+    assert cli.main(["gradescope-bundle", "--exercise", "exercise2", "--reference", str(PRIVATE), "--out", str(bundle)]) == 0
+    assert "grade gradescope-try" in capsys.readouterr().out
+    shutil.copy(CORPUS / "grad_never_reset.py", tmp_path / "hw2_kim.py")
+    keep = tmp_path / "tree"
+    assert cli.main(["gradescope-try", str(bundle), str(tmp_path / "hw2_kim.py"), "--keep", str(keep)]) == 0
+    out = capsys.readouterr().out
+    before, after = out.split("Once grades are published, also:")
+    assert "Before grades are published, the student sees:" in before and "the score" not in before
+    assert "Checks shown now: 3/9; 2 of 5 failed." in before
+    assert len(re.findall(r"^\s+\d+ [✓✗]", after, re.M)) == 1 and "the score: " in after
+    # The tree is Gradescope's, and the two variables run it again.
+    assert sorted(p.name for p in keep.iterdir()) == ["results", "run_autograder", "source", "submission"]
+    assert "GRADER_AUTOGRADER_ROOT=" in out and "GRADER_PYTHON=" in out
+    assert json.loads((keep / "results" / "results.json").read_text(encoding="utf-8"))["score"] == 3
+
+    # An empty upload: a score of 0 and the reason; a file that is not a zip: one line, exit 2.
+    assert cli.main(["gradescope-try", str(bundle)]) == 0
+    assert "No .py or .ipynb file" in capsys.readouterr().out
+    assert cli.main(["gradescope-try", str(CORPUS / "lecture_style.py"), str(tmp_path / "hw2_kim.py")]) == 2
+    assert "not a zip" in capsys.readouterr().err
+    assert cli.main(["gradescope-try", str(bundle), str(tmp_path / "missing.py")]) == 2
+
+
 def test_single_file_grade_takes_hidden_checks_for_gradescope(tmp_path: Path) -> None:
     shutil.copy(CORPUS / "grad_never_reset.py", tmp_path / "exercise2.py")
     results = tmp_path / "results.json"
@@ -443,7 +519,8 @@ def _failing(name: str, error: bool) -> CheckResult:
         score=0.0,
         max_score=1.0,
         diagnosis="runtime-error" if error else "wrong-value",
-        message=Message("diagnosis.runtime-error.title", {"function": "train", "type": "TypeError"}) if error else None,
+        # Each a mistake of its own (annotations merge the checks of one mistake on one line).
+        message=Message("diagnosis.runtime-error.title", {"function": "train", "type": "TypeError"}) if error else Message("diagnosis.wrong-value.why", {"function": name}),
         error=StudentError("TypeError", "unsupported operand", frames) if error else None,
     )
 
@@ -471,6 +548,14 @@ def test_help_lists_the_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
         assert f"grade {command}" in out
     for option in ("--device", "--cell-timeout", "--reference"):
         assert option in out
+
+
+@pytest.mark.parametrize("command", ["gradescope-bundle", "gradescope-try", "prairielearn", "shard-entry"])
+def test_every_option_of_a_platform_command_is_described(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from test_cli import described, help_of
+
+    entries = described(help_of(command, capsys=capsys))
+    assert entries and all(entries.values()), {name: text for name, text in entries.items() if not text}
 
 
 def test_nothing_is_written_beside_a_submission_but_its_report(tmp_path: Path) -> None:

@@ -5,13 +5,16 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+from typing import Optional
+
 import pytest
 
 import report_samples as samples
 from grader.report import common
 from grader.report.github import annotations, escape_data, escape_property, step_summary
-from grader.report.gradescope import dumps_gradescope, render_gradescope
+from grader.report.gradescope import dumps_gradescope, render_gradescope, visible_verdict
 from grader.report.junit import render_junit, xml_safe
+from grader.results import CheckResult, Frame, GradeResult, Message, StudentError
 
 LANGS = ("en", "ko")
 RESULTS = {name: build() for name, build in samples.ALL.items()}
@@ -127,16 +130,19 @@ def test_gradescope_fields_and_strict_json(name: str, lang: str) -> None:
     assert json.loads(text) == data
     assert isinstance(data["score"], float) and data["score"] == pytest.approx(common.finite(result.score))
     assert isinstance(data["execution_time"], (int, float)) and data["execution_time"] >= 0
-    assert data["output"].startswith(common.markdown_text(common.verdict(result, lang)))
+    assert data["output"].startswith(common.markdown_text(visible_verdict(result, lang)))
     assert data["visibility"] == "visible" and data["stdout_visibility"] == "hidden"
     assert len(data["tests"]) == len(result.checks)
     for i, (test, check) in enumerate(zip(data["tests"], result.checks)):
         assert set(test) >= {"name", "number", "score", "max_score", "output", "visibility", "status", "tags"}
-        assert test["number"] == str(i + 1)
         assert test["score"] == common.finite(check.score) and test["max_score"] == common.finite(check.max_score)
         assert test["visibility"] == ("after_published" if check.hidden else "visible")
         assert test["status"] == ("passed" if check.passed else "failed")
         assert (test["output"] == "") == check.passed
+    # Visible tests are numbered 1..V, hidden ones after them: no gap shows where a hidden check stands.
+    visible = [t["number"] for t in data["tests"] if t["visibility"] == "visible"]
+    assert visible == [str(k + 1) for k in range(len(visible))]
+    assert sorted(int(t["number"]) for t in data["tests"]) == list(range(1, len(result.checks) + 1))
     assert sum(t["score"] for t in data["tests"]) == pytest.approx(data["score"])
     json.loads(dumps_gradescope(result, lang))
 
@@ -180,8 +186,17 @@ def test_annotations_are_single_well_formed_commands(name: str, lang: str) -> No
     lines = annotations(result, result.submission, lang)
     for line in lines:
         assert COMMAND.match(line), line
-    expected = sum(1 for c in result.checks if not c.passed and not common.repeats_submission(c, result)) + (1 if result.diagnosis else 0)
-    assert len(lines) == expected
+    # One per distinct mistake and line: no two share both ...
+    places = [(re.search(r",line=(\d+)", line), line.split(",title=", 1)[1].split("::", 1)[0]) for line in lines]
+    keys = [(m.group(1) if m else None, title) for m, title in places]
+    assert len(keys) == len(set(keys)), keys
+    # ... and every failing check (not failing only with the whole submission) is in exactly one.
+    failing = [c for c in result.checks if not c.passed and not common.repeats_submission(c, result)]
+    for check in failing:
+        title = escape_data(common.check_title(check, lang))
+        holding = [line for line in lines if title in line.split("::", 2)[2].split("%0A", 1)[0] or (check.hidden and title in line)]
+        assert len(holding) == 1, (check.name, lines)
+    assert bool(lines) == bool(failing or result.diagnosis)
 
 
 def test_annotation_lines_and_properties() -> None:
@@ -193,9 +208,64 @@ def test_annotation_lines_and_properties() -> None:
     assert ",line=" not in runtime[1]  # no frame: no line
     syntax = annotations(RESULTS["syntax_error"], "exercise3.py")
     assert syntax[0].startswith("::error file=exercise3.py,line=12,title=")
+    # "Fix the line shown below": the line is below.
+    assert syntax[0].endswith("shown below, then grade again.%0Aexercise3.py:12: for epoc in range(epochs)")
     hidden = annotations(RESULTS["grad_not_cleared"], "exercise2.py")[1]
     assert "SECRET" not in hidden and "hidden check" in hidden
     assert annotations(RESULTS["full_marks"], "exercise2.py") == []
+
+
+def _failed(name: str, function: str, code: str, *, line: Optional[int] = None, example: Optional[str] = None, hidden: bool = False) -> CheckResult:
+    frames = (Frame("exercise2.py", line, function, "What = What - alpha * What.grad"),) if line else ()
+    return CheckResult(
+        name=f"{function}.{name}",
+        title=Message(f"check.{name}", {"function": function, "argument": "What", "names": "X, y"}),
+        passed=False,
+        score=0.0,
+        max_score=1.0,
+        diagnosis=code,
+        message=Message(f"diagnosis.{code}.why", {"function": function, "type": "TypeError", "message": "TypeError: unsupported operand"}),
+        error=StudentError("TypeError", "unsupported operand", frames) if line else None,
+        example=example,
+        hidden=hidden,
+    )
+
+
+def test_one_mistake_on_one_line_is_one_annotation_listing_its_checks() -> None:
+    # The bug that gave 5 identical annotations on one line: train raises at line 7 in every check.
+    checks = tuple(_failed(name, "train", "runtime-error", line=7) for name in ("lecture", "generated", "in-place", "inputs-unchanged", "device"))
+    result = GradeResult("exercise2", "exercise2.py", 0.0, 5.0, checks)
+    (only,) = annotations(result, "exercise2.py")
+    assert ",line=7," in only
+    assert "`train` on the lecture's data; `train` on generated data; `train` updates `What` in place; `train` leaves X, y unchanged; `train` runs on a GPU" in only
+    # Two mistakes, or one mistake on two lines, stay apart; a hidden check is never merged.
+    other_line = checks + (_failed("generated", "train", "runtime-error", line=9),)
+    assert len(annotations(GradeResult("exercise2", "exercise2.py", 0.0, 6.0, other_line), "exercise2.py")) == 2
+    hidden = checks + (_failed("lecture", "train", "runtime-error", line=7, hidden=True),)
+    assert len(annotations(GradeResult("exercise2", "exercise2.py", 0.0, 6.0, hidden), "exercise2.py")) == 2
+
+
+def _fix_codes() -> list[str]:
+    from grader.messages.diagnoses import DIAGNOSES
+
+    return sorted({key.split(".")[1] for key in DIAGNOSES if key.startswith("diagnosis.") and key.endswith(".fix")})
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_annotation_points_at_text_it_does_not_hold(lang: str) -> None:
+    # "Fix the line shown below" / "Run the minimal example below" with nothing below.
+    below = {"en": re.compile(r"\bbelow\b"), "ko": re.compile("아래")}[lang]
+    example = "import torch\nfrom exercise2 import train  # your file\ntrain(X=X)"
+    for code in _fix_codes():
+        for with_material in (False, True):
+            check = _failed("lecture", "train", code, line=7 if with_material else None, example=example if with_material else None)
+            submission_wide = code in ("syntax-error", "imports-grader", "timeout", "memory-limit", "crashed", "grader-error", "invalid-notebook")
+            result = GradeResult("exercise2", "exercise2.py", 0.0, 1.0, (check,), diagnosis=code if submission_wide else None, message=check.message, error=check.error)
+            for line in annotations(result, "exercise2.py", lang):
+                message = line.split("::", 2)[2].replace("%0A", "\n")
+                if below.search(message):
+                    said = message[below.search(message).start() :]  # type: ignore[union-attr]
+                    assert "train(X=X)" in said or "exercise2.py:7: What = What - alpha * What.grad" in said, (code, with_material, message)
 
 
 def test_notebook_cell_frames_give_no_line() -> None:

@@ -14,32 +14,38 @@ The zip holds, at its root (Gradescope's autograder specification):
 - ``reference/<exercise>.py``: the instructor's private checks, when given
   (hidden checks are ``after_published``).
 
+The grading options given to ``grade gradescope-bundle`` (``--seed``,
+``--examples``, ``--timeout``, ``--memory-limit``, ``--cell-timeout``,
+``--device``, ...) are written into ``run_autograder``, so Gradescope grades
+exactly as ``grade batch`` would with the same options.
+
 ``run_autograder`` reads ``GRADER_AUTOGRADER_ROOT`` (default ``/autograder``)
 and ``GRADER_PYTHON`` (default the virtual environment ``setup.sh`` made), so
-that the tests can run it in a fake tree.
+that it can run in a fake tree: ``grade gradescope-try autograder.zip
+UPLOAD...`` (``try_main``) lays one out, runs it, and shows what a student sees.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import re
 import shlex
-import shutil
 import sys
-import tempfile
 import time
 import zipfile
 from importlib import metadata, resources
 from importlib.abc import Traversable
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from grader import __version__
-from grader.messages import LANGUAGES, render
-from grader.registry import EXERCISES, detect
-from grader.worker.sandbox.limits import Limits
-from grader.intake.submission import KINDS, UsageError
+from grader.messages import render
+from grader.registry import EXERCISES
+from grader.intake.submission import UsageError
+from grader.authoring.upload import choose, grade_file, grading_argv
+
+if TYPE_CHECKING:
+    from grader.execution.grading import Options
 
 ROOT_ENV, PYTHON_ENV = "GRADER_AUTOGRADER_ROOT", "GRADER_PYTHON"
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -50,35 +56,45 @@ _PACKAGES = ("grader", "grader.reference", "grader.exercises")
 
 
 def main(argv: Sequence[str]) -> int:
+    from grader.cli.options import add_grading_options
+
     parser = argparse.ArgumentParser(
         prog="grade gradescope-bundle",
-        description="Write the autograder zip to upload to Gradescope: setup.sh, run_autograder, this grader's source and your private checks.",
+        description="Write the autograder zip to upload to Gradescope: setup.sh, run_autograder, this grader's source and your private checks. "
+        "The grading options are written into run_autograder. Try the zip on an upload with `grade gradescope-try ZIP FILE`.",
     )
-    parser.add_argument("--exercise", required=True, choices=sorted(EXERCISES), help="the exercise this Gradescope assignment grades")
-    parser.add_argument("--reference", metavar="DIR", help="a folder with your private checks, DIR/<exercise>.py (hidden checks show after grades are published)")
     parser.add_argument("--out", default="autograder.zip", metavar="ZIP", help="where to write the zip (default: autograder.zip)")
-    parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the feedback students see (default: en)")
     parser.add_argument("--torch", default=None, metavar="VERSION", help="torch version setup.sh installs (default: the one installed here)")
-    parser.add_argument("--timeout", type=float, default=60.0, help="wall-time limit per submission, in seconds (default 60)")
+    add_grading_options(parser)
     args = parser.parse_args(list(argv))
+    if args.exercise not in EXERCISES:
+        found = f"found {args.exercise!r}" if args.exercise else "found none"
+        raise UsageError(f"grade gradescope-bundle needs --exercise NAME, the exercise of this Gradescope assignment (one of {', '.join(EXERCISES)}); {found}")
+    if args.device == "cuda":
+        raise UsageError("--device cuda: Gradescope's autograders have no GPU, so every device check would fail. Keep the default (virtual-cuda, an emulated device) or pass --device off.")
     reference = None
     if args.reference:
         reference = os.path.join(args.reference, f"{args.exercise}.py")
         if not os.path.isfile(reference):
             raise UsageError(f"{args.reference}: no {args.exercise}.py in it. Expected a folder with your private checks for {args.exercise} (see tests/private_reference/).")
-    build(args.out, args.exercise, reference=reference, lang=args.lang, torch_version=args.torch or _installed_torch(), timeout=args.timeout)
+    args.lang = args.lang or "en"
+    build(args.out, args.exercise, reference=reference, torch_version=args.torch or _installed_torch(), grading=grading_argv(args))
     print(f"wrote {args.out}: upload it as the autograder of the {args.exercise} assignment on Gradescope (Ubuntu base image)")
+    print(f"try it first on an upload: grade gradescope-try {shlex.quote(args.out)} {args.exercise}.py")
     return 0
 
 
-def build(out: str, exercise: str, reference: Optional[str] = None, lang: str = "en", torch_version: Optional[str] = None, timeout: float = 60.0) -> None:
+def build(out: str, exercise: str, reference: Optional[str] = None, torch_version: Optional[str] = None, grading: Sequence[str] = ()) -> None:
     """Write the autograder zip at ``out``.
 
-    ``reference`` is the private checks' file (DIR/exerciseN.py) or None.
+    ``reference`` is the private checks' file (DIR/exerciseN.py) or None;
+    ``grading`` the options ``run_autograder`` passes on (``grading_argv``;
+    none: the defaults, in English).
     """
+    words = list(grading) or ["--exercise", exercise, "--lang", "en"]
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         _add(archive, "setup.sh", setup_script(torch_version), executable=True)
-        _add(archive, "run_autograder", run_script(exercise, lang, reference is not None, timeout), executable=True)
+        _add(archive, "run_autograder", run_script(words, reference is not None), executable=True)
         if reference is not None:
             _add(archive, f"reference/{exercise}.py", Path(reference).read_text(encoding="utf-8"))
         for name, text in grader_source().items():
@@ -116,16 +132,21 @@ python3 -m venv /autograder/venv
 """
 
 
-def run_script(exercise: str, lang: str, reference: bool, timeout: float) -> str:
+def run_script(grading: Sequence[str], reference: bool) -> str:
+    """``run_autograder``: ``grading`` are the options written by ``grading_argv``."""
+    lang = grading[list(grading).index("--lang") + 1] if "--lang" in grading else "en"
     extra = ' --reference "$ROOT/source/reference"' if reference else ""
     return f"""#!/usr/bin/env bash
 # Gradescope runs this for every upload: it grades the .py or .ipynb file the
 # student uploaded, under any name, and always writes results/results.json.
+# Two variables let it run outside Gradescope (grade gradescope-try does so):
+#   {ROOT_ENV}  the folder that stands for /autograder (submission/, source/, results/)
+#   {PYTHON_ENV}           the Python that has the grader (default: the venv setup.sh made)
 ROOT="${{{ROOT_ENV}:-/autograder}}"
 PYTHON="${{{PYTHON_ENV}:-$ROOT/venv/bin/python}}"
 mkdir -p "$ROOT/results"
 # -I: neither the working folder nor PYTHON* variables can put other code before the grader's.
-"$PYTHON" -I -m grader.authoring.gradescope_bundle run --root "$ROOT" --exercise {exercise} --lang {lang} --timeout {timeout:g}{extra}
+"$PYTHON" -I -m grader.authoring.gradescope_bundle run --root "$ROOT" {shlex.join(grading)}{extra}
 if [ ! -s "$ROOT/results/results.json" ]; then
     # The grader itself could not start (a broken image): say so, with a score.
     printf '%s\\n' {shlex.quote(json.dumps(_fallback(lang), ensure_ascii=False))} > "$ROOT/results/results.json"
@@ -197,64 +218,27 @@ def _pyproject(packages: list[str]) -> str:
 # -- grading an upload ----------------------------------------------------------
 
 
-def choose(folder: Path, exercise: str) -> tuple[Optional[Path], list[str]]:
-    """The upload to grade, and the other gradable files' names.
-
-    Preferred: a file named after the exercise (``exercise2.py``), then one
-    whose name mentions it (``hw_exercise2_kim.ipynb``), then any ``.py`` or
-    ``.ipynb`` (``hw2_kim.py``); links are never followed.
-    """
-    candidates: list[tuple[int, str, Path]] = []
-    for here, dirs, names in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
-        for name in names:
-            path = Path(here) / name
-            if name.startswith(".") or path.is_symlink() or not path.is_file():
-                continue
-            suffix = path.suffix.lower()
-            if suffix not in KINDS:
-                continue
-            rank = 0 if path.stem.lower() == exercise else 1 if detect(name) == exercise else 3 if detect(name) else 2
-            relative = path.relative_to(folder).as_posix()
-            candidates.append((rank, relative, path))
-    candidates.sort()
-    if not candidates:
-        return None, []
-    return candidates[0][2], [c[1] for c in candidates[1:]]
-
-
-def _is_notebook(path: Path) -> bool:
-    """A notebook saved under a .py name (some upload tools rename files)."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(1 << 20)
-        if not head.lstrip().startswith(b"{"):
-            return False
-        data = json.loads(head.decode("utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and isinstance(data.get("cells"), list)
-
-
 def run(argv: Sequence[str]) -> int:
     """Grade the upload in ROOT/submission into ROOT/results/results.json; always exit 0."""
+    from grader.cli.options import add_grading_options, options_from
+
     parser = argparse.ArgumentParser(prog="python -m grader.authoring.gradescope_bundle run")
     parser.add_argument("--root", default="/autograder")
-    parser.add_argument("--exercise", required=True)
-    parser.add_argument("--lang", choices=LANGUAGES, default="en")
-    parser.add_argument("--reference", default=None)
-    parser.add_argument("--timeout", type=float, default=60.0)
+    add_grading_options(parser)
     args = parser.parse_args(list(argv))
+    lang = args.lang or "en"
     root = Path(args.root)
     target = root / "results" / "results.json"
     started = time.monotonic()
     try:
-        document = grade_upload(root / "submission", args.exercise, args.lang, args.reference, args.timeout)
+        if args.exercise not in EXERCISES:
+            raise UsageError(f"run_autograder names no known exercise ({args.exercise!r})")
+        document = grade_upload(root / "submission", args.exercise, lang, options_from(args))
     except BaseException as exc:  # noqa: BLE001 -- whatever happens, Gradescope gets a results.json
         if isinstance(exc, KeyboardInterrupt):
             raise
         print(f"grade: the autograder failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-        document = _fallback(args.lang)
+        document = _fallback(lang)
         document["execution_time"] = round(time.monotonic() - started, 3)
     from grader.report.outputs import write_atomic
 
@@ -262,36 +246,16 @@ def run(argv: Sequence[str]) -> int:
     return 0
 
 
-
-
-def grade_upload(folder: Path, exercise: str, lang: str, reference: Optional[str], timeout: float) -> dict[str, Any]:
+def grade_upload(folder: Path, exercise: str, lang: str, options: "Options") -> dict[str, Any]:
     """results.json for the upload in ``folder``: the grade, or a score of 0 and why."""
     chosen, others = choose(folder, exercise) if folder.is_dir() else (None, [])
     if chosen is None:
         return {"score": 0, "output": render("gradescope.no-upload", lang, exercise=exercise), "output_format": "text", "visibility": "visible", "tests": []}
     shown = chosen.relative_to(folder).as_posix()
-    from grader.execution.grading import Options
     from grader.report.gradescope import render_gradescope
-    from grader.execution.runner import grade_all
-    from grader.intake.submission import Submission
 
-    scratch = tempfile.mkdtemp(prefix="grader-upload-")
-    try:
-        kind = KINDS[chosen.suffix.lower()]
-        path = str(chosen)
-        if kind == "py" and _is_notebook(chosen):
-            kind = "ipynb"
-        if chosen.suffix.lower() != f".{kind}":
-            path = os.path.join(scratch, f"{exercise}.{kind}")
-            shutil.copyfile(chosen, path)
-        submission = Submission(path=path, kind=kind, exercise=exercise, student=None, origin=shown)
-        options = Options(limits=Limits(timeout=timeout), reference_dir=reference)
-        result = grade_all([submission], options, jobs=1)[0]
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    from dataclasses import replace
-
-    document = render_gradescope(replace(result, submission=shown), lang)
+    result = grade_file(chosen, folder, exercise, options)
+    document = render_gradescope(result, lang)
     if others:
         from grader.report.common import markdown_text
 

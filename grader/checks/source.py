@@ -13,85 +13,26 @@ on what the run showed.
 from __future__ import annotations
 
 import ast
-import io
-import tokenize
 import builtins
-import json
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Iterator, Optional, Union
+
+from grader.intake import reading
+from grader.intake.reading import CELL_MARK, Caps, cell_python, python_text  # noqa: F401  (read here by grader.checks and its tests)
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
 
-def read(path: str) -> str:
+def read(path: str, kind: Optional[str] = None, caps: Optional[Caps] = None) -> str:
     """The Python source of a submission: a ``.py`` file, or a notebook's code cells in order.
 
     Notebook lines that IPython would not hand to Python (``%magic``, ``!shell``)
     become blank lines, so that every other line keeps its place within its cell.
-    An unreadable file gives ``""``.
+    An unreadable file, or one over the grader's caps (:class:`grader.intake.reading.Caps`),
+    gives ``""``: ``grade`` refuses those before any check reads them.
     """
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(4_000_000)
-    except OSError:
-        return ""
-    if not path.lower().endswith(".ipynb"):
-        return python_text(raw)
-    try:
-        notebook = json.loads(raw.decode("utf-8", "replace"))
-        cells = notebook.get("cells", []) if isinstance(notebook, dict) else []
-    except (ValueError, AttributeError):
-        return ""
-    parts = []
-    number = 0
-    for cell in cells:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        text = cell.get("source", "")
-        text = "".join(text) if isinstance(text, list) else str(text)
-        code = cell_python(text)
-        number += 1
-        try:
-            ast.parse(code)
-        except (SyntaxError, ValueError):
-            continue  # a cell that does not parse defined nothing
-        parts.append(f"{CELL_MARK}{number}\n{code}")
-    return "\n".join(parts)
-
-
-CELL_MARK = "# grader: code cell "
-
-
-def python_text(raw: bytes) -> str:
-    """A ``.py`` file's bytes decoded as Python decodes them (its ``# coding:`` line honoured).
-
-    Reading them otherwise would let a cookie such as ``utf-7`` show the grader
-    a different program from the one the worker runs.
-    """
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
-        return raw.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError, ValueError):
-        return raw.decode("utf-8", "replace")
-
-
-def cell_python(cell: str) -> str:
-    """The Python that IPython runs for a notebook cell, line for line where it can.
-
-    IPython's own transformer turns ``x = %pwd`` and ``!cmd`` into calls, so a
-    cell that IPython runs also parses here; a cell magic (``%%time``) runs its
-    body, which is what is read (its first line left blank).
-    """
-    lines = cell.splitlines()
-    if lines and lines[0].lstrip().startswith("%%"):
-        return "\n".join([""] + lines[1:])
-    try:
-        from IPython.core.inputtransformer2 import TransformerManager
-
-        return str(TransformerManager().transform_cell(cell))
-    except Exception:
-        return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines)
+    code = reading.load(path, kind, caps or Caps())
+    return "" if isinstance(code, reading.Oversize) else reading.python_of(code)
 
 
 def cell_line(text: str, line: int) -> tuple[int, int]:
@@ -106,13 +47,13 @@ def cell_line(text: str, line: int) -> tuple[int, int]:
     return 0, line
 
 
-@lru_cache(maxsize=32)
 def parse(source: str) -> ast.Module:
-    """The module's tree; an empty module when the text does not parse."""
-    try:
-        return ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return ast.Module(body=[], type_ignores=[])
+    """The module's tree; an empty module when the text does not parse.
+
+    Shared with every other reader of the same text, through a cache bounded in
+    characters of source (:func:`grader.intake.reading.tree`): do not modify it.
+    """
+    return reading.tree(source) or ast.Module(body=[], type_ignores=[])
 
 
 def function(source: str, name: str) -> Optional[FunctionNode]:

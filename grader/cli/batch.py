@@ -1,65 +1,114 @@
-"""`grade batch` and `grade merge`: a whole class, resumable, shardable, with a gradebook.
+"""`grade batch`: a whole class, resumable, shardable, with a gradebook (``grade merge``: grader.cli.merge).
 
-Outputs in --out DIR, each written atomically (temporary file, then rename):
-``<student>.html``, ``gradebook.csv``, ``results.jsonl`` and ``summary.html``.
+Outputs in --out DIR (grader.cli.outfolder), each written atomically (temporary file, then rename):
+``reports/<student>.html``, ``gradebook.csv``, ``results.jsonl``, ``summary.html``,
+``changes.csv`` and ``batch.json``.  A TA's ``overrides.csv`` is applied on top of
+the autograded scores in every one of them, on every run.
 """
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
-import io
 import json
 import os
 import shutil
 import sys
 import time
 from dataclasses import replace
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 from grader import __version__
 from grader.worker import zygote
+from grader.cli.outfolder import (
+    closing_lines,
+    content_hash,
+    finish,
+    load_overrides,
+    load_results,
+    make_record,
+    manifest,
+    mode_option,
+    overrides_file,
+    parse_shard,
+    previous_manifest,
+    report_path,
+    write_manifest,
+    write_records,
+    write_report,
+)
 from grader.intake.discover import Found, find
-from grader.messages import LANGUAGES, default_language
-from grader.report import escape
-from grader.report.common import cell_note
-from grader.report.json_output import to_document
-from grader.report.outputs import parse_mode, write_atomic
+from grader.messages import default_language
+from grader.report import escape, overrides
 from grader.results import GradeResult
-from grader.serialize import result_from_data, to_data
+from grader.serialize import result_from_data
 from grader.intake.submission import Submission, UsageError
-
-RESULTS, GRADEBOOK, SUMMARY, MANIFEST = "results.jsonl", "gradebook.csv", "summary.html", "batch.json"
-
-
-def mode_option(text: str) -> int:
-    try:
-        return parse_mode(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an octal file mode such as 0640 or 0644, found {text!r}") from None
-
 
 def main(command: str, argv: list[str]) -> int:
     if command == "merge":
-        return _merge(argv)
+        from grader.cli import merge
+
+        return merge.main(argv)
     return _batch(argv)
 
 
 # --------------------------------------------------------------------------
 
 
-def _batch(argv: list[str]) -> int:
+BATCH_DESCRIPTION = """\
+Grade a class: every submission of one exercise, with a gradebook, a report per
+student and a class summary. A second run regrades only what changed.
+
+PATH (one or more) is any of:
+  a folder of .py and .ipynb files        kim_exercise2.py, lee_exercise2.ipynb, ...
+  a folder with a folder per student      kim/exercise2.py, lee/exercise2.ipynb
+  nbgrader's course folder                submitted/<student>/<assignment>/*.ipynb
+  an LMS download, as a .zip or unpacked:
+    Canvas ("Download Submissions")       leejiwoo_LATE_23456_789012_exercise2-1.py
+    Moodle ("Download all submissions",   Kim Minsu_12345_assignsubmission_file_/exercise2.py
+      in folders or not)                  Kim Minsu_12345_assignsubmission_file_exercise2.py
+    Blackboard ("Download assignment")    Homework 2_leej02_attempt_2026-03-03-21-45-10_exercise2.py
+    Gradescope ("Export submissions")     submission_111111/hw2.py + submission_metadata.yml
+  a single file
+The student's id is read from the LMS's part of each name, never from the name the
+student gave the file. Of several Canvas uploads or Blackboard attempts of one
+student, only the latest is graded; every file left out is listed on the terminal.
+"""
+
+BATCH_EPILOG = """\
+outputs in DIR:
+  reports/<student>.html  each student's report
+  gradebook.csv           a row per student (UTF-8 with a byte-order mark, for Excel)
+  results.jsonl           one JSON document per submission, with the LMS's ids
+  summary.html            the class: distribution, pass rates, common mistakes, who could not be graded, what was skipped
+  changes.csv             after a regrade: whose score moved, by how much, and why
+  overrides.csv           a TA's corrections (student,check,points,comment,who), applied on every run
+  batch.json              the version and options, the counts, the skipped files
+
+then `grade export DIR --to canvas|moodle|blackboard|csv` writes the file your LMS imports.
+"""
+
+
+def batch_parser() -> argparse.ArgumentParser:
+    """`grade batch`'s options, each with its help (the README's command reference gives the same)."""
     from grader.cli.options import add_grading_options
 
-    parser = argparse.ArgumentParser(prog="grade batch", description="Grade a class: folders, nbgrader's submitted/ layout, or LMS .zip files.")
-    parser.add_argument("paths", nargs="+", metavar="PATH")
-    parser.add_argument("--out", required=True, metavar="DIR", help="where the gradebook, results and reports go")
+    parser = argparse.ArgumentParser(prog="grade batch", description=BATCH_DESCRIPTION, epilog=BATCH_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="folders, files or LMS .zip downloads (see above)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="where the reports, gradebook, results and summary go (a second run in DIR regrades only what changed)")
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once (default: the number of cores)")
-    parser.add_argument("--force", action="store_true", help="regrade submissions already graded with this grader version")
-    parser.add_argument("--shard", metavar="I/N", help="grade only the I-th of N deterministic slices (1-based)")
+    parser.add_argument("--force", action="store_true", help="regrade every submission, also those whose file, grader version and options are unchanged")
+    parser.add_argument("--shard", metavar="I/N", help="grade only the I-th of N deterministic slices (1-based), for `grade merge`")
+    parser.add_argument("--overrides", metavar="FILE", help="a TA's corrections, CSV: student,check,points,comment,who (default: DIR/overrides.csv, or the file the last run in DIR used)")
     parser.add_argument("--mode", type=mode_option, default=None, metavar="MODE", help="permissions of the output files, e.g. 0640 (default: what the umask allows, 0644 under umask 022)")
     add_grading_options(parser)
-    args = parser.parse_args(argv)
+    for action in parser._actions:
+        if "--exercise" in action.option_strings:
+            action.help = "the exercise every submission is graded as, e.g. exercise2 (required: a class folder mixes file names)"
+    return parser
+
+
+def _batch(argv: list[str]) -> int:
+    args = batch_parser().parse_args(argv)
     if not args.exercise:
         raise UsageError("grade batch needs --exercise NAME (one of exercise1 … exercise5): a class folder mixes file names")
     lang = args.lang or default_language()
@@ -80,8 +129,8 @@ def _grade_class(args: argparse.Namespace, found: Found, shard_spec: Optional[tu
     submissions = found.submissions
     if shard_spec is not None:
         submissions = shard(submissions, f"{shard_spec[0]}/{shard_spec[1]}")
-    os.makedirs(args.out, exist_ok=True)
-    mode = args.mode
+    out, mode = args.out, args.mode
+    os.makedirs(out, exist_ok=True)
 
     from grader.execution.runner import grade_iter
 
@@ -89,41 +138,93 @@ def _grade_class(args: argparse.Namespace, found: Found, shard_spec: Optional[tu
     warn_reference(args.reference, [args.exercise])
     settings = grading_settings(args)
     fingerprint = _fingerprint(settings)
-    write_atomic(os.path.join(args.out, MANIFEST), json.dumps(manifest(settings, shard_spec, found.skipped), ensure_ascii=False, indent=2) + "\n", mode)
-    previous = load_results(args.out)
+    overrides_path, note = overrides_file(out, args.overrides, previous_manifest(out))
+    by_student = load_overrides(overrides_path, mode)
+    write_manifest(out, manifest(settings, shard_spec, found.skipped, overrides_path), mode)
+    progress = Progress(0, sys.stderr)
+    if note:
+        progress.note(note)
+    _list_skipped(found.skipped, progress)
+    previous = load_results(out)
     records: dict[str, dict[str, Any]] = {}
-    todo: list[Submission] = []
+    todo: list[tuple[Submission, str]] = []
     for submission in submissions:
         digest = content_hash(submission.path)
         old = previous.get(submission.student or "")
-        if not args.force and old and old.get("sha256") == digest and old.get("fingerprint") == fingerprint:
-            records[submission.student or ""] = old
+        if not args.force and old and old.get("sha256") == digest and old.get("fingerprint") == fingerprint and "result" in old:
+            raw = result_from_data(old["result"])
+            effective, applied, problems = overrides.apply(raw, by_student.get(submission.student or "", []), overrides_path)
+            records[submission.student or ""] = make_record(submission, raw, effective, applied, digest, fingerprint, settings, lang)
+            if old.get("overrides", []) != [a.to_data() for a in applied] or not os.path.exists(report_path(out, submission.student or "")):
+                write_report(out, submission.student or "", effective, applied, lang, mode)
+            for problem in problems:
+                progress.note(escape.terminal(f"grade batch: warning: {problem}"))
         else:
-            todo.append(submission)
-    progress = Progress(len(todo), sys.stderr)
+            todo.append((submission, digest))
+    progress.total = len(todo)
     if len(todo) < len(submissions):
         progress.note(f"{len(submissions) - len(todo)} unchanged submissions kept from the last run (--force regrades them)")
-    graded = {student: result_from_data(record["result"]) for student, record in records.items()}
+    _unknown_students(by_student, submissions, found.submissions, shard_spec, overrides_path, progress)
 
-    def write_report(index: int, result: GradeResult) -> None:
-        write_atomic(os.path.join(args.out, f"{todo[index].student}.html"), _html(shown(todo[index], result), lang), mode)
+    def with_overrides(index: int, result: GradeResult) -> tuple[GradeResult, GradeResult, list[overrides.Applied], list[str]]:
+        submission = todo[index][0]
+        raw = shown(submission, result)
+        effective, applied, problems = overrides.apply(raw, by_student.get(submission.student or "", []), overrides_path)
+        return raw, effective, applied, problems
 
+    def report(index: int, result: GradeResult) -> None:
+        # In the grading child that graded it (-j N): reports are drawn in parallel too.
+        _, effective, applied, _ = with_overrides(index, result)
+        write_report(out, todo[index][0].student or "", effective, applied, lang, mode)
+
+    numbers: dict[str, int] = {}
+    moved = None
     try:
-        for index, result in grade_iter(todo, options, jobs=max(1, args.jobs), finish=write_report):
-            submission = todo[index]
+        for index, result in grade_iter([s for s, _ in todo], options, jobs=max(1, args.jobs), finish=report):
+            submission, digest = todo[index]
             student = submission.student or ""
-            result = shown(submission, result)
-            records[student] = make_record(submission, result, fingerprint, lang)
-            graded[student] = result
-            write_records(args.out, records, mode)
-            progress.step(escape.terminal(f"{student}: {points(result.score)}/{points(result.max_score)}"))
+            raw, effective, applied, problems = with_overrides(index, result)
+            records[student] = make_record(submission, raw, effective, applied, digest, fingerprint, settings, lang)
+            write_records(out, records, mode)
+            progress.step(escape.terminal(f"{student}: {points(effective.score)}/{points(effective.max_score)}"))
+            for problem in problems:
+                progress.note(escape.terminal(f"grade batch: warning: {problem}"))
     finally:
         progress.close()
         # Also after a Ctrl-C: the class view of what was graded so far.
-        write_records(args.out, records, mode)
-        write_summary(args.out, graded, found.skipped, lang, mode)
-    print(f"graded {len(records)} submissions: {os.path.join(args.out, GRADEBOOK)}, {os.path.join(args.out, SUMMARY)}")
+        numbers, moved = finish(out, records, previous, found.skipped, lang, mode)
+        write_manifest(out, manifest(settings, shard_spec, found.skipped, overrides_path, numbers), mode)
+    for line in closing_lines(out, numbers, records, moved, lang):
+        print(line)
     return 0
+
+
+def _list_skipped(skipped: list[tuple[str, str]], progress: "Progress") -> None:
+    """Every file left out, on the terminal (also in batch.json and summary.html)."""
+    if skipped:
+        progress.note(f"{len(skipped)} files skipped:")
+    for path, why in skipped:
+        progress.note(escape.terminal(f"  skipped {escape.file_name(path)}: {why}"))
+
+
+def _unknown_students(
+    by_student: dict[str, list[overrides.Override]],
+    graded: list[Submission],
+    everyone: list[Submission],
+    shard_spec: Optional[tuple[int, int]],
+    path: str,
+    progress: "Progress",
+) -> None:
+    """Warn about override rows naming no student of this run (in a shard: none of this shard's)."""
+    here = {s.student for s in graded}
+    known = {s.student for s in everyone}
+    for student, rows in sorted(by_student.items()):
+        if student in here or (shard_spec is not None and student in known):
+            continue
+        if shard_spec is not None and shard_of(student, shard_spec[1]) != shard_spec[0]:
+            continue
+        lines = ", ".join(str(r.line) for r in rows)
+        progress.note(escape.terminal(f"grade batch: warning: {path}: line {lines}: no student {student!r} in this batch (the ids are those of gradebook.csv); not applied"))
 
 
 def shown(submission: Submission, result: GradeResult) -> GradeResult:
@@ -137,26 +238,15 @@ def points(value: float) -> str:
     return fmt(value)
 
 
-def parse_shard(spec: str) -> tuple[int, int]:
-    """'2/4' -> (2, 4); UsageError unless 1 <= I <= N."""
-    try:
-        i, n = (int(part) for part in spec.split("/"))
-    except ValueError:
-        raise UsageError(f"--shard expects I/N such as 1/4, found {spec!r}") from None
-    if not 1 <= i <= n:
-        raise UsageError(f"--shard {spec}: I must be between 1 and N")
-    return i, n
-
-
 def shard(submissions: list[Submission], spec: str) -> list[Submission]:
     """The I-th of N slices, by a stable hash of the student id (the same on every machine)."""
     i, n = parse_shard(spec)
-    return [s for s in submissions if int(hashlib.sha256((s.student or "").encode()).hexdigest(), 16) % n == i - 1]
+    return [s for s in submissions if shard_of(s.student or "", n) == i]
 
 
-def content_hash(path: str) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
+def shard_of(student: str, n: int) -> int:
+    """The slice (1..N) a student id falls in."""
+    return int(hashlib.sha256(student.encode()).hexdigest(), 16) % n + 1
 
 
 def grading_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -179,6 +269,9 @@ def grading_settings(args: argparse.Namespace) -> dict[str, Any]:
         "file_size_limit": args.file_size_limit,
         "process_limit": args.process_limit,
         "cell_timeout": args.cell_timeout,
+        "max_code_size": args.max_code_size,
+        "max_notebook_size": args.max_notebook_size,
+        "max_cells": args.max_cells,
         "reference": reference,
     }
 
@@ -188,185 +281,7 @@ def _fingerprint(settings: dict[str, Any]) -> str:
     return f"{__version__}|{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
 
-def manifest(settings: dict[str, Any], shard_spec: Optional[tuple[int, int]], skipped: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    """batch.json: what `grade merge` checks before combining folders."""
-    return {
-        "grader_version": __version__,
-        "shard": None if shard_spec is None else f"{shard_spec[0]}/{shard_spec[1]}",
-        "settings": settings,
-        "skipped": [list(pair) for pair in skipped],
-    }
-
-
-def make_record(submission: Submission, result: GradeResult, fingerprint: str, lang: str) -> dict[str, Any]:
-    return {
-        "student": submission.student,
-        "sha256": content_hash(submission.path),
-        "grader_version": __version__,
-        "fingerprint": fingerprint,
-        **to_document(result, lang),
-        "result": to_data(result),
-    }
-
-
-def load_results(folder: str) -> dict[str, dict[str, Any]]:
-    path = os.path.join(folder, RESULTS)
-    records: dict[str, dict[str, Any]] = {}
-    if not os.path.exists(path):
-        return records
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(record, dict) and isinstance(record.get("student"), str):
-                records[record["student"]] = record
-    return records
-
-
-def write_records(folder: str, records: dict[str, dict[str, Any]], mode: Optional[int] = None) -> None:
-    """results.jsonl and gradebook.csv, rewritten (atomically) after every submission."""
-    ordered = [records[k] for k in sorted(records)]
-    write_atomic(os.path.join(folder, RESULTS), "".join(escape.json_line(r, compact=False) + "\n" for r in ordered), mode)
-    write_atomic(os.path.join(folder, GRADEBOOK), gradebook_csv(ordered), mode)
-
-
-def write_summary(folder: str, results: dict[str, GradeResult], skipped: Sequence[tuple[str, str]], lang: str, mode: Optional[int] = None) -> None:
-    from grader.report.summary import render_summary
-
-    write_atomic(os.path.join(folder, SUMMARY), render_summary([(s, results[s]) for s in sorted(results)], list(skipped), lang), mode)
-
-
-def gradebook_csv(records: Sequence[dict[str, Any]]) -> str:
-    check_names: list[str] = []
-    for record in records:
-        for check in record["checks"]:
-            if check["name"] not in check_names:
-                check_names.append(check["name"])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", "score", "max_score", *check_names, "diagnoses", "notes"])
-    for record in records:
-        points = {c["name"]: c["score"] for c in record["checks"]}
-        codes = [record["diagnosis"]] if record.get("diagnosis") else []
-        codes += [c["diagnosis"] for c in record["checks"] if c["diagnosis"]]
-        # Notebook cells that hung or raised: the grade went on without them.
-        notes = "; ".join(cell_note(c) for c in record.get("cells") or [] if isinstance(c, dict))
-        writer.writerow([record["student"], f"{record['score']:g}", f"{record['max_score']:g}", *(f"{points[n]:g}" if n in points else "" for n in check_names), ";".join(dict.fromkeys(codes)), notes])
-    return buffer.getvalue()
-
-
-def _html(result: GradeResult, lang: str) -> str:
-    from grader.report.html import render_html
-
-    return render_html(result, lang)
-
-
 # --------------------------------------------------------------------------
-
-
-def _merge(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="grade merge",
-        description="Combine the outputs of `grade batch --shard I/N` runs into one gradebook and summary. "
-        "Refuses shards run with different options or grader versions, a shard given twice, and (unless --allow-missing) missing shards.",
-    )
-    parser.add_argument("dirs", nargs="+", metavar="DIR", help="the --out folders of the shards")
-    parser.add_argument("--out", required=True, metavar="DIR")
-    parser.add_argument("--allow-missing", action="store_true", help="merge even when shards are missing (a warning names them)")
-    parser.add_argument("--mode", type=mode_option, default=None, metavar="MODE", help="permissions of the output files, e.g. 0640 (default: the umask's)")
-    parser.add_argument("--lang", choices=LANGUAGES, default=None)
-    args = parser.parse_args(argv)
-    lang = args.lang or default_language()
-    manifests = [(folder, read_manifest(folder)) for folder in args.dirs]
-    missing = check_shards(manifests)
-    if missing:
-        names = ", ".join(f"{i}/{n}" for i, n in missing)
-        if not args.allow_missing:
-            raise UsageError(f"shard {names} is missing: merge all N folders of a `grade batch --shard I/N` run (or pass --allow-missing to merge the rest)")
-        print(f"grade merge: warning: shard {names} is missing; its students are not in the gradebook", file=sys.stderr)
-    records: dict[str, dict[str, Any]] = {}
-    origin: dict[str, str] = {}
-    skipped: list[tuple[str, str]] = []
-    os.makedirs(args.out, exist_ok=True)
-    for folder, info in manifests:
-        found = load_results(folder)
-        skipped += [(str(p), str(w)) for p, w in info.get("skipped", []) if (str(p), str(w)) not in skipped]
-        for student, record in found.items():
-            if student in records:
-                raise UsageError(f"student {student} is in both {origin[student]} and {folder}: each student belongs to one shard; were these folders made from different runs?")
-            records[student] = record
-            origin[student] = folder
-            report = os.path.join(folder, f"{student}.html")
-            if os.path.exists(report) and os.path.abspath(folder) != os.path.abspath(args.out):
-                with open(report, encoding="utf-8") as handle:
-                    write_atomic(os.path.join(args.out, f"{student}.html"), handle.read(), args.mode)
-    first = manifests[0][1]
-    write_atomic(
-        os.path.join(args.out, MANIFEST),
-        json.dumps({**manifest(first["settings"], None, skipped), "merged": [info.get("shard") for _, info in manifests]}, ensure_ascii=False, indent=2) + "\n",
-        args.mode,
-    )
-    write_records(args.out, records, args.mode)
-    write_summary(args.out, {s: result_from_data(r["result"]) for s, r in records.items()}, skipped, lang, args.mode)
-    print(f"merged {len(records)} submissions from {len(args.dirs)} folders into {args.out}")
-    return 0
-
-
-def read_manifest(folder: str) -> dict[str, Any]:
-    """A shard's batch.json; UsageError when the folder is not a `grade batch` output."""
-    path = os.path.join(folder, MANIFEST)
-    if not os.path.isfile(os.path.join(folder, RESULTS)):
-        raise UsageError(f"{folder}: no {RESULTS} found; expected the --out folder of a `grade batch` run")
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError:
-        raise UsageError(f"{folder}: no {MANIFEST}: made by an older grader, which did not record its shard and options; run `grade batch` again") from None
-    except ValueError as exc:
-        raise UsageError(f"{folder}/{MANIFEST}: not valid JSON ({exc}); run `grade batch` again") from None
-    if not isinstance(data, dict) or not isinstance(data.get("settings"), dict):
-        raise UsageError(f"{folder}/{MANIFEST}: expected the record of a `grade batch` run; run `grade batch` again")
-    return data
-
-
-def check_shards(manifests: Sequence[tuple[str, dict[str, Any]]]) -> list[tuple[int, int]]:
-    """The shards missing from ``manifests``, as (I, N); UsageError for folders that cannot be merged.
-
-    Refused: different grader versions, different options (exercise, seed,
-    limits, private checks...), different N, the same shard twice (or a whole
-    run with anything else).
-    """
-    folder0, first = manifests[0]
-    seen: dict[tuple[int, int], str] = {}
-    for folder, info in manifests:
-        if info.get("grader_version") != first.get("grader_version"):
-            raise UsageError(
-                f"{folder} was graded by grader {info.get('grader_version')}, {folder0} by {first.get('grader_version')}: "
-                f"merge only shards of one run (grade them again with one version)"
-            )
-        settings, expected = info["settings"], first["settings"]
-        differ = sorted(k for k in set(settings) | set(expected) if settings.get(k) != expected.get(k))
-        if differ:
-            detail = ", ".join(f"{k}: {expected.get(k)!r} in {folder0}, {settings.get(k)!r} in {folder}" for k in differ)
-            raise UsageError(f"the shards were graded with different options ({detail}); merge only shards of one run")
-        spec = info.get("shard") or "1/1"
-        try:
-            key = parse_shard(str(spec))
-        except UsageError:
-            raise UsageError(f"{folder}/{MANIFEST}: shard {spec!r} is not I/N; run `grade batch` again") from None
-        if key in seen:
-            raise UsageError(f"shard {key[0]}/{key[1]} is given twice ({seen[key]} and {folder}): give each shard's folder once")
-        seen[key] = folder
-    sizes = sorted({n for _, n in seen})
-    if len(sizes) > 1:
-        raise UsageError(f"the folders come from runs split {' and '.join(f'{n} ways' for n in sizes)}: merge the N folders of one `--shard I/N` run")
-    n = sizes[0]
-    return [(i, n) for i in range(1, n + 1) if (i, n) not in seen]
 
 
 class Progress:

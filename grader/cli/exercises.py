@@ -10,7 +10,7 @@ from grader.cli.options import EXIT_FULL
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="grade list", description="List the exercises.")
-    parser.add_argument("--lang", choices=LANGUAGES, default=None)
+    parser.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the descriptions (default: from the locale)")
     args = parser.parse_args(argv)
     lang = args.lang or default_language()
     for exercise in EXERCISES.values():

@@ -16,18 +16,18 @@ from grader.cli.options import EXIT_FULL, EXIT_PARTIAL, USAGE, add_grading_optio
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="grade",
-        description="Grade PyTorch exercise submissions (.py or .ipynb).",
+        description="Grade PyTorch exercise submissions (.py or .ipynb). Exit status: 0 at full marks, 1 below, 2 when something could not be graded.",
         epilog=USAGE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="submission files")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="submission files (.py or .ipynb); each one's exercise comes from its name (exercise3.py), or from --exercise")
     add_grading_options(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text", help="text summary, or one JSON document per submission on stdout")
     parser.add_argument("--html", metavar="PATH", help="where to write the HTML report (a file, or a folder for several submissions)")
     parser.add_argument("--no-html", action="store_true", help="do not write HTML reports")
-    parser.add_argument("--junit", metavar="PATH", help="write JUnit XML")
+    parser.add_argument("--junit", metavar="PATH", help="write JUnit XML, one testcase per check")
     parser.add_argument("--gradescope", metavar="PATH", help="write Gradescope's results.json")
-    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="grade this many submissions at once (default: the number of cores)")
+    parser.add_argument("-j", "--jobs", metavar="N", type=int, default=os.cpu_count() or 1, help="grade this many submissions at once (default: the number of cores)")
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
     args = parser.parse_args(argv)
     lang = args.lang or default_language()

@@ -44,6 +44,10 @@ from grader.cli.inline_history import (  # noqa: F401  (re-exported: the check's
     globals_read,
     _is_data,
     current_cells,
+    current_notebook,
+    grade_dependencies,
+    Saved,
+    watch,
     _notebook_path,
     _colab_notebook,
 )
@@ -156,18 +160,14 @@ def _shell() -> Any:
 def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, notebook: Optional[str] = None, display: bool = True, timeout: float = DEFAULT_TIMEOUT) -> Any:
     """Grade the functions this kernel has defined, with the public checks of ``exercise``.
 
-    ``exercise`` is "exercise1" … "exercise5" (default: the one whose functions
-    the namespace defines).  ``lang`` is "en" or "ko" (default: the locale).
-    ``notebook`` is the path of this notebook's file, to compare the cells that
-    ran with the cells it holds now (default: found in Jupyter, VS Code and
-    Colab where they say).  The report is displayed unless ``display=False``;
-    the result is returned either way.  ``timeout`` is the submission's wall
-    limit in seconds, as ``grade --timeout``.
+    The options are documented for students on the public :func:`grader.check`
+    (``help(check)`` in a notebook); ``tests/test_notebook_help.py`` keeps that
+    docstring and this signature in step.
 
     Returns a :class:`CheckResult`.  Raises :class:`CheckError` outside an
-    IPython kernel, or when no exercise fits.  While the grader runs the
-    notebook (``grade``, or the replay of a check) it grades nothing and
-    returns a :class:`Replayed` placeholder.
+    IPython kernel, for an option value it does not accept, or when no exercise
+    fits.  While the grader runs the notebook (``grade``, or the replay of a
+    check) it grades nothing and returns a :class:`Replayed` placeholder.
     """
     if _SERVING or os.environ.get("GRADER_GRADING_NOTEBOOK") == "1":
         return Replayed()
@@ -177,7 +177,13 @@ def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, noteboo
     from grader.messages import default_language, render
     from grader.results import Message
 
-    language = lang if lang in ("en", "ko") else default_language()
+    problem = _bad_option(lang, notebook, display, timeout)
+    if problem is not None:
+        raise CheckError(render(Message("inline.bad-option", problem), lang if lang in ("en", "ko") else default_language()))
+    language = lang or default_language()
+    notebook = os.fspath(notebook) if notebook is not None else None
+    # From now on, note when each cell runs: a later check can then tell an unsaved notebook from an edited cell.
+    watch(shell)
     history = kernel_history(shell)
     namespace = shell.user_ns
     names = sorted(name for name, value in list(namespace.items()) if not name.startswith("_") and callable(value))
@@ -209,6 +215,18 @@ def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, noteboo
     return result
 
 
+
+def _bad_option(lang: Any, notebook: Any, display: Any, timeout: Any) -> Optional[dict[str, str]]:
+    """The option of check() it cannot take, and how it is written right (``inline.bad-option``); None if none."""
+    if lang is not None and lang not in ("en", "ko"):
+        return {"given": f"lang={lang!r:.40}", "expected": 'lang="en", lang="ko"'}
+    if notebook is not None and not isinstance(notebook, (str, os.PathLike)):
+        return {"given": f"notebook={notebook!r:.40}", "expected": 'notebook="exercise2.ipynb"'}
+    if not isinstance(display, bool):
+        return {"given": f"display={display!r:.40}", "expected": "display=True, display=False"}
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < float("inf"):
+        return {"given": f"timeout={timeout!r:.40}", "expected": "timeout=120"}
+    return None
 
 
 # -- the server, seen from the kernel ----------------------------------------
@@ -330,6 +348,7 @@ def load_ipython_extension(shell: Any) -> None:
             del words[at : at + 2]
         check(words[0] if words else None, lang=lang)
 
+    watch(shell)
     shell.register_magic_function(grade_magic, magic_kind="line", magic_name="grade")
 
 
@@ -384,6 +403,7 @@ def grade_history(request: dict[str, Any], workdir: str, serial: int) -> dict[st
     import nbformat
 
     from grader.execution.grading import Options, grade
+    from grader.intake.reading import Caps
     from grader.registry import EXERCISES
     from grader.report.html import render_inline
     from grader.report.terminal import render_terminal
@@ -400,7 +420,10 @@ def grade_history(request: dict[str, Any], workdir: str, serial: int) -> dict[st
         nbformat.write(history_notebook(cells), handle)
     lang = str(request.get("lang")) if request.get("lang") in ("en", "ko") else "en"
     timeout = float(request.get("timeout") or DEFAULT_TIMEOUT)
-    result = grade(Submission(path=path, kind="ipynb", exercise=exercise), Options(limits=Limits(timeout=timeout)))
+    # The history holds every run of every cell, on the student's own machine: the caps
+    # that protect a class's grader from one file are raised for it.
+    caps = Caps(code=8 * 1024**2, cells=50_000)
+    result = grade(Submission(path=path, kind="ipynb", exercise=exercise), Options(limits=Limits(timeout=timeout), caps=caps))
     graded: tuple[str, ...] = ()
     if cells:
         from grader.messages import render

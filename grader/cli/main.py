@@ -1,4 +1,4 @@
-"""The ``grade`` command: a thin dispatch to one module per subcommand (``grade``, ``init``, ``exercises``, ``batch``, ``gradescope-bundle``)."""
+"""The ``grade`` command: a thin dispatch to one module per subcommand (``grade``, ``init``, ``exercises``, ``batch``, ``merge``, ``export``; the platforms' ``gradescope-bundle``, ``gradescope-try``, ``prairielearn`` and ``shard-entry`` in ``grader.authoring``)."""
 from __future__ import annotations
 
 import atexit
@@ -10,7 +10,7 @@ from grader.intake.submission import UsageError
 from grader.cli import exercises, grade, init
 from grader.cli.options import EXIT_UNGRADED, USAGE
 
-SUBCOMMANDS = ("init", "list", "batch", "merge", "gradescope-bundle")
+SUBCOMMANDS = ("init", "list", "batch", "merge", "export", "gradescope-bundle", "gradescope-try", "prairielearn", "shard-entry")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -27,10 +27,26 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 return init.main(rest)
             if command == "list":
                 return exercises.main(rest)
+            if command == "export":
+                from grader.cli import export
+
+                return export.main(rest)
             if command == "gradescope-bundle":
                 from grader.authoring import gradescope_bundle
 
                 return gradescope_bundle.main(rest)
+            if command == "gradescope-try":
+                from grader.authoring import gradescope_try
+
+                return gradescope_try.main(rest)
+            if command == "prairielearn":
+                from grader.authoring import prairielearn
+
+                return prairielearn.main(rest)
+            if command == "shard-entry":
+                from grader.authoring import cluster
+
+                return cluster.main(rest)
             from grader.cli import batch
 
             return batch.main(command, rest)

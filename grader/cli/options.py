@@ -7,6 +7,7 @@ import re
 import sys
 from typing import TYPE_CHECKING, Optional, Sequence
 
+from grader.intake.reading import Caps
 from grader.intake.submission import UsageError
 from grader.messages import LANGUAGES
 from grader.worker.sandbox import Limits
@@ -17,16 +18,42 @@ if TYPE_CHECKING:
 
 EXIT_FULL, EXIT_PARTIAL, EXIT_UNGRADED = 0, 1, 2
 
-USAGE = """\
+# The commands and every option of each, for `grade --help` and `grade` alone; each
+# `grade COMMAND --help` describes its own. tests/test_cli.py checks that nothing is left out.
+_COMMANDS = """\
 commands:
-  grade PATH... [options]                                grade submissions (.py or .ipynb)
-  grade init [DIR] [--github]                            copy the exercise stubs (and the GitHub Classroom workflow)
-  grade list                                             list the exercises
-  grade batch PATH... --exercise NAME --out DIR          grade a class: folders, nbgrader, LMS .zip files
-  grade merge DIR... --out DIR                           combine the folders of `grade batch --shard I/N`
-  grade gradescope-bundle --exercise NAME --out ZIP      write the autograder zip for Gradescope
+  grade PATH... [options]          grade submissions (.py or .ipynb)
+  grade init [DIR] [--notebook] [--github]
+                                   copy the exercise stubs into DIR (default: here), never overwriting:
+                                   .py files, or Jupyter notebooks with --notebook; --github also adds
+                                   the GitHub Classroom workflow
+  grade list [--lang en|ko]        list the exercises
+  grade batch PATH... --out DIR [--exercise NAME] [-j N] [--force] [--shard I/N] [--mode MODE] [--overrides FILE]
+              [grading options]    grade a class: folders, nbgrader, LMS .zip files
+  grade merge DIR... --out DIR [--allow-missing] [--mode MODE] [--lang en|ko]
+                                   combine the folders of `grade batch --shard I/N`
+  grade export DIR --to canvas|moodle|blackboard|csv [--out FILE] [--feedback ZIP] [--no-feedback]
+              [--points N] [--assignment NAME] [--assignment-id ID] [--late-penalty AMOUNT]
+              [--late-cap AMOUNT] [--due DATETIME] [--lang en|ko] [--no-bom] [--mode MODE]
+                                   the file your LMS imports, from `grade batch`'s folder
+  grade gradescope-bundle --exercise NAME [--out ZIP] [--reference DIR] [--torch VERSION]
+              [grading options]    write the autograder zip for Gradescope; the grading options
+                                   are written into its run_autograder
+  grade gradescope-try ZIP [UPLOAD...] [--results FILE] [--keep DIR]
+                                   run that zip here on an upload, as Gradescope would, and show
+                                   what the student sees before and after grades are published
+  grade prairielearn [--job DIR] [--user NAME] [grading options]
+                                   PrairieLearn's external grader: JOB/student (default /grade)
+                                   graded into JOB/results/results.json
+  grade shard-entry PATH... --out DIR [--shards N] [-j N] [--dry-run] [grade batch's options]
+                                   one shard of grade batch, as a task of a Kubernetes Indexed Job
+                                   (JOB_COMPLETION_INDEX) or a Slurm array (SLURM_ARRAY_TASK_ID)
 
-`grade COMMAND --help` describes each command.
+grading options (grade, batch, gradescope-bundle, prairielearn; `grade --help` describes them):
+{grading}
+
+In a notebook: `from grader import check` then `check("exercise2")` (`help(check)` lists its options).
+`grade COMMAND --help` describes each command and all its options.
 """
 
 
@@ -42,16 +69,19 @@ def size(text: str) -> int:
 
 
 def add_grading_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--exercise", help="which exercise (default: from the file name, e.g. exercise3.py)")
-    parser.add_argument("--seed", type=int, default=43052, help="seed of the generated cases (default: 43052, the lecture's)")
-    parser.add_argument("--timeout", type=float, default=60.0, help="wall-time limit per submission, in seconds (default 60)")
-    parser.add_argument("--memory-limit", type=size, default=2 * 1024**3, help="memory limit per submission (default 2G)")
-    parser.add_argument("--cpu-limit", type=float, default=None, help="CPU-time limit per submission, in seconds (default: the timeout)")
-    parser.add_argument("--file-size-limit", type=size, default=64 * 1024**2, help="largest file a submission may write (default 64M)")
-    parser.add_argument("--process-limit", type=int, default=64, help="most processes a submission may run (default 64)")
-    parser.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the feedback (default: from the locale)")
-    parser.add_argument("--examples", type=int, default=10, help="generated cases per property (default 10)")
-    parser.add_argument("--cell-timeout", type=float, default=10.0, help="a notebook cell's own time limit, in seconds (default 10; the notebook as a whole gets two thirds of --timeout)")
+    parser.add_argument("--exercise", metavar="NAME", help="which exercise, exercise1 … exercise5 (default: from the file name, e.g. exercise3.py, hw_exercise3_kim.ipynb)")
+    parser.add_argument("--seed", metavar="N", type=int, default=43052, help="seed of the generated cases (default: 43052, the lecture's)")
+    parser.add_argument("--timeout", metavar="S", type=float, default=60.0, help="wall-time limit per submission, in seconds (default 60)")
+    parser.add_argument("--memory-limit", metavar="SIZE", type=size, default=2 * 1024**3, help="memory limit per submission, e.g. 512M (default 2G)")
+    parser.add_argument("--cpu-limit", metavar="S", type=float, default=None, help="CPU-time limit per submission, in seconds (default: the timeout)")
+    parser.add_argument("--file-size-limit", metavar="SIZE", type=size, default=64 * 1024**2, help="largest file a submission may write (default 64M)")
+    parser.add_argument("--process-limit", metavar="N", type=int, default=64, help="most processes a submission may run (default 64)")
+    parser.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the feedback (default: from the locale, LANG=ko_KR… gives Korean)")
+    parser.add_argument("--examples", metavar="N", type=int, default=10, help="generated cases per property (default 10)")
+    parser.add_argument("--cell-timeout", metavar="S", type=float, default=10.0, help="a notebook cell's own time limit, in seconds (default 10; the notebook as a whole gets two thirds of --timeout)")
+    parser.add_argument("--max-code-size", type=size, default=256 * 1024, metavar="SIZE", help="largest Python the grader reads: a .py file, or a notebook's code cells together (default 256K); larger submissions get too-large")
+    parser.add_argument("--max-notebook-size", type=size, default=64 * 1024**2, metavar="SIZE", help="largest .ipynb file the grader reads, outputs included (default 64M)")
+    parser.add_argument("--max-cells", type=int, default=2000, metavar="N", help="most cells a notebook may have (default 2000)")
     parser.add_argument("--reference", metavar="DIR", help="an instructor's private checks, DIR/exerciseN.py (may include hidden ones)")
     parser.add_argument(
         "--device",
@@ -59,6 +89,18 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
         default="virtual-cuda",
         help="where device checks run: an emulated cuda device (default, any machine), a real GPU, or nowhere",
     )
+
+
+def _grading_option_names() -> str:
+    import textwrap
+
+    parser = argparse.ArgumentParser(add_help=False)
+    add_grading_options(parser)
+    names = ", ".join(action.option_strings[0] for action in parser._actions)
+    return textwrap.fill(names, width=100, initial_indent="  ", subsequent_indent="  ")
+
+
+USAGE = _COMMANDS.format(grading=_grading_option_names())
 
 
 def options_from(args: argparse.Namespace, **extra: object) -> "Options":
@@ -73,6 +115,7 @@ def options_from(args: argparse.Namespace, **extra: object) -> "Options":
         max_examples=args.examples,
         cell_timeout=args.cell_timeout,
         device=args.device,
+        caps=Caps(code=args.max_code_size, notebook=args.max_notebook_size, cells=args.max_cells),
         **extra,  # type: ignore[arg-type]
     )
 

@@ -14,6 +14,7 @@ from grader.registry import EXERCISES
 from grader.execution.session import Load, Session, WorkerLost
 from grader.results import SUBMISSION_CODES, CheckResult, GradeResult, Message, StudentError
 from grader.worker.sandbox.limits import Limits
+from grader.intake import reading
 from grader.intake.submission import Submission
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Options:
     cell_timeout: float = 10.0  # a notebook cell's own limit, inside the notebook's share of the submission's (grader.worker.notebook)
     reference_dir: Optional[str] = None  # an instructor's private checks (may hold hidden ones)
     device: str = "virtual-cuda"  # where device checks run: "virtual-cuda" (every machine), "cuda" (a real GPU) or "off"
+    caps: reading.Caps = field(default_factory=reading.Caps)  # how much of a submission the grader itself reads and parses
 
 
 def grade(submission: Submission, options: Options = Options()) -> GradeResult:
@@ -32,6 +34,12 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
     checks = exercise.checks(options.reference_dir)
     if options.device != "off":
         checks += device.checks(submission.exercise)
+    # The grader reads the submission itself, outside every sandbox limit: over a cap,
+    # it is refused before anything is parsed, and no worker starts (grader.intake.reading).
+    reading.forget()  # the previous submission's parsed trees: a batch holds one submission's at most
+    code = reading.load(submission.path, submission.kind, options.caps)
+    if isinstance(code, reading.Oversize):
+        return _too_large(submission, checks, code)
     functions = exercise.functions(options.reference_dir)
     # A real Jupyter kernel talks to its client over unix sockets, which the sandbox otherwise refuses.
     kernel = submission.kind == "ipynb" and options.notebook_path == "kernel"
@@ -56,9 +64,7 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
             assert submission_code is not None
             results = [check.result(Verdict(False, submission_code, submission_message, error=submission_error)) for check in checks]
         else:
-            from grader.checks import source
-
-            ctx = Context(session, module=_module_name(submission), seed=options.seed, max_examples=options.max_examples, source=source.read(submission.path))
+            ctx = Context(session, module=_module_name(submission), seed=options.seed, max_examples=options.max_examples, source=reading.python_of(code))
             if options.device != "off" and (submission.kind == "py" or not _mentions_devices(submission.path)):
                 # The same worker serves the device calls: a .py file is imported a second
                 # time under the device; a notebook that never mentions devices cannot
@@ -81,7 +87,7 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
         run = session.close()
         if on_device is not None:
             on_device.close()
-    reached = _grader_reached(submission, session, on_device)
+    reached = _grader_reached(submission, session, on_device, code=code)
     if reached is not None:
         submission_code, submission_message = "imports-grader", reached
         submission_error = None
@@ -101,11 +107,11 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
     )
 
 
-def _grader_reached(submission: Submission, *sessions: Optional[Session]) -> Optional[Message]:
+def _grader_reached(submission: Submission, *sessions: Optional[Session], code: Optional[reading.Code] = None) -> Optional[Message]:
     """Where the submission imports the grader: read in its source here, or seen by its worker."""
     from grader.intake.scan import grader_uses
 
-    uses = grader_uses(submission.path)
+    uses = grader_uses(code if code is not None else submission.path, submission.kind)
     if uses:
         return Message("diagnosis.imports-grader.why", {"line": uses[0].line, "text": uses[0].text})
     for session in sessions:
@@ -210,10 +216,39 @@ def _run_checks(checks: list[Check], load: Load, ctx: Context, import_error: Opt
     results = []
     for check, verdict in zip(checks, verdicts):
         if verdict.example:
-            # The examples import from a placeholder module: name the student's own file.
-            verdict = replace(verdict, example=verdict.example.replace("from submission import", f"from {ctx.module} import"))
+            verdict = replace(verdict, example=_example_for(verdict.example, ctx.module, submission))
         results.append(check.result(verdict))
     return results
+
+
+_EXAMPLE_IMPORT = re.compile(r"^from submission import (\w+).*$", re.MULTILINE)
+
+
+def _example_for(example: str, module: str, submission: Optional[Submission]) -> str:
+    """A minimal example as the student pastes it: the examples import from a placeholder module.
+
+    A ``.py`` file's example imports from the student's own file.  A notebook's runs
+    in a new cell of that notebook, where the function is already defined: there is
+    no file to import from, so the import becomes a comment that says so.
+    """
+    if submission is not None and submission.kind == "ipynb":
+        return _EXAMPLE_IMPORT.sub(r"# \1: the one your notebook defines (paste this into a new cell below it)", example)
+    return example.replace("from submission import", f"from {module} import")
+
+
+def _too_large(submission: Submission, checks: list[Check], over: reading.Oversize) -> GradeResult:
+    """0 points, every check failing with ``too-large``: the submission is over a cap on what the grader reads."""
+    message = reading.oversize_message(over)
+    results = _scoped([check.result(Verdict(False, "too-large", message)) for check in checks], checks, submission.exercise)
+    return GradeResult(
+        exercise=submission.exercise,
+        submission=submission.path,
+        score=0.0,
+        max_score=sum(r.max_score for r in results),
+        checks=tuple(results),
+        diagnosis="too-large",
+        message=message,
+    )
 
 
 def _grader_error(exc: BaseException) -> Message:

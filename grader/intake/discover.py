@@ -6,13 +6,18 @@ Student ids, in order of precedence:
 2. nbgrader's layout ``submitted/<student>/<assignment>/*.ipynb``: the <student> folder.
 3. One folder per student (``<root>/<student>/exercise2.py``): the folder's
    name; Moodle's ``Full Name_12345_assignsubmission_file_`` gives ``Full_Name_12345``.
-4. Files side by side: Canvas's ``name[_LATE]_userid_submissionid_file[-N].py``
-   gives ``name_userid``; Blackboard's ``Assignment_user_attempt_<time>_file.py``
-   gives ``user`` (of several submissions or attempts of one student, only the
-   latest is graded); any
-   other name gives the file name without its extension and without the
-   exercise's name (``kim_exercise2.py`` -> ``kim``).
-Ids are made safe for file names; a repeated id gets ``-2``, ``-3``...
+4. Files side by side: Canvas's ``name[_LATE]_userid_attachmentid_file[-N].py``
+   gives ``name_userid``; Moodle's flat ``Full Name_12345_assignsubmission_file_file.py``
+   gives ``Full_Name_12345``; Blackboard's ``Assignment_user_attempt_<time>_file.py``
+   gives ``user`` (of several uploads or attempts of one student, only the
+   latest is graded: see ``grader.intake.lms`` for what "latest" means on each
+   LMS); any other name gives the file name without its extension and without
+   the exercise's name (``kim_exercise2.py`` -> ``kim``).
+The LMS's part of a name is read from the left (``grader.intake.lms``), never
+from the name the student gave the file.  Each submission carries its
+:class:`~grader.intake.submission.Identity`: who it is in the LMS's own ids.
+Ids are made safe for file names; a repeated id gets ``-2``, ``-3``... (also
+when two ids differ only in case).
 
 A ``.zip`` is extracted into a temporary folder (no absolute paths, no ``..``,
 no links, no bombs; a zip that cannot be extracted safely is refused with one
@@ -34,21 +39,13 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from grader.registry import detect
-from grader.intake.submission import KINDS, Submission, UsageError, locate
+from grader.intake import lms
+from grader.intake.submission import KINDS, Identity, Submission, UsageError, locate
 
 MAX_ZIP_BYTES = 512 * 1024**2
 MAX_ZIP_ENTRIES = 100_000
 _SKIP = re.compile(r"(^\.|__pycache__|\.ipynb_checkpoints|__MACOSX)")
 GRADESCOPE_METADATA = "submission_metadata.yml"
-
-# Canvas: lastfirst[_LATE]_<user id>_<submission id>_<original file name>, a
-# resubmitted file name carrying "-1", "-2"...
-_CANVAS = re.compile(r"^(?P<name>[^_]+?)(?:_LATE)?_(?P<user>\d+)_(?P<submission>\d+)_(?P<file>.+)$")
-# Moodle: one folder per student, "Full Name_<participant id>_assignsubmission_file_".
-_MOODLE = re.compile(r"^(?P<name>.+?)_(?P<user>\d+)_assign(?:submission|feedback)_[a-z]+_?$", re.IGNORECASE)
-# Blackboard: <assignment>_<user>_attempt_<yyyy-mm-dd-hh-mm-ss>[_<original file name>].
-_BLACKBOARD = re.compile(r"^(?P<assignment>.*)_(?P<user>[^_]+)_attempt_(?P<time>\d{4}(?:-\d{2}){5})(?:_(?P<file>.+))?$")
-
 
 @dataclass(frozen=True)
 class Found:
@@ -81,7 +78,8 @@ def find(paths: Iterable[str], exercise: str) -> Found:
                 found += _from_folder(root, exercise, skipped, shown=lambda p: f"{path}:{p.relative_to(folder).as_posix()}", fallback=wrapper or Path(path).stem)
                 continue
             if os.path.isfile(path):
-                found.append(locate(path, exercise, student=student_from_file(Path(path), exercise)))
+                student = student_from_file(Path(path), exercise)
+                found.append(locate(path, exercise, student=student, identity=Identity(lms="file", user_id=student)))
                 continue
             found += _from_folder(Path(path), exercise, skipped)
         if not found:
@@ -122,73 +120,86 @@ def _walk(root: Path, skipped: list[tuple[str, str]], shown: Any) -> list[Path]:
 
 def _from_folder(root: Path, exercise: str, skipped: list[tuple[str, str]], shown: Any = str, fallback: Optional[str] = None) -> list[Submission]:
     submitted = root / "submitted" if (root / "submitted").is_dir() else root
-    metadata = gradescope_names(root / GRADESCOPE_METADATA)
+    metadata = gradescope_people(root / GRADESCOPE_METADATA)
+    receipts = _receipts(submitted)
     out: list[Submission] = []
-    attempts: dict[str, tuple[str, Submission]] = {}  # Canvas, Blackboard: student -> (order key, latest submission)
+    # Of one student's uploads (the same LMS and LMS id), only the latest is graded.
+    latest: dict[tuple[str, str], tuple[tuple[object, ...], Submission]] = {}
     for path in _walk(submitted, skipped, shown):
         relative = path.relative_to(submitted)
-        other = detect(lms_file_name(path.name))
+        other = detect(lms.original_name(path.name, receipts))
         if other is not None and other != exercise:
             skipped.append((shown(path), f"belongs to {other}, not {exercise}"))
             continue
-        attempt = None
+        order: Optional[tuple[object, ...]] = None
         if metadata and relative.parts[0] in metadata:
-            student = metadata[relative.parts[0]]
-        elif len(relative.parts) >= 3:  # nbgrader: submitted/<student>/<assignment>/<file>
-            assignment = relative.parts[-2]
-            assignment_exercise = detect(assignment)
-            if assignment_exercise is not None and assignment_exercise != exercise:
-                skipped.append((shown(path), f"in assignment folder {assignment}, not {exercise}"))
-                continue
-            student = student_from_folder(relative.parts[0])
+            student, identity = metadata[relative.parts[0]]
         elif len(relative.parts) >= 2:
+            # A folder per student (nbgrader's submitted/<student>/<assignment>/<file> too):
+            # the folder's name is the id, whatever the student named the files inside it.
+            if len(relative.parts) >= 3:
+                assignment = relative.parts[-2]
+                assignment_exercise = detect(assignment)
+                if assignment_exercise is not None and assignment_exercise != exercise:
+                    skipped.append((shown(path), f"in assignment folder {assignment}, not {exercise}"))
+                    continue
             student = student_from_folder(relative.parts[0])
+            identity = lms.moodle_folder(relative.parts[0]) or Identity(lms="nbgrader" if len(relative.parts) >= 3 else "folder", user_id=student)
         else:
-            student, attempt = _from_file_name(path, exercise, fallback)
-        submission = locate(str(path), exercise, student=safe_id(student), origin=None if shown is str else shown(path))
-        if attempt is not None:
-            previous = attempts.get(submission.student or "")
+            named = lms.parse_file(path.name, receipts)
+            if named is not None:
+                identity, order = named.identity, named.order
+                if identity.lms == "blackboard":
+                    assignment_exercise = detect(identity.assignment)
+                    if assignment_exercise is not None and assignment_exercise != exercise:
+                        skipped.append((shown(path), f"in Blackboard assignment {identity.assignment}, not {exercise}"))
+                        continue
+                student = identity.user_id if identity.lms == "blackboard" else f"{identity.name}_{identity.user_id}"
+            else:
+                student = student_from_file(path, exercise, fallback)
+                identity = Identity(lms="file", user_id=student)
+        submission = locate(str(path), exercise, student=safe_id(student), origin=None if shown is str else shown(path), identity=identity)
+        if order is not None:
+            key = (identity.lms, identity.user_id)
+            previous = latest.get(key)
             if previous is not None:
-                older = min(previous, (attempt, submission), key=lambda pair: pair[0])
-                skipped.append((older[1].shown, f"an older submission of {submission.student}: the latest is graded"))
+                older, newer = sorted([previous, (order, submission)], key=lambda pair: pair[0])
+                skipped.append((older[1].shown, f"an older submission of {submission.student}: {newer[1].shown} is the latest, and is graded"))
                 if older is previous:
                     out.remove(previous[1])
                 else:
                     continue
-            attempts[submission.student or ""] = (attempt, submission)
+            latest[key] = (order, submission)
         out.append(submission)
     return out
 
 
+def _receipts(folder: Path) -> dict[str, lms.Receipt]:
+    """Blackboard's receipts beside the files, by the attempt prefix they name."""
+    found: dict[str, lms.Receipt] = {}
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return found
+    for entry in entries:
+        if entry.suffix.lower() == ".txt" and entry.is_file() and not entry.is_symlink():
+            parsed = lms.blackboard_receipt(entry)
+            if parsed is not None:
+                found[parsed[0]] = parsed[1]
+    return found
+
+
 def student_from_folder(name: str) -> str:
     """A student's folder: Moodle's ``Full Name_12345_assignsubmission_file_`` -> ``Full Name_12345``."""
-    match = _MOODLE.match(name)
-    if match:
-        return f"{match['name']}_{match['user']}"
+    identity = lms.moodle_folder(name)
+    if identity is not None:
+        return f"{identity.name}_{identity.user_id}"
     return name
 
 
 def lms_file_name(name: str) -> str:
-    """The name the student gave the file, without Canvas's or Blackboard's prefix."""
-    stem, suffix = os.path.splitext(name)
-    for pattern in (_CANVAS, _BLACKBOARD):
-        match = pattern.match(stem)
-        if match and match["file"]:
-            return match["file"] + suffix
-    return name
-
-
-def _from_file_name(path: Path, exercise: str, fallback: Optional[str]) -> tuple[str, Optional[str]]:
-    """(student, a key ordering the student's submissions, or None) from a file among others."""
-    stem = path.stem
-    match = _CANVAS.match(stem)
-    if match:
-        # Canvas's submission ids grow: the highest is the student's latest submission.
-        return f"{match['name']}_{match['user']}", f"{int(match['submission']):020d}"
-    match = _BLACKBOARD.match(stem)
-    if match:
-        return match["user"], match["time"]
-    return student_from_file(path, exercise, fallback), None
+    """The name the student gave the file, without Canvas's, Moodle's or Blackboard's prefix."""
+    return lms.original_name(name)
 
 
 def student_from_file(path: Path, exercise: str, fallback: Optional[str] = None) -> str:
@@ -198,17 +209,23 @@ def student_from_file(path: Path, exercise: str, fallback: Optional[str] = None)
 
 
 def safe_id(text: str) -> str:
-    return re.sub(r"[^\w\-.]+", "_", text, flags=re.UNICODE).strip("._") or "student"
+    """Letters, digits, ``_``, ``-`` and ``.``; never starting with ``.``, ``_`` or ``-`` (a hidden
+    file, an option, or a formula in a spreadsheet)."""
+    return re.sub(r"[^\w\-.]+", "_", text, flags=re.UNICODE).strip("._").lstrip("-._") or "student"
 
 
 def _unique(submissions: list[Submission]) -> list[Submission]:
-    seen: dict[str, int] = {}
+    """A repeated id gets -2, -3...; ids that differ only in case are repeats too (``Kim``
+    and ``kim`` would share one report file on macOS and Windows)."""
+    taken: set[str] = set()
     out = []
     for s in submissions:
-        student = s.student or "student"
-        seen[student] = seen.get(student, 0) + 1
-        if seen[student] > 1:
-            student = f"{student}-{seen[student]}"
+        base = s.student or "student"
+        student, n = base, 1
+        while student.casefold() in taken:
+            n += 1
+            student = f"{base}-{n}"
+        taken.add(student.casefold())
         out.append(replace(s, student=student))
     return out
 
@@ -217,11 +234,17 @@ def _unique(submissions: list[Submission]) -> list[Submission]:
 
 
 def gradescope_names(path: Path) -> dict[str, str]:
-    """``submission_<id>`` -> the submitters' names (and student ids), from Gradescope's export.
+    """``submission_<id>`` -> the submitters' names (and student ids), from Gradescope's export."""
+    return {folder: student for folder, (student, _) in gradescope_people(path).items()}
+
+
+def gradescope_people(path: Path) -> dict[str, tuple[str, Identity]]:
+    """``submission_<id>`` -> (the id: the submitters' names and SIDs, their Identity), from Gradescope's export.
 
     The file is YAML written by Ruby: keys such as ``:submitters:`` and, in
     older exports, tags such as ``!ruby/object:BigDecimal``, read as plain values.
     A missing or unreadable file gives {} (the folder names are the ids then).
+    The Identity's ``user_id`` is the SIDs (else the e-mail addresses) joined by ``+``.
     """
     if not path.is_file() or path.is_symlink():
         return {}
@@ -244,22 +267,35 @@ def gradescope_names(path: Path) -> dict[str, str]:
         return {}
     if not isinstance(data, dict):
         return {}
-    names: dict[str, str] = {}
+    people: dict[str, tuple[str, Identity]] = {}
     for folder, entry in data.items():
         if not isinstance(entry, dict):
             continue
         submitters = _field(entry, "submitters")
-        people = []
+        ids, names, keys, emails = [], [], [], []
         for person in submitters if isinstance(submitters, list) else []:
             if not isinstance(person, dict):
                 continue
-            name, sid = _field(person, "name"), _field(person, "sid")
+            name, sid, email = (_field(person, k) for k in ("name", "sid", "email"))
             parts = [str(p) for p in (name, sid) if p not in (None, "")]
             if parts:
-                people.append("_".join(parts))
-        if people:
-            names[str(folder)] = "+".join(people)
-    return names
+                ids.append("_".join(parts))
+                names.append(str(name or ""))
+                keys.append(str(sid or email or ""))
+                emails.append(str(email or ""))
+        if ids:
+            created = _field(entry, "created_at")
+            number = str(folder).removeprefix("submission_")
+            identity = Identity(
+                lms="gradescope",
+                user_id="+".join(keys),
+                name="+".join(names),
+                submission_id=number,
+                submitted_at="" if created is None else str(created),
+                email="+".join(emails),
+            )
+            people[str(folder)] = ("+".join(ids), identity)
+    return people
 
 
 def _field(mapping: dict[Any, Any], name: str) -> Any:

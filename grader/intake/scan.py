@@ -8,10 +8,11 @@ syntax such as ``%magic`` and ``!cmd`` lines is blanked first).
 from __future__ import annotations
 
 import ast
-import json
-import warnings
 from dataclasses import dataclass
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Union
+
+from grader.intake import reading
+from grader.intake.reading import Caps, Code, Oversize, load
 
 # What a notebook may use of the grader: the in-notebook self-check.
 PUBLIC = frozenset({"check", "load_ipython_extension", "__version__"})
@@ -26,43 +27,25 @@ class GraderUse:
     cell: Optional[int] = None  # the notebook cell's index (0-based, among all cells)
 
 
-def grader_uses(path: str) -> tuple[GraderUse, ...]:
-    """Every import of the grader (or of a private reference) in the submission at ``path``.
+def grader_uses(submission: Union[str, Code], kind: Optional[str] = None, caps: Caps = Caps()) -> tuple[GraderUse, ...]:
+    """Every import of the grader (or of a private reference) in a submission.
 
-    ``from grader import check`` and ``%load_ext grader`` are allowed: they are
-    the notebook's self-check, inert while grading.  Unreadable or unparsable
-    sources give no finding (the worker reports their syntax errors).
+    ``submission``: the file's path (read within ``caps``; ``kind`` as for
+    :func:`grader.intake.reading.load`), or the :class:`~grader.intake.reading.Code`
+    already read from it.  ``from grader import check`` and ``%load_ext grader``
+    are allowed: they are the notebook's self-check, inert while grading.
+    Unreadable, unparsable or oversized sources give no finding (the worker
+    reports syntax errors; ``grade`` refuses what is over the caps).
     """
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError:
+    code = load(submission, kind, caps) if isinstance(submission, str) else submission
+    if isinstance(code, Oversize):
         return ()
     uses: list[GraderUse] = []
-    for cell, source in _sources(path, raw):
-        uses += [GraderUse(line, text, cell) for line, text in _scan(source)]
+    for cell in code.cells:
+        tree = reading.tree(cell.python)  # parsed once, shared with the structure checks
+        if tree is not None:
+            uses += [GraderUse(line, text, cell.index) for line, text in _scan(tree, cell.python)]
     return tuple(uses)
-
-
-def _sources(path: str, raw: bytes) -> Iterator[tuple[Optional[int], str]]:
-    from grader.checks.source import cell_python, python_text
-
-    if not path.endswith(".ipynb"):
-        yield None, python_text(raw)
-        return
-    try:
-        notebook = json.loads(raw.decode("utf-8", "replace"))
-        cells = notebook["cells"]
-    except (ValueError, KeyError, TypeError):
-        return
-    for index, cell in enumerate(cells if isinstance(cells, list) else []):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        if isinstance(source, list):
-            source = "".join(s for s in source if isinstance(s, str))
-        if isinstance(source, str):
-            yield index, cell_python(source)
 
 
 _IMPORTERS = frozenset({"__import__", "import_module", "find_spec", "spec_from_file_location", "run_module", "load_module"})
@@ -80,14 +63,7 @@ def _module_is_grader(name: str) -> bool:
     return name == "grader" or name.startswith(("grader.", "grader_private"))
 
 
-def _scan(source: str) -> Iterator[tuple[int, str]]:
-    try:
-        with warnings.catch_warnings():
-            # An invalid escape in the student's text warns, quoting it, on the grader's stderr.
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return
+def _scan(tree: ast.Module, source: str) -> Iterator[tuple[int, str]]:
     lines = source.splitlines()
 
     def text(node: ast.AST) -> str:

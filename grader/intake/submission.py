@@ -15,12 +15,36 @@ class UsageError(Exception):
 
 
 @dataclass(frozen=True)
+class Identity:
+    """Who a submission belongs to, in the LMS's own terms (read at intake, carried to ``grade export``).
+
+    ``lms``: canvas, moodle, blackboard, gradescope, nbgrader, folder or file.
+    ``user_id``: the id the LMS matches grades on (Canvas's user id, Moodle's
+    participant id, Blackboard's user name, Gradescope's SID; else the folder's
+    or file's id).  ``submission_id``: Canvas's attachment id, Gradescope's
+    submission id, Blackboard's attempt time.  ``submitted_at``: ISO 8601, when
+    the LMS says (Blackboard: the server's local time, no zone).  ``late``: the
+    LMS's own flag (Canvas's ``LATE``), None when it has none.
+    """
+
+    lms: str
+    user_id: str
+    name: str = ""
+    submission_id: str = ""
+    submitted_at: str = ""
+    late: Optional[bool] = None
+    email: str = ""
+    assignment: str = ""
+
+
+@dataclass(frozen=True)
 class Submission:
     path: str
     kind: str
     exercise: str
     student: Optional[str] = None
     origin: Optional[str] = None  # what reports call the file when ``path`` is a temporary copy ("class.zip:kim/exercise2.py")
+    identity: Optional[Identity] = None  # who, as the LMS knows them (grader.intake.lms)
 
     @property
     def name(self) -> str:
@@ -32,7 +56,9 @@ class Submission:
         return self.origin or self.path
 
 
-def locate(path: str, exercise: Optional[str] = None, student: Optional[str] = None, origin: Optional[str] = None, kind: Optional[str] = None) -> Submission:
+def locate(
+    path: str, exercise: Optional[str] = None, student: Optional[str] = None, origin: Optional[str] = None, kind: Optional[str] = None, identity: Optional[Identity] = None
+) -> Submission:
     """Check that ``path`` is a gradable file and work out its exercise.
 
     ``kind`` overrides the one the suffix gives (a notebook uploaded as ``.py``).
@@ -58,4 +84,4 @@ def locate(path: str, exercise: Optional[str] = None, student: Optional[str] = N
         )
     if name not in EXERCISES:
         raise UsageError(f"unknown exercise {name!r}: expected one of {', '.join(EXERCISES)} (see `grade list`).")
-    return Submission(path=path, kind=kind or KINDS[suffix], exercise=name, student=student, origin=origin)
+    return Submission(path=path, kind=kind or KINDS[suffix], exercise=name, student=student, origin=origin, identity=identity)

@@ -198,6 +198,36 @@ DIAGNOSES: dict[str, tuple[str, str]] = {
     "diagnosis.invalid-notebook.title": ("the notebook cannot be read", "노트북 파일을 읽을 수 없습니다"),
     "diagnosis.invalid-notebook.why": ("{detail}", "{detail}"),
     "diagnosis.invalid-notebook.fix": ("Open it in Jupyter, save it again (File → Save), and resubmit the .ipynb file.", "Jupyter에서 열어 다시 저장(File → Save)한 뒤 .ipynb 파일을 다시 제출하세요."),
+    # too-large: over a cap on what the grader reads (grader.intake.reading.Caps); nothing was run
+    "diagnosis.too-large.title": ("the submission is too large to grade", "제출물이 너무 커서 채점할 수 없습니다"),
+    "diagnosis.too-large.why": (
+        "Its Python code is {found}; the grader reads at most {limit} (a solution to an exercise takes a few KiB). Nothing was run.",
+        "Python 코드가 {found}입니다. 채점기는 {limit}까지만 읽습니다 (과제의 풀이는 몇 KiB면 충분합니다). 아무것도 실행하지 않았습니다.",
+    ),
+    "diagnosis.too-large.why-notebook": (
+        "The notebook file is {found}; the grader reads at most {limit}. Most of it is outputs (figures, animations, printed values), which the grader does not need. Nothing was run.",
+        "노트북 파일이 {found}입니다. 채점기는 {limit}까지만 읽습니다. 대부분은 채점에 필요 없는 출력(그림, 애니메이션, 출력된 값)입니다. 아무것도 실행하지 않았습니다.",
+    ),
+    "diagnosis.too-large.why-items": (
+        "The notebook's JSON holds more than {limit} items; the grader reads at most that many. Most of them are outputs (printed lines, the data of plots), which the grader does not need. Nothing was run.",
+        "노트북의 JSON에 항목이 {limit}개보다 많습니다. 채점기는 {limit}개까지만 읽습니다. 대부분은 채점에 필요 없는 출력(출력된 줄, 그래프의 데이터)입니다. 아무것도 실행하지 않았습니다.",
+    ),
+    "diagnosis.too-large.why-cells": (
+        "The notebook has {found} cells; the grader reads at most {limit}. Nothing was run.",
+        "노트북에 셀이 {found}개 있습니다. 채점기는 {limit}개까지만 읽습니다. 아무것도 실행하지 않았습니다.",
+    ),
+    "diagnosis.too-large.why-nesting": (
+        "An expression nests brackets or operators too deeply (hundreds of levels) for Python's parser, so the grader cannot read the code. Nothing was run. Split the expression with intermediate variables.",
+        "어떤 식이 괄호나 연산자를 너무 깊이(수백 단계) 중첩해서 Python의 파서가 읽을 수 없으므로 채점기가 코드를 읽을 수 없습니다. 아무것도 실행하지 않았습니다. 식을 중간 변수로 나누어 쓰세요.",
+    ),
+    "diagnosis.too-large.why-magics": (
+        "A notebook cell holds so much code and so many IPython commands (lines starting with % or !) that the grader cannot read it in time. Nothing was run. Put the commands in cells of their own.",
+        "노트북 셀 하나에 코드와 IPython 명령(% 또는 !로 시작하는 줄)이 너무 많아서 채점기가 제시간에 읽을 수 없습니다. 아무것도 실행하지 않았습니다. 명령은 별도의 셀에 두세요.",
+    ),
+    "diagnosis.too-large.fix": (
+        "Submit only your functions and the code they need. In a notebook, clear the outputs before saving (Edit → Clear All Outputs): the grader runs the cells itself. If the file really must be this large, ask your instructor.",
+        "함수와 함수에 필요한 코드만 제출하세요. 노트북은 저장하기 전에 출력을 지우세요 (Edit → Clear All Outputs): 채점기가 셀을 직접 실행합니다. 파일이 정말 이만큼 커야 한다면 담당 교수자에게 문의하세요.",
+    ),
     # ------------------------------------------------------------------
     # diagnoses added for issue 10 (non-attempts, named mistakes, tampering)
     "diagnosis.not-attempted.title": ("`{function}` does not do its job yet: no points for it", "`{function}`이(가) 아직 할 일을 하지 않습니다: 이 함수는 0점입니다"),

@@ -108,6 +108,31 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The autograder could not start, so this upload was not graded. This is not your fault: please tell your instructor.",
         "채점기가 시작되지 않아 이 제출물을 채점하지 못했습니다. 제출한 코드의 문제가 아니니 담당 교수자나 조교에게 알려 주세요.",
     ),
+    # Before grades are published, the visible output speaks of the visible checks only (issue 17).
+    "gradescope.shown-full": ("All {total} checks shown now passed: {score:g}/{max_score:g}.", "지금 보이는 검사 {total}개를 모두 통과했습니다: {score:g}/{max_score:g}."),
+    "gradescope.shown-partial": ("Checks shown now: {score:g}/{max_score:g}; {failed} of {total} failed.", "지금 보이는 검사: {score:g}/{max_score:g}. 검사 {total}개 중 {failed}개를 통과하지 못했습니다."),
+    "gradescope.hidden-later": (
+        "Your instructor's other checks count too: they and your total score are shown when grades are published.",
+        "교수자의 다른 검사도 점수에 들어갑니다. 그 검사들과 총점은 성적이 공개될 때 보입니다.",
+    ),
+    # PrairieLearn: the score shows at once, so hidden checks are one row of points, without names or number.
+    "prairielearn.shown-full": ("All {total} checks shown passed: {score:g}/{max_score:g}.", "보이는 검사 {total}개를 모두 통과했습니다: {score:g}/{max_score:g}."),
+    "prairielearn.shown-partial": ("Checks shown: {score:g}/{max_score:g}; {failed} of {total} failed.", "보이는 검사: {score:g}/{max_score:g}. 검사 {total}개 중 {failed}개를 통과하지 못했습니다."),
+    "prairielearn.hidden-summary": ("Your instructor's other checks: {score:g}/{max_score:g}.", "교수자의 다른 검사: {score:g}/{max_score:g}."),
+    "prairielearn.hidden-name": ("Your instructor's other checks", "교수자의 다른 검사"),
+    "prairielearn.hidden-message": (
+        "These checks count in your score. Their names, their number and their details are not shown.",
+        "이 검사들도 점수에 들어갑니다. 검사의 이름과 개수, 자세한 내용은 공개하지 않습니다.",
+    ),
+    "prairielearn.which-exercise": (
+        "{file}: the file name does not say which exercise it is. Name it after the exercise (exercise1.py … exercise5.py) and submit again.",
+        "{file}: 파일 이름으로는 어느 연습문제인지 알 수 없습니다. 연습문제 이름(exercise1.py … exercise5.py)으로 저장해 다시 제출하세요.",
+    ),
+    "prairielearn.cannot-run": (
+        "Your file could not be run at all ({code}), so it was not graded and this submission does not count. Fix it and submit again.",
+        "제출한 파일을 전혀 실행할 수 없어({code}) 채점하지 않았고, 이번 제출은 횟수에 들어가지 않습니다. 고친 뒤 다시 제출하세요.",
+    ),
+    "prairielearn.cut": ("… (cut here: PrairieLearn takes at most 1 MB of results)", "… (여기서 자름: PrairieLearn은 결과를 1MB까지만 받습니다)"),
     "classroom.untouched": (
         "Not attempted yet: {files}. These files are still the stubs; fill in their functions and push to have them graded.",
         "아직 시도하지 않은 파일: {files}. 아직 빈 틀 그대로입니다. 함수를 작성한 뒤 push하면 채점됩니다.",
@@ -118,6 +143,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "실패한 검사 {count}개는 여기 표시하지 않았습니다. 작업 요약(job summary)이나 HTML 보고서를 보세요.",
     ),
     "classroom.more-title": ("More failing checks", "실패한 검사 더 보기"),
+    "github.fix-line": ("Fix line {line}, then push again.", "{line}번째 줄을 고친 뒤 다시 push하세요."),
+    "github.fix-example": (
+        "Run `grade {file}` on your computer for the whole report: your traceback, and the smallest failing call, ready to paste, where there is one.",
+        "컴퓨터에서 `grade {file}`을(를) 실행하면 전체 보고서를 볼 수 있습니다: traceback과, 있으면 붙여 넣어 실행할 수 있는 가장 작은 실패 호출.",
+    ),
     "report.summary.counts-graded": (
         "{count} submissions. {graded} graded: mean score {mean}/{max_score}, {full} with full marks. {ungraded} could not be graded (listed below; not in the mean or the pass rates).",
         "제출 {count}개. 채점 {graded}개: 평균 점수 {mean}/{max_score}, 만점 {full}개. 채점할 수 없었던 제출물 {ungraded}개 (아래 목록; 평균과 통과율에서 제외).",
@@ -189,8 +219,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         "이 커널에서 실행한 셀 {n}개(In [{first}]부터 In [{last}]까지)를 실행한 순서대로 노트북처럼 채점했습니다. 저장하지 않아도 됩니다.",
     ),
     "inline.stale": (
-        "In [{count}] defined {names}, but the notebook no longer holds that cell as it ran (it was edited or deleted since): this grade depends on it, and a restart-and-run-all would not run it. Run the cell again.",
-        "In [{count}]에서 {names}을(를) 정의했지만, 그 셀은 실행된 뒤 수정되었거나 삭제되었습니다. 이 점수는 그 셀에 달려 있고, 커널을 다시 시작해 모두 실행하면 그 셀은 실행되지 않습니다. 셀을 다시 실행하세요.",
+        "In [{count}] defined {names}, which this grade uses, but the notebook no longer holds that cell as it ran: it was edited or deleted after it ran, so a restart-and-run-all would not run it. Run that cell again as it is now (if you deleted it, put it back), then check again.",
+        "In [{count}]에서 이 점수가 쓰는 {names}을(를) 정의했지만, 그 셀은 실행된 뒤 수정되었거나 삭제되어 노트북에 실행된 그대로 남아 있지 않습니다. 커널을 다시 시작해 모두 실행하면 그 셀은 실행되지 않습니다. 그 셀을 지금 모습대로 다시 실행한 뒤(삭제했다면 되살린 뒤) 다시 점검하세요.",
+    ),
+    "inline.unsaved": (
+        "In [{count}] defined {names}, which this grade uses, but the notebook file {file} was last saved before that cell ran: the file does not hold it yet, and the file is what your instructor grades. Save the notebook (Ctrl+S, or ⌘S on a Mac).",
+        "In [{count}]에서 이 점수가 쓰는 {names}을(를) 정의했지만, 노트북 파일 {file}은(는) 그 셀을 실행하기 전에 마지막으로 저장되었습니다. 파일에는 아직 그 셀이 없고, 강사는 파일을 채점합니다. 노트북을 저장하세요 (Ctrl+S, Mac에서는 ⌘S).",
+    ),
+    "inline.stale-or-unsaved": (
+        "In [{count}] defined {names}, which this grade uses, but the notebook file {file} does not hold that cell as it ran: either the notebook was not saved after the cell ran, or the cell was edited or deleted since. Save the notebook; if you edited the cell, run it again, then check again.",
+        "In [{count}]에서 이 점수가 쓰는 {names}을(를) 정의했지만, 노트북 파일 {file}에는 그 셀이 실행된 그대로 남아 있지 않습니다. 셀을 실행한 뒤 저장하지 않았거나, 그 뒤에 셀을 수정하거나 삭제했습니다. 노트북을 저장하고, 셀을 수정했다면 다시 실행한 뒤 다시 점검하세요.",
     ),
     "inline.global": (
         "`{function}` reads the notebook's variable `{name}` instead of an argument: the grade depends on a value outside the function. Use the function's parameters.",
@@ -207,6 +245,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "inline.unknown-exercise": ("Unknown exercise {name!r}: expected one of {names}.", "알 수 없는 과제 {name!r}: {names} 중 하나여야 합니다."),
     "inline.ambiguous": ("The functions defined fit several exercises ({names}): name one, e.g. check(\"{first}\").", "정의한 함수가 여러 과제({names})에 해당합니다. 하나를 지정하세요. 예: check(\"{first}\")."),
     "inline.failed": ("The self-check could not run: {detail}", "자가 점검을 실행하지 못했습니다: {detail}"),
+    "inline.bad-option": (
+        "check() cannot take {given}: write, for example, {expected}. help(check) lists its options.",
+        "check()에 {given}을(를) 줄 수 없습니다. 예: {expected}. 옵션 목록은 help(check)로 볼 수 있습니다.",
+    ),
     "report.wall-time": ("Graded in {seconds:.1f} s.", "채점 시간 {seconds:.1f}초."),
     "report.fig.loss": ("Loss per epoch", "에폭별 손실"),
     "report.fig.loss-axis": ("loss ({kind})", "손실 ({kind})"),
@@ -235,5 +277,39 @@ TEXTS: dict[str, tuple[str, str]] = {
     "report.fig.path-desc": (
         "Contours of the {kind} loss over (w₀, w₁); your path ends at {yours}, the reference's at {reference}.",
         "(w₀, w₁)에 대한 {kind} 손실의 등고선; 내 경로는 {yours}에서, 정답 경로는 {reference}에서 끝납니다.",
+    ),
+    # overrides, changes between runs, skipped files (grader.report.overrides, grader.report.changes, grader.report.summary)
+    "override.check": ("{who} changed the points of {check} from {was} to {points}: {comment}", "{who}이(가) {check}의 점수를 {was}점에서 {points}점으로 바꿨습니다: {comment}"),
+    "override.total": ("{who} changed your total from {was} to {points}: {comment}", "{who}이(가) 총점을 {was}점에서 {points}점으로 바꿨습니다: {comment}"),
+    "override.late": ("{who} set your late penalty to {points} points: {comment}", "{who}이(가) 지각 감점을 {points}점으로 정했습니다: {comment}"),
+    "override.someone": ("Your instructor", "담당 교수자"),
+    "override.no-comment": ("no comment given", "설명 없음"),
+    "report.summary.counts-skipped": ("{skipped} files were skipped (listed below).", "건너뛴 파일 {skipped}개 (아래 목록)."),
+    "report.summary.skipped": ("Files skipped", "건너뛴 파일"),
+    "report.summary.file": ("File", "파일"),
+    "report.summary.changes": ("Scores changed since the last run", "지난 채점 이후 바뀐 점수"),
+    "report.summary.no-changes": ("No score changed since the last run.", "지난 채점 이후 바뀐 점수가 없습니다."),
+    "report.summary.before": ("Before", "이전"),
+    "report.summary.after": ("After", "이후"),
+    "report.summary.change": ("Change", "변화"),
+    "report.summary.overrides": ("Scores changed by hand (overrides)", "직접 바꾼 점수 (overrides)"),
+    "report.summary.by": ("By", "변경한 사람"),
+    "report.summary.comment": ("Comment", "설명"),
+    "report.summary.total": ("the total", "총점"),
+    "export.comment.score": ("Score {score}/{max_score}.", "점수 {score}/{max_score}점."),
+    "export.comment.mistakes": ("To fix: {titles}.", "고칠 점: {titles}."),
+    "export.comment.late-days": ("Submitted {days} day(s) late: {penalty} points off.", "{days}일 늦게 제출: {penalty}점 감점."),
+    "export.comment.late": ("Submitted late: {penalty} points off.", "늦게 제출: {penalty}점 감점."),
+    "export.comment.report": ("The attached report shows every check.", "첨부한 보고서에서 검사별 결과를 볼 수 있습니다."),
+    "change.file": ("the file changed (sha256 {before} → {after})", "제출 파일이 바뀜 (sha256 {before} → {after})"),
+    "change.grader": ("a new grader version ({before} → {after})", "채점기 버전이 바뀜 ({before} → {after})"),
+    "change.reference": ("new private checks (--reference, sha256 {before} → {after})", "비공개 검사(--reference)가 바뀜 (sha256 {before} → {after})"),
+    "change.setting": ("--{name} changed ({before} → {after})", "--{name} 설정이 바뀜 ({before} → {after})"),
+    "change.options": ("the grading options changed", "채점 옵션이 바뀜"),
+    "change.override": ("an override by {who}: {comment}", "{who}의 점수 직접 변경: {comment}"),
+    "change.override-removed": ("an override was removed", "점수 직접 변경이 삭제됨"),
+    "change.same": (
+        "regraded with the same file, grader and options: the score should not have moved; please report it",
+        "같은 파일, 같은 채점기, 같은 옵션으로 다시 채점했는데 점수가 바뀌었습니다. 알려 주세요",
     ),
 }

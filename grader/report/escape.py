@@ -245,6 +245,22 @@ def json_line(value: Any, *, compact: bool = True) -> str:
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+# ------------------------------------------------------------ spreadsheets
+
+# A cell that starts with one of these is a formula to Excel, LibreOffice and
+# Google Sheets (``=HYPERLINK(...)``, ``-2+3``, ``@SUM(...)``), also after a TAB or CR.
+_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+
+
+def csv_cell(value: object) -> str:
+    """Student (or TA) text for a CSV cell that a spreadsheet may open: shown
+    on one line (``visible``), and a leading ``=``, ``+``, ``-``, ``@``, TAB or
+    CR quoted with ``'`` so that the cell is text, never a formula (OWASP's
+    advice on CSV injection).  Numbers the grader computed need none of this."""
+    text = visible(value)
+    return "'" + text if _FORMULA_START.match(text) else text
+
+
 # ------------------------------------------------------------- file names
 
 def file_name(name: str) -> str:

@@ -192,13 +192,14 @@ def _notices(result: GradeResult, lang: str) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def build_page(result: GradeResult, lang: str, *, figures: bool = True, key_prefix: str = "") -> Page:
+def build_page(result: GradeResult, lang: str, *, figures: bool = True, key_prefix: str = "", notices: tuple[str, ...] = ()) -> Page:
     """The report of ``result`` as the templates show it (words decided, figures drawn).
 
     Figures are drawn for the first failing check that carries a trajectory; when every
     check passed, for the first check with one (the lecture's data), so that a
     full-marks report still shows the training it rewards.  ``key_prefix`` keeps the
-    SVG ids of several reports on one page (a notebook's outputs) apart.
+    SVG ids of several reports on one page (a notebook's outputs) apart.  ``notices``
+    are sentences already in ``lang`` shown under the score (an instructor's override).
     """
     lang = lang if lang in messages.LANGUAGES else "en"
     # Figures for the first failing check that has a trajectory only: it is the
@@ -222,16 +223,16 @@ def build_page(result: GradeResult, lang: str, *, figures: bool = True, key_pref
         checks=views,
         details=tuple(v for v in views if v.detail),
         submission_diagnosis=common.submission_diagnosis(result, lang),
-        notices=_notices(result, lang),
+        notices=_notices(result, lang) + tuple(notices),
         passed_figures=passed_figures,
         percent=_percent(result),
     )
 
 
-def render_html(result: GradeResult, lang: str, *, figures: bool = True) -> str:
+def render_html(result: GradeResult, lang: str, *, figures: bool = True, notices: tuple[str, ...] = ()) -> str:
     """The report page of ``result`` in ``lang`` ("en" or "ko"); see :func:`build_page`."""
     lang = lang if lang in messages.LANGUAGES else "en"
-    page = build_page(result, lang, figures=figures)
+    page = build_page(result, lang, figures=figures, notices=notices)
     template = _environment().get_template("report.html.j2")
     return common.clean(template.render(**_context(result, lang, page)))
 

@@ -44,13 +44,18 @@ def write_atomic(path: str, text: str, mode: Optional[int] = None) -> None:
 
     The file gets ``file_mode(mode)``: the umask's permissions unless ``mode`` is given.
     """
+    write_bytes_atomic(path, text.encode("utf-8"), mode)
+
+
+def write_bytes_atomic(path: str, data: bytes, mode: Optional[int] = None) -> None:
+    """:func:`write_atomic` for bytes (a zip)."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
     try:
         os.fchmod(fd, file_mode(mode))
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(temporary, path)
     except BaseException:
         try:

@@ -7,7 +7,7 @@ graded.  One self-contained page, no JavaScript, no network.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 import jinja2
 
@@ -16,6 +16,9 @@ from grader.report.common import cell_problem, diagnosis, points, render_message
 from grader.report.html import code_spans
 from grader.results import SUBMISSION_CODES, GradeResult, Message
 
+if TYPE_CHECKING:
+    from grader.report.changes import Change
+    from grader.report.overrides import Applied
 
 
 def _environment() -> jinja2.Environment:
@@ -69,13 +72,25 @@ def _title(code: Optional[str], message: Optional[Message], lang: str) -> str:
     return text.title if text is not None else (code or "")
 
 
-def render_summary(results: Sequence[tuple[str, GradeResult]], skipped: Sequence[tuple[str, str]], lang: str = "en") -> str:
-    """summary.html for ``results`` ((student, result) pairs) and the ``skipped`` files ((path, why)).
+def render_summary(
+    results: Sequence[tuple[str, GradeResult]],
+    skipped: Sequence[tuple[str, str]],
+    lang: str = "en",
+    *,
+    changes: "Optional[Sequence[Change]]" = None,
+    overrides: "Sequence[tuple[str, Sequence[Applied]]]" = (),
+    reports: str = "reports",
+) -> str:
+    """summary.html for ``results`` ((student, result) pairs, after the overrides) and the ``skipped`` files ((path, why)).
 
     The mean, the distribution, the pass rates and the common mistakes are over
     the graded submissions; those that could not be graded are counted and
-    listed apart.  Diagnosis titles are worded with each student's own details
-    (never an unfilled placeholder); code in titles is shown as <code>.
+    listed apart, and so are the files skipped: each list is as long as the
+    count above it says.  ``changes`` (None: no earlier run) lists the scores
+    that moved since the last run and why; ``overrides`` the scores a TA
+    changed by hand.  Each student links to ``<reports>/<student>.html``.
+    Diagnosis titles are worded with each student's own details (never an
+    unfilled placeholder); code in titles is shown as <code>.
     """
     graded = [(s, r) for s, r in results if r.diagnosis not in SUBMISSION_CODES]
     ungraded = [(s, r.diagnosis, _title(r.diagnosis, r.message, lang)) for s, r in results if r.diagnosis in SUBMISSION_CODES]
@@ -119,6 +134,11 @@ def render_summary(results: Sequence[tuple[str, GradeResult]], skipped: Sequence
     )
     if len(maxima) > 1:
         counts += " " + render("report.summary.mixed-max", lang, maxima=", ".join(points(m) for m in maxima))
+    if skipped:
+        counts += " " + render("report.summary.counts-skipped", lang, skipped=len(skipped))
+    from grader.report.changes import signed, why
+
+    titles_of = {s: {c.name: render_message(c.title, lang) or c.name for c in r.checks} for s, r in results}
     return _environment().get_template("summary.html.j2").render(
         lang=lang,
         t=lambda key, **p: render(key, lang, **p),
@@ -129,5 +149,12 @@ def render_summary(results: Sequence[tuple[str, GradeResult]], skipped: Sequence
         ungraded=ungraded,
         skipped=skipped,
         students=sorted((s, points(r.score), points(r.max_score)) for s, r in results),
+        reports=reports,
+        changes=None if changes is None else [(c.student, points(c.before), points(c.after), signed(c.delta), why(c, lang)) for c in changes],
+        overrides=[
+            (student, titles_of.get(student, {}).get(a.check, render("report.summary.total", lang) if a.check == "total" else a.check), points(a.was), points(a.points), a.who, a.comment)
+            for student, applied in overrides
+            for a in applied
+        ],
         cells=[(s, [cell_problem(c, lang) for c in r.run.cells]) for s, r in results if r.run.cells],
     )

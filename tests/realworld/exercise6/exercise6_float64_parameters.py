@@ -1,0 +1,32 @@
+# expect: dtype-changed
+# cause: make_net builds its parameters with dtype=torch.float64, so the net is float64 while x is float32 and net(x) raises 'mat1 and mat2 must have the same dtype'
+# cause-words: float64|dtype
+# inspired-by: https://github.com/xianglin226/scMDC/issues/8
+import torch
+
+torch.manual_seed(43052)
+x = torch.linspace(-1, 1, 2000).reshape(2000, 1)
+u = -1 + 5 * x
+v = torch.exp(u) / (1 + torch.exp(u))
+y = torch.bernoulli(v)
+
+
+def make_net(w0, w1):
+    net = torch.nn.Sequential(torch.nn.Linear(1, 1), torch.nn.Sigmoid())
+    net[0].bias.data = torch.tensor([w0], dtype=torch.float64)
+    net[0].weight.data = torch.tensor([[w1]], dtype=torch.float64)
+    return net
+
+
+def train_logistic(net, x, y, lr, epochs):
+    loss_fn = torch.nn.BCELoss()
+    optimizr = torch.optim.SGD(net.parameters(), lr=lr)
+    loss_history = []
+    for epoc in range(epochs):
+        yhat = net(x)
+        loss = loss_fn(yhat, y)
+        loss.backward()
+        optimizr.step()
+        optimizr.zero_grad()
+        loss_history.append(loss.item())
+    return loss_history
