@@ -1,8 +1,10 @@
 """The ``grade`` command: a thin dispatch to one module per subcommand (``grade``, ``init``, ``exercises``, ``pack``, ``batch``, ``merge``, ``export``; the platforms' ``gradescope-bundle``, ``gradescope-try``, ``prairielearn`` and ``shard-entry`` in ``grader.authoring``)."""
 from __future__ import annotations
 
+import atexit
+import os
 import sys
-from typing import Optional, Sequence
+from typing import NoReturn, Optional, Sequence
 
 from grader.intake.submission import UsageError
 from grader.cli import exercises, grade, init
@@ -12,6 +14,8 @@ SUBCOMMANDS = ("init", "list", "pack", "batch", "merge", "export", "gradescope-b
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    if argv is None:  # the program itself (the `grade` script, python -m grader): never returns
+        _leave(main(sys.argv[1:]))
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
         print(f"usage: grade PATH... [options]  (grade --help for the options)\n\n{USAGE}", file=sys.stderr, end="")
@@ -56,3 +60,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         print(f"grade: {terminal(exc)}", file=sys.stderr)
         return EXIT_UNGRADED
+
+
+def _leave(code: int) -> NoReturn:
+    """End the program with ``code`` once its exit handlers have run and its output is flushed,
+    without tearing the interpreter down: freeing torch's objects one by one takes a quarter
+    of a second that the end of the process does at once."""
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    os._exit(code)

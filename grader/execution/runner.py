@@ -6,6 +6,9 @@ submission) and send every GradeResult back as JSON.
 """
 from __future__ import annotations
 
+import atexit
+import gc
+import importlib
 import os
 import selectors
 import sys
@@ -45,8 +48,9 @@ def grade_iter(submissions: list[Submission], options: Options, jobs: int = 1, f
 
 
 def prewarm(submissions: Iterable[Submission]) -> None:
-    """Start the fork server and have it import what the workers need; import what the
-    grading children of ``-j`` share before they are forked from here."""
+    """Start the fork server and tell it what the workers will use (``zygote.needs``), to load
+    while this process loads its checks; import what the grading children of ``-j`` share
+    before they are forked from here."""
     import torch
 
     # One thread: forking a process whose OpenMP pool has started can deadlock the child.
@@ -58,19 +62,35 @@ def prewarm(submissions: Iterable[Submission]) -> None:
     from grader.worker import zygote
 
     zygote.start()
-    warm = []
+    groups = zygote.needs_of_all((s.path, s.kind == "ipynb") for s in submissions)
     from grader.registry import EXERCISES
 
     if any(s.exercise in EXERCISES and EXERCISES[s.exercise].uses_optimizer for s in submissions):
-        # The first torch.optim.SGD(...) of a process imports torch._dynamo
-        # (over a second): once here and once in the fork server, not once in every worker.
+        # The checks' reference trains with torch.optim.SGD, whose first use imports
+        # torch._dynamo (over a second): once here, and once in the fork server.
         import torch._dynamo  # noqa: F401
 
-        warm.append("torch._dynamo")
-    if any(s.kind == "ipynb" for s in submissions):
-        # IPython and matplotlib are for the workers: imported once in the fork server, not here.
-        warm.append("notebook")
-    zygote.prewarm(warm)
+        groups.append("optim")
+    zygote.prewarm(groups)
+    _settle_the_heap()
+
+
+def _settle_the_heap() -> None:
+    """What is imported by now stays for the whole run: no collection walks it again.
+
+    A full collection walks every object (torch's alone take tens of
+    milliseconds), and in a grading child of ``-j`` it would copy the pages it
+    touches; at exit the interpreter's own collections would walk them once
+    more, for half a second, to free what the process's end frees anyway.
+    """
+    global _frozen_at_exit
+    gc.freeze()
+    if not _frozen_at_exit:
+        _frozen_at_exit = True
+        atexit.register(gc.freeze)
+
+
+_frozen_at_exit = False
 
 
 def _parallel(submissions: list[Submission], options: Options, jobs: int, finish: Optional[Finish]) -> Iterator[tuple[int, GradeResult]]:
@@ -79,6 +99,7 @@ def _parallel(submissions: list[Submission], options: Options, jobs: int, finish
     A child keeps what its first submission warmed up (lazy imports, Hypothesis's
     caches), which a child per submission would pay again every time.
     """
+    _share_with_children(submissions, options, reports=finish is not None)
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     pending = list(range(len(submissions)))
@@ -117,6 +138,33 @@ def _parallel(submissions: list[Submission], options: Options, jobs: int, finish
         selector.close()
         for child in children.values():
             child.stop()
+
+
+def _share_with_children(submissions: list[Submission], options: Options, reports: bool) -> None:
+    """Import here, once, what each grading child would import on its first submission.
+
+    The exercise's checks (and Hypothesis), IPython's reader of notebook
+    cells (``grader.checks.source``), and, where the children write reports,
+    the report with its matplotlib: the children then share those pages with
+    this process instead of each holding a copy, and nobody imports them
+    twice.  Nothing here reads a submission.
+    """
+    from grader.registry import EXERCISES
+
+    for exercise in sorted({s.exercise for s in submissions}):
+        EXERCISES[exercise].checks(options.reference_dir)
+        EXERCISES[exercise].functions(options.reference_dir)
+    modules = ["grader.checks.review", "grader.checks.source", "grader.diagnosis.errors", "grader.intake.scan"]
+    if any(s.kind == "ipynb" for s in submissions):
+        modules.append("IPython.core.inputtransformer2")
+    if reports:
+        modules += ["grader.report.html", "grader.report.figures", "matplotlib.backends.backend_svg"]
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass  # a module renamed since: the children import what they use themselves
+    gc.freeze()
 
 
 class _Child:

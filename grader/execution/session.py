@@ -195,6 +195,9 @@ class Session:
             for fd in child_fds:
                 os.close(fd)
             raise self._lose("crashed", f"the worker could not be started: {exc}")
+        # The submission's time starts now that its worker is locked in: the fork server may have
+        # loaded what the worker uses first (grader.worker.zygote), which is the grader's time.
+        self.deadline = time.monotonic() + self.limits.timeout
         self.start_method = self.contained.start_method
         self.protections_missing = self.contained.protections_missing
         for fd in child_fds:

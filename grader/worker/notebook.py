@@ -333,19 +333,14 @@ def _settle_in_worker() -> None:
     """Undo what the forked worker inherited from the grader and a fresh kernel would not have.
 
     The grader's stream objects may not write to fds 1 and 2 at all (pytest's
-    capture), and ``os._exit`` would drop their buffers.  ``tempfile`` cached
-    the grader's temporary directory; the sandbox points TMPDIR at the
-    worker's own.
+    capture), and ``os._exit`` would drop their buffers: the worker's own are
+    unbuffered within the output budget.  ``tempfile`` cached the grader's
+    temporary directory; the sandbox points TMPDIR at the worker's own.
     """
-    import io
-    import tempfile
-
     # A check() cell (grader.cli.inline) does nothing while the grader runs the notebook.
     os.environ[GRADING_ENV] = "1"
-    for fd, name in ((1, "stdout"), (2, "stderr")):
-        raw = io.FileIO(fd, "w", closefd=False)
-        setattr(sys, name, io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace", write_through=True))
-    tempfile.tempdir = None
+    # Bounded streams and print, as for a .py file (grader.worker.output).
+    worker._own_streams()
 
 
 # --------------------------------------------------------------------------
@@ -446,6 +441,8 @@ def _make_shell(ipython_dir: str) -> Any:
     config.InteractiveShell.colors = "nocolor"
     # Tracebacks printed as Python prints them: the context view (stack_data) costs 50-150 ms each.
     config.InteractiveShell.xmode = "Plain"
+    # Only text is shown (there is no front end): no HTML, LaTeX or image of a cell's value is computed.
+    config.DisplayFormatter.active_types = ["text/plain"]
     InteractiveShell.clear_instance()
     # A profile of our own: the student's ~/.ipython startup files must not run,
     # and the sandbox only lets the worker write in its own directory.

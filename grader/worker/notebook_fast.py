@@ -72,7 +72,9 @@ class FastRun:
             self._run_cell(index, source, alarm, limit, message)
             _after_cell()
 
-        run_cells(nb, self.cell_timeout, self.notebook_timeout, self.cells, execute)
+        # The cells print within the load's budget; display() too, now that the shell exists.
+        with worker.printing(quiet=False, budget=worker.LOAD_PRINT_BUDGET):
+            run_cells(nb, self.cell_timeout, self.notebook_timeout, self.cells, execute)
 
     def _run_cell(self, index: int, source: str, alarm: _Alarm, limit: float, message: str) -> None:
         shell = self.shell

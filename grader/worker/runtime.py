@@ -19,6 +19,7 @@ from typing import Any, Callable, NoReturn, Optional
 from grader.worker import protocol
 from grader.worker import virtual_cuda as _emulation
 from grader.worker.guard import GRADER_IMPORTS, seal  # noqa: F401  (the runners call worker.seal())
+from grader.worker.output import LOAD_PRINT_BUDGET, PRINT_BUDGET, deliver_output, own_streams, printing  # noqa: F401  (the runners and tests use them from here)
 
 _MAX_EVENTS = 5000
 _MAX_WARNINGS = 20
@@ -408,82 +409,6 @@ class _LineCounter:
         return self.local
 
 
-PRINT_BUDGET = 16 * 1024  # bytes a call whose output is shown may print: a few hundred lines, and formatting them stays cheap
-
-
-def printing(quiet: bool) -> Any:
-    """``print`` (and IPython's ``display``) during one call: free when ``quiet``, bounded when not.
-
-    Only the lecture-data call's output is shown in a report; in every other
-    call a chatty but correct ``train`` would pay for its printing once per
-    call, and could run out of time.  A quiet call swaps ``builtins.print``
-    for a function that does nothing (not even ``repr`` its arguments), and
-    ``sys.stdout`` for a stream that discards what is written to it (student
-    code that kept the real one still writes there, captured as usual); both
-    are restored afterwards.  A shown call prints until ``PRINT_BUDGET``
-    bytes, then ends the output with a line ``…`` and prints nothing more.
-    Printing to a file of the student's own always happens.  Printing never
-    changes what a call returns or raises, so it never decides a verdict.
-    """
-    import builtins
-    import contextlib
-    import io
-
-    class Discard(io.TextIOBase):
-        encoding = "utf-8"
-
-        def write(self, text: str) -> int:
-            return len(text)
-
-    real_print, real_stdout = builtins.print, sys.stdout
-    used = [0]
-
-    def to_terminal(file: Any) -> bool:
-        return file is None or file is sys.stdout or file is real_stdout or file is sys.stderr or file is sys.__stdout__ or file is sys.__stderr__
-
-    def silent(*args: Any, file: Any = None, **options: Any) -> None:
-        # Called thousands of times by a chatty loop: as little work as possible.
-        if file is not None and not to_terminal(file):
-            real_print(*args, file=file, **options)
-
-    def bounded(*args: Any, sep: Any = " ", end: Any = "\n", file: Any = None, flush: bool = False) -> None:
-        if not to_terminal(file):
-            real_print(*args, sep=sep, end=end, file=file, flush=flush)
-            return
-        if used[0] > PRINT_BUDGET:
-            return
-        text = (" " if sep is None else str(sep)).join(str(a) for a in args) + ("\n" if end is None else str(end))
-        used[0] += len(text.encode("utf-8", "replace"))
-        if used[0] > PRINT_BUDGET:
-            text = "\n…\n"
-        real_print(text, end="", file=file, flush=flush)
-
-    @contextlib.contextmanager
-    def swapped() -> Any:
-        shell = None
-        interactive = sys.modules.get("IPython.core.interactiveshell")
-        if quiet and interactive is not None and interactive.InteractiveShell.initialized():
-            shell = interactive.InteractiveShell.instance()
-        builtins.print = silent if quiet else bounded
-        if quiet:
-            sys.stdout = Discard()
-        if shell is not None:
-            # display() formats its objects before it publishes them: both are skipped.
-            shell.display_formatter.format = lambda *a, **k: ({}, {})
-            shell.display_pub.publish = lambda *a, **k: None
-        try:
-            yield
-        finally:
-            builtins.print = real_print
-            if quiet:
-                sys.stdout = real_stdout
-            if shell is not None:
-                for owner, name in ((shell.display_formatter, "format"), (shell.display_pub, "publish")):
-                    vars(owner).pop(name, None)
-
-    return swapped()
-
-
 class Worker:
     """Serves the grader's requests against one loaded submission.
 
@@ -587,13 +512,8 @@ class Worker:
 
 
 def _flush() -> None:
-    """Push the student's buffered prints into the capture pipe before we answer or exit."""
-    for stream in (sys.__stdout__, sys.__stderr__):
-        try:
-            if stream is not None:
-                stream.flush()
-        except BaseException:
-            pass
+    """Push the student's output into the capture pipes before we answer or exit."""
+    deliver_output()
 
 
 # --------------------------------------------------------------------------
@@ -634,12 +554,10 @@ def load_module(path: str, display_name: str, source: Optional[bytes] = None) ->
 
 
 def _own_streams() -> None:
-    """Unbuffered streams on fds 1 and 2 (nothing lost at os._exit), and temporary files in the worker's folder."""
-    import io
+    """The worker's bounded streams and ``print`` for its whole life (``grader.worker.output``), and temporary files in the worker's folder."""
     import tempfile
 
-    for fd, name in ((1, "stdout"), (2, "stderr")):
-        setattr(sys, name, io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8", errors="backslashreplace", write_through=True))
+    own_streams()
     tempfile.tempdir = None
 
 
@@ -651,6 +569,7 @@ def run(path: str, display_name: str, functions: list[str], request_fd: int, rep
         source = handle.read()
     namespace, error = load_module(path, display_name, source)
     present = {name: bool(namespace and callable(namespace.get(name))) for name in functions}
+    _flush()
     protocol.send(reply_fd, {"op": "load", "error": error, "functions": present, "imports_grader": GRADER_IMPORTS[:20]})
     if error is not None and error.get("syntax"):
         os._exit(0)

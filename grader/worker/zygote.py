@@ -23,6 +23,19 @@ each worker::
   forks reports on the status pipe it was given (``grader.worker.sandbox``), so a
   grading child of ``-j N`` can share the one server.  Z ends when every
   client has closed its end.
+* Workers inherit what student code imports, so that a notebook's import cell
+  costs nothing: Z preloads, by group (``PRELOADS``), IPython's shell and
+  display machinery with nbformat (``ipython``), ``numpy``, ``matplotlib``
+  with the Agg backend and a first figure drawn, and what the first
+  ``torch.optim`` optimizer imports (``optim``: ``torch._dynamo``, over a
+  second); torch's ``nn``, ``optim`` and ``linalg`` themselves come from P
+  (``torch``).  A group is loaded when the run needs it: :func:`prewarm`
+  names what the run's submissions use (read off their text, ``needs``),
+  and each request names what its own submission uses.  Z loads one step at
+  a time between requests, so a request never waits for a group it does not
+  need (at most for the step under way), and one that needs a group waits in
+  Z, not in its worker, until the group is loaded.  Nothing preloaded knows
+  an answer: third-party libraries only.
 """
 from __future__ import annotations
 
@@ -31,12 +44,15 @@ import importlib
 import json
 import linecache
 import os
+import re
+import select
 import signal
 import socket
 import subprocess
 import sys
 import threading
-from typing import Any, Optional, Sequence
+import warnings
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 # The grader modules a worker may hold: its own runtime (the package
 # ``grader.worker``, all of it, and the bare ``grader`` package above it), and
@@ -153,11 +169,17 @@ def _await_ready() -> None:
 
 
 def request(plan: dict[str, Any], fds: Sequence[int]) -> None:
-    """Ask the server for a worker: ``plan`` is JSON, ``fds`` travel with it."""
+    """Ask the server for a worker: ``plan`` is JSON, ``fds`` travel with it.
+
+    The server first loads the groups the entry's submission needs (``needs``), if it has not yet.
+    """
     if _client is None:
         start()
     assert _client is not None
     _await_ready()
+    entry = plan.get("entry")
+    if type(entry) is dict and "needs" not in plan:
+        plan = {**plan, "needs": needs(str(entry.get("path", "")), notebook=entry.get("function") != "grader.worker.runtime:run")}
     payload = json.dumps(plan, separators=(",", ":")).encode()
     if len(payload) > _MAX_REQUEST or len(fds) > _MAX_FDS:
         raise ZygoteError(f"a worker request of {len(payload)} bytes and {len(fds)} descriptors is over the limit")
@@ -167,34 +189,165 @@ def request(plan: dict[str, Any], fds: Sequence[int]) -> None:
         raise ZygoteError(f"the fork server is gone ({exc}); restart the grader") from None
 
 
-def prewarm(modules: Sequence[str]) -> None:
-    """Have the server import these (e.g. ``torch._dynamo``) once, so that no worker pays for them.
+def prewarm(groups: Sequence[str]) -> None:
+    """Have the server load these groups (``PRELOADS``; also ``"notebook"`` and ``"torch._dynamo"``),
+    in the background, so that no worker pays for them.
 
-    Also waits until the server is ready: call it before forking processes that
-    will share the server (``-j N``), so that none of them waits for the answer
-    meant for another.
+    Does not wait for the loading (a request that needs a group waits in the
+    server), only until the server is ready: call it before forking
+    processes that will share the server (``-j N``), so that none of them
+    waits for the answer meant for another.
     """
     if _client is None:
         start()
     _await_ready()
-    if modules:
-        request({"prewarm": [m for m in modules if m in _PREWARM]}, [])
+    wanted = [g for name in groups for g in _ALIASES.get(name, (name,)) if g in PRELOADS]
+    if wanted:
+        request({"preload": wanted}, [])
+
+
+# What in a submission's text says that its worker will use a group.  A
+# group that is not needed costs a worker nothing; one that is needed and
+# not preloaded costs every worker its import.
+_NEEDS = (
+    ("numpy", re.compile(rb"numpy")),
+    ("matplotlib", re.compile(rb"matplotlib|pyplot")),
+    ("optim", re.compile(rb"optim|SGD")),
+)
+_NEEDS_READ = 1 << 20  # bytes of a submission read to find them
+
+
+def needs(path: str, notebook: bool) -> list[str]:
+    """The preload groups the worker for the submission at ``path`` will use (grader side).
+
+    A notebook's worker needs IPython; any submission may name numpy,
+    matplotlib or an optimizer.  Only the first MiB is read.
+    """
+    found = ["torch"] + (["ipython"] if notebook else [])
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read(_NEEDS_READ)
+    except OSError:
+        return found
+    return found + [group for group, pattern in _NEEDS if pattern.search(text)]
+
+
+def needs_of_all(submissions: Iterable[tuple[str, bool]]) -> list[str]:
+    """The union of :func:`needs` over ``(path, notebook)`` pairs, in ``PRELOADS`` order."""
+    wanted: set[str] = set()
+    for path, notebook in submissions:
+        wanted.update(needs(path, notebook))
+    return [group for group in PRELOADS if group in wanted]
 
 
 # --------------------------------------------------------------------------
 # the server's side
 
 
-def _prewarm_notebook() -> None:
+def _import(name: str) -> Callable[[], None]:
+    def step() -> None:
+        importlib.import_module(name)
+
+    return step
+
+
+def _ipython_rest() -> None:
     from grader.worker import notebook
 
-    notebook.prewarm()
+    notebook.prewarm(with_matplotlib=False)
 
 
-_PREWARM = {
-    "torch._dynamo": lambda: importlib.import_module("torch._dynamo"),
-    "notebook": _prewarm_notebook,
+def _warm_torch() -> None:
+    """The first calls of the ops the exercises use set themselves up lazily (linalg, the loss modules).
+
+    Nothing here draws a random number: every worker starts from torch's own seed, as a fresh process does.
+    """
+    import torch
+
+    a = torch.eye(2, dtype=torch.float64)
+    torch.linalg.inv(a), torch.linalg.solve(a, a), torch.linalg.lstsq(a, a)
+    torch.nn.MSELoss()(torch.nn.functional.linear(a, a[:1]), a[:, :1])
+
+
+def _agg_pyplot() -> None:
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    importlib.import_module("matplotlib.pyplot")
+
+
+def _draw_once() -> None:
+    """A first figure loads the fonts and fills matplotlib's caches: once here rather than in each worker."""
+    import matplotlib.pyplot as plt
+
+    figure = plt.figure()
+    try:
+        axes = figure.add_subplot()
+        axes.plot([0.0, 1.0], [0.0, 1.0], "o")
+        axes.set_title("warm")
+        figure.canvas.draw()
+    finally:
+        plt.close(figure)
+
+
+def _warm_optimizer() -> None:
+    """The first optimizer imports ``torch._dynamo`` and sets itself up: what a student's first ``SGD`` would pay."""
+    import torch
+
+    weight = torch.zeros(2, 1, requires_grad=True)
+    optimizer = torch.optim.SGD([weight], lr=0.1)
+    torch.nn.functional.mse_loss(torch.ones(3, 2) @ weight, torch.ones(3, 1)).backward()
+    optimizer.step()
+    optimizer.zero_grad()
+
+
+# Each group is a list of steps, loaded in this order; a step is one public
+# import (a tenth of a second or so; torch._dynamo takes over a second), so
+# that a request waits at most for the one under way.  A step that fails (a
+# library not installed) is skipped: the worker imports what it uses itself.
+PRELOADS: dict[str, list[Callable[[], None]]] = {
+    "torch": [_warm_torch],
+    "ipython": [_import("IPython.core.interactiveshell"), _ipython_rest],
+    # numpy itself (torch imports it; numpy.random, Cython-built, is left to the notebooks that use it).
+    "numpy": [_import("numpy")],
+    "matplotlib": [_import("matplotlib"), _import("matplotlib.font_manager"), _import("matplotlib.figure"), _agg_pyplot, _draw_once],
+    # torch._dynamo is one step: importing its parts out of its own order fails half-way (a circular import).
+    "optim": [_import("sympy"), _import("torch._dynamo"), _warm_optimizer],
 }
+_ALIASES = {"notebook": ("ipython", "numpy", "matplotlib"), "torch._dynamo": ("optim",)}
+
+
+class _Preloader:
+    """Z's preloading: the groups asked for, one step at a time, requests first."""
+
+    def __init__(self) -> None:
+        self.queue: list[tuple[str, int]] = []  # (group, step) still to load, in order
+        self.asked: set[str] = set()
+
+    def ask(self, groups: Any) -> None:
+        for group in groups if type(groups) is list else []:
+            if type(group) is str and group in PRELOADS and group not in self.asked:
+                self.asked.add(group)
+                self.queue += [(group, step) for step in range(len(PRELOADS[group]))]
+
+    def step(self) -> None:
+        group, index = self.queue.pop(0)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # nothing printed on the grader's terminal
+                PRELOADS[group][index]()
+        except Exception:
+            pass  # not installed, or another version: the worker imports what it uses itself
+        # Some first calls read source files (the runtime's among them) into the line cache: a
+        # worker starts with an empty one, as after _forget_the_grader.
+        linecache.clearcache()
+        # What was loaded is shared with every worker: no collection walks it again (copying its pages).
+        gc.freeze()
+
+    def complete(self, groups: Any) -> None:
+        """Load the groups a request needs (asked for now if they were not) before its worker is forked."""
+        self.ask(groups)
+        wanted = set(groups) if type(groups) is list else set()
+        while any(group in wanted for group, _ in self.queue):
+            self.step()
 
 
 def _prepare_imports() -> None:
@@ -246,7 +399,11 @@ def _serve(sock: socket.socket) -> None:
     from grader.worker.sandbox import plan, supervisor
 
     sock.send(b"ready")
+    preloader = _Preloader()
     while True:
+        if preloader.queue and not select.select([sock], [], [], 0)[0]:
+            preloader.step()  # nobody is waiting for a worker: load on
+            continue
         try:
             payload, fds, _, _ = socket.recv_fds(sock, _MAX_REQUEST, _MAX_FDS)
         except InterruptedError:
@@ -259,15 +416,13 @@ def _serve(sock: socket.socket) -> None:
             message = json.loads(payload)
         except ValueError:
             message = {}
-        if "prewarm" in message:
-            for name in message["prewarm"]:
-                try:
-                    _PREWARM[name]()
-                except Exception:
-                    pass
-            gc.freeze()
+        if type(message) is not dict:
+            message = {}
+        if "preload" in message:
+            preloader.ask(message["preload"])
             continue
         try:
+            preloader.complete(message.get("needs"))
             _fork_supervisor(plan, supervisor, sock, message, fds)
         except Exception as exc:
             status = message.get("fds", {}).get("status") if type(message) is dict else None

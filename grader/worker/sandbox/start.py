@@ -126,8 +126,16 @@ def start_contained(
     status = _Status(status_r)
     supervisor_pidfd = None
     pidfd = None
+    setup = min(_SETUP_TIMEOUT, max(limits.timeout, 5.0))
     try:
-        _handshake(status, started + min(_SETUP_TIMEOUT, max(limits.timeout, 5.0)))
+        if method == "zygote":
+            # The fork server may first load what this worker will use (grader.worker.zygote):
+            # the grader's own time, so the worker's setup is timed from the fork on.
+            _handshake(status, started + _PRELOAD_TIMEOUT, forked=True)
+            started_setup = time.monotonic()
+        else:
+            started_setup = started
+        _handshake(status, started_setup + setup)
         if method == "zygote" and status.supervisor_pid is not None:
             pid = status.supervisor_pid
             try:
@@ -164,13 +172,19 @@ def start_contained(
     return contained
 
 
+# How long the fork server may take to load what a worker will use before it forks
+# it (over a second for torch._dynamo on a busy machine; minutes only if it is stuck).
+_PRELOAD_TIMEOUT = 120.0
+
+
 def _protection_order(name: str) -> tuple[int, str]:
     return (PROTECTIONS.index(name) if name in PROTECTIONS else len(PROTECTIONS), name)
 
 
-def _handshake(status: _Status, deadline: float) -> None:
-    """Wait for the worker to be locked in (or for the reason it is not)."""
-    while not (status.ready and status.worker_pid is not None) and status.error is None:
+def _handshake(status: _Status, deadline: float, forked: bool = False) -> None:
+    """Wait for the worker to be locked in (or for the reason it is not); with ``forked``,
+    only for its supervisor to be forked."""
+    while not (status.supervisor_pid is not None if forked else status.ready and status.worker_pid is not None) and status.error is None:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             status.error = "timed out waiting for the worker to start"
