@@ -560,7 +560,7 @@ def test_landlock_scoping_blocks_signals_to_the_grader() -> None:
 
 
 def test_seccomp_blocks_sockets_and_namespaces_but_not_threads_or_processes() -> None:
-    if not sandbox._LINUX or os.uname().machine not in ("x86_64", "aarch64"):
+    if not sandbox.LINUX or os.uname().machine not in ("x86_64", "aarch64"):
         pytest.skip("no seccomp filter for this architecture")
 
     def body() -> dict[str, str]:
@@ -568,8 +568,8 @@ def test_seccomp_blocks_sockets_and_namespaces_but_not_threads_or_processes() ->
         outcome = {}
 
         def unshare_user_namespace() -> None:
-            assert sandbox._LIBC is not None
-            if sandbox._LIBC.unshare(0x10000000) != 0:  # CLONE_NEWUSER
+            assert sandbox.LIBC is not None
+            if sandbox.LIBC.unshare(0x10000000) != 0:  # CLONE_NEWUSER
                 raise PermissionError("unshare refused")
 
         def thread() -> None:
@@ -601,7 +601,7 @@ def test_seccomp_blocks_sockets_and_namespaces_but_not_threads_or_processes() ->
 
 
 def test_seccomp_can_let_unix_sockets_through_for_a_jupyter_kernel() -> None:
-    if not sandbox._LINUX or os.uname().machine not in ("x86_64", "aarch64"):
+    if not sandbox.LINUX or os.uname().machine not in ("x86_64", "aarch64"):
         pytest.skip("no seccomp filter for this architecture")
 
     def body() -> dict[str, str]:

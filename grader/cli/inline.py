@@ -32,24 +32,24 @@ from typing import IO, Any, Iterable, Optional
 
 from grader.cli.inline_history import (  # noqa: F401  (re-exported: the check's notes)
     Note,
-    _PIP_LINE,
-    _note_html,
+    PIP_LINE,
+    note_html,
     kernel_history,
-    _only_setup,
+    only_setup,
     history_notes,
     defined_outside_cells,
     stale_cells,
-    _normal,
+    normal,
     defined_names,
     globals_read,
-    _is_data,
+    is_data,
     current_cells,
     current_notebook,
     grade_dependencies,
     Saved,
     watch,
-    _notebook_path,
-    _colab_notebook,
+    notebook_path,
+    colab_notebook,
 )
 
 # Set in the grading server: a check() among the replayed cells does nothing there.
@@ -205,7 +205,7 @@ def check(exercise: Optional[str] = None, *, lang: Optional[str] = None, noteboo
     functions = reply["functions"]
     notes = [render(Message(n.key, n.params), language) for n in history_notes(shell, history, functions, notebook)]
     # The server renders the page; the notes (found here, in the kernel) go in front.
-    html = reply["html"].replace("<!--grader-notes-->", "".join(_note_html(n) for n in notes), 1)
+    html = reply["html"].replace("<!--grader-notes-->", "".join(note_html(n) for n in notes), 1)
     text = reply["text"] + "".join(f"\n! {n}" for n in notes)
     from grader.serialize import result_from_data
 

@@ -16,7 +16,7 @@ import types
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional
 
-_PIP_LINE = ("%pip", "!pip", "%conda", "!conda", "!apt", "%%capture")
+PIP_LINE = ("%pip", "!pip", "%conda", "!conda", "!apt", "%%capture")
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Note:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def _note_html(note: str) -> str:
+def note_html(note: str) -> str:
     from grader.report.html import code_spans
 
     return f'<p class="notice" role="note">{code_spans(note)}</p>'
@@ -46,15 +46,15 @@ def kernel_history(shell: Any) -> list[tuple[int, str]]:
     for count, source in enumerate(raw):
         if count == 0 or not isinstance(source, str) or not source.strip():
             continue
-        if _only_setup(source):
+        if only_setup(source):
             continue
         out.append((count, source))
     return out
 
 
-def _only_setup(source: str) -> bool:
+def only_setup(source: str) -> bool:
     lines = [line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("#")]
-    return bool(lines) and all(line.startswith(_PIP_LINE) for line in lines)
+    return bool(lines) and all(line.startswith(PIP_LINE) for line in lines)
 
 
 # -- what the history hides ---------------------------------------------------
@@ -267,12 +267,12 @@ def stale_cells(history: list[tuple[int, str]], current: list[str], depends: Opt
     deletion explains a missing cell); it decides the note's key
     (:meth:`Saved.cause`).
     """
-    present = {_normal(source) for source in current}
+    present = {normal(source) for source in current}
     defined_later: set[str] = set()
     notes = []
     for count, source in reversed(history):
         names = defined_names(source)
-        if _normal(source) in present:
+        if normal(source) in present:
             defined_later |= names
             continue
         left = sorted(n for n in names - defined_later if depends is None or n in depends)
@@ -286,7 +286,7 @@ def stale_cells(history: list[tuple[int, str]], current: list[str], depends: Opt
     return list(reversed(notes))
 
 
-def _normal(source: str) -> str:
+def normal(source: str) -> str:
     return "\n".join(line.rstrip() for line in source.strip().splitlines())
 
 
@@ -311,10 +311,10 @@ def defined_names(source: str) -> set[str]:
 
 def globals_read(function: types.FunctionType, namespace: dict[str, Any]) -> list[str]:
     """The notebook's data (not modules, functions or classes) that ``function`` reads as globals."""
-    return [name for name in _names_read(function.__code__) if name in namespace and _is_data(namespace[name]) and not name.startswith("_")]
+    return [name for name in _names_read(function.__code__) if name in namespace and is_data(namespace[name]) and not name.startswith("_")]
 
 
-def _is_data(value: Any) -> bool:
+def is_data(value: Any) -> bool:
     return not (isinstance(value, (types.ModuleType, type)) or callable(value))
 
 
@@ -331,10 +331,10 @@ def current_notebook(shell: Any, notebook: Optional[str] = None) -> Optional[tup
     name the file (its last save), which is what a restart-and-run-all runs.
     None where neither is known.
     """
-    colab = _colab_notebook()
+    colab = colab_notebook()
     if colab is not None and notebook is None:
         return colab, None
-    path = notebook or _notebook_path(shell)
+    path = notebook or notebook_path(shell)
     if path and not os.path.isfile(path) and notebook is None:
         # Jupyter Server may name the notebook relative to its root; the kernel runs beside it.
         path = os.path.basename(path)
@@ -350,7 +350,7 @@ def current_notebook(shell: Any, notebook: Optional[str] = None) -> Optional[tup
     return [cell.get("source", "") for cell in nb.cells if cell.get("cell_type") == "code"], Saved(mtime, session_started(shell), path=path)
 
 
-def _notebook_path(shell: Any) -> Optional[str]:
+def notebook_path(shell: Any) -> Optional[str]:
     namespace = shell.user_ns
     for name in ("__vsc_ipynb_file__", "__session__"):
         value = namespace.get(name)
@@ -362,7 +362,7 @@ def _notebook_path(shell: Any) -> Optional[str]:
     return None
 
 
-def _colab_notebook() -> Optional[list[str]]:
+def colab_notebook() -> Optional[list[str]]:
     if "google.colab" not in sys.modules:
         return None
     try:

@@ -276,13 +276,13 @@ class CellNames:
             return None
         frames = error.get("frames", [])
         error["frames"] = [dict(f, filename=self.label(f.get("filename", ""))) for f in frames]
-        return _name_syntax_error(error)
+        return name_syntax_error(error)
 
 
 _SYNTAX_WHERE = re.compile(r"\(([^()]*), line (\d+)\)$")
 
 
-def _name_syntax_error(error: dict[str, Any]) -> dict[str, Any]:
+def name_syntax_error(error: dict[str, Any]) -> dict[str, Any]:
     """``invalid syntax (<ipython-input-3-…>, line 1)`` names the cell as the frames do."""
     frames = error.get("frames") or []
     if error.get("type") in ("SyntaxError", "IndentationError", "TabError") and frames:
@@ -305,11 +305,11 @@ class NotebookWorker(worker.Worker):
         return reply
 
 
-def _presence(namespace: dict[str, Any], functions: list[str]) -> dict[str, bool]:
+def presence(namespace: dict[str, Any], functions: list[str]) -> dict[str, bool]:
     return {name: callable(namespace.get(name)) for name in functions}
 
 
-def _timeout_error(message: str) -> dict[str, Any]:
+def timeout_error(message: str) -> dict[str, Any]:
     return {"type": "KeyboardInterrupt", "message": message, "frames": []}
 
 
@@ -329,7 +329,7 @@ def _not_run(index: int, notebook_timeout: float) -> dict[str, Any]:
     }
 
 
-def _settle_in_worker() -> None:
+def settle_in_worker() -> None:
     """Undo what the forked worker inherited from the grader and a fresh kernel would not have.
 
     The grader's stream objects may not write to fds 1 and 2 at all (pytest's
@@ -340,14 +340,14 @@ def _settle_in_worker() -> None:
     # A check() cell (grader.cli.inline) does nothing while the grader runs the notebook.
     os.environ[GRADING_ENV] = "1"
     # Bounded streams and print, as for a .py file (grader.worker.output).
-    worker._own_streams()
+    worker.settle_streams()
 
 
 # --------------------------------------------------------------------------
 # the fast path: IPython's InteractiveShell in this process
 
 
-class _Alarm:
+class Alarm:
     """Interrupts the running cell with KeyboardInterrupt, as Jupyter's interrupt button does.
 
     After the first interrupt it fires again every second, in case the cell
@@ -377,21 +377,21 @@ class _Alarm:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def _no_input(prompt: Any = "") -> str:
+def no_input(prompt: Any = "") -> str:
     __tracebackhide__ = True
     from IPython.core.error import StdinNotImplementedError
 
     raise StdinNotImplementedError(_NO_INPUT)
 
 
-def _no_getpass(prompt: Any = "Password: ", stream: Any = None) -> str:
+def no_getpass(prompt: Any = "Password: ", stream: Any = None) -> str:
     __tracebackhide__ = True
     from IPython.core.error import StdinNotImplementedError
 
     raise StdinNotImplementedError(_NO_GETPASS)
 
 
-def _agg() -> None:
+def agg() -> None:
     os.environ["MPLBACKEND"] = "Agg"
     if "matplotlib" in sys.modules:
         import matplotlib
@@ -408,15 +408,15 @@ def _agg() -> None:
 def _matplotlib_magic(line: str = "") -> None:
     """``%matplotlib`` for a shell with no front end: every backend is Agg here.
 
-    The figures of a cell are closed when it ends (see ``_after_cell``), as the
+    The figures of a cell are closed when it ends (see ``after_cell``), as the
     inline backend closes them after drawing them into the notebook.
     """
     import matplotlib.pyplot  # noqa: F401  (%matplotlib imports pyplot in Jupyter too)
 
-    _agg()
+    agg()
 
 
-def _after_cell() -> None:
+def after_cell() -> None:
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         try:
@@ -430,7 +430,7 @@ def _after_cell() -> None:
             pass
 
 
-def _make_shell(ipython_dir: str) -> Any:
+def make_shell(ipython_dir: str) -> Any:
     from IPython.core.interactiveshell import InteractiveShell
     from IPython.core.profiledir import ProfileDir
     from traitlets.config import Config
@@ -484,12 +484,12 @@ def run_cells(
         execute(index, source, limit, message)
 
 
-def _load_message(functions: dict[str, bool], cells: list[dict[str, Any]]) -> dict[str, Any]:
+def load_message(functions: dict[str, bool], cells: list[dict[str, Any]]) -> dict[str, Any]:
     return {"op": "load", "error": None, "functions": functions, "cells": cells, "invalid": None}
 
 
-def _send_invalid(reply_fd: int, functions: list[str], invalid: str) -> NoReturn:
-    message = _load_message({name: False for name in functions}, [])
+def send_invalid(reply_fd: int, functions: list[str], invalid: str) -> NoReturn:
+    message = load_message({name: False for name in functions}, [])
     message["invalid"] = invalid
     protocol.send(reply_fd, message)
     os._exit(0)
@@ -501,7 +501,7 @@ def _send_invalid(reply_fd: int, functions: list[str], invalid: str) -> NoReturn
 
 
 
-def _enter_device_context(mode: Optional[str] = None) -> None:
+def enter_device_context(mode: Optional[str] = None) -> None:
     """Run the cells under the device emulation that .py submissions get (``grader.worker.runtime``)."""
     if mode is not None and hasattr(worker, "MODE"):
         setattr(worker, "MODE", mode)

@@ -18,18 +18,18 @@ from grader.worker.notebook import (
     CellNames,
     Entry,
     NotebookWorker,
-    _after_cell,
-    _agg,
-    _Alarm,
-    _enter_device_context,
-    _load_message,
-    _make_shell,
-    _no_getpass,
-    _no_input,
-    _presence,
-    _send_invalid,
-    _settle_in_worker,
-    _timeout_error,
+    after_cell,
+    agg,
+    Alarm,
+    enter_device_context,
+    load_message,
+    make_shell,
+    no_getpass,
+    no_input,
+    presence,
+    send_invalid,
+    settle_in_worker,
+    timeout_error,
     read_notebook,
     run_cells,
     timeouts,
@@ -56,12 +56,12 @@ class FastRun:
     def run(self, nb: Any) -> None:
         import getpass
 
-        _agg()
-        builtins.input = _no_input
-        getpass.getpass = _no_getpass
-        self.shell = _make_shell(self.ipython_dir)
+        agg()
+        builtins.input = no_input
+        getpass.getpass = no_getpass
+        self.shell = make_shell(self.ipython_dir)
         self.names = CellNames(self.shell.compile, self.count_to_index, self.display_name)
-        alarm = _Alarm()
+        alarm = Alarm()
         # A replay of a kernel's history (grader.cli.inline) keeps the student's own In [N].
         replay = (nb.get("metadata", {}).get("grader") or {}).get("replay") == "history"
 
@@ -70,13 +70,13 @@ class FastRun:
             if replay and type(count) is int and count >= self.shell.execution_count:
                 self.shell.execution_count = count
             self._run_cell(index, source, alarm, limit, message)
-            _after_cell()
+            after_cell()
 
         # The cells print within the load's budget; display() too, now that the shell exists.
         with worker.printing(quiet=False, budget=worker.LOAD_PRINT_BUDGET):
             run_cells(nb, self.cell_timeout, self.notebook_timeout, self.cells, execute)
 
-    def _run_cell(self, index: int, source: str, alarm: _Alarm, limit: float, message: str) -> None:
+    def _run_cell(self, index: int, source: str, alarm: Alarm, limit: float, message: str) -> None:
         shell = self.shell
         count = shell.execution_count
         self.count_to_index[count] = index
@@ -96,7 +96,7 @@ class FastRun:
                 shell.execution_count += 1
         if alarm.fired:
             # Also when the cell swallowed the interrupt (``!sleep`` does), as nbclient reports it.
-            error = self._describe(exc) if isinstance(exc, KeyboardInterrupt) else _timeout_error(message)
+            error = self._describe(exc) if isinstance(exc, KeyboardInterrupt) else timeout_error(message)
             error["message"] = message
             self.cells.append({"index": index, "count": count, "timed_out": True, "error": error})
         elif exc is not None:
@@ -166,20 +166,20 @@ def run_fast(
     ``skip_cells`` are not run (as if tagged skip-execution): the device pass
     skips the cells that already hung in the CPU pass rather than wait for them again.
     """
-    _settle_in_worker()
+    settle_in_worker()
     nb, invalid = read_notebook(path, display_name)
     if invalid is not None:
-        _send_invalid(reply_fd, functions, invalid)
+        send_invalid(reply_fd, functions, invalid)
     for index in skip_cells:
         if 0 <= index < len(nb.cells):
             tags = nb.cells[index].setdefault("metadata", {}).setdefault("tags", [])
             tags.append(SKIP_TAG)
     cell_limit, notebook_limit = timeouts(cell_timeout, notebook_timeout)
-    _enter_device_context()
+    enter_device_context()
     run = FastRun(display_name, cell_limit, notebook_limit, os.path.join(os.getcwd(), ".ipython"))
     run.run(nb)
     assert run.names is not None
-    protocol.send(reply_fd, _load_message(_presence(run.namespace, functions), run.cells))
+    protocol.send(reply_fd, load_message(presence(run.namespace, functions), run.cells))
     NotebookWorker(run.namespace, run.names).serve(request_fd, reply_fd)
 
 

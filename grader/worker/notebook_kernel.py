@@ -20,13 +20,13 @@ from grader.worker.notebook import (
     CellNames,
     Entry,
     NotebookWorker,
-    _enter_device_context,
-    _load_message,
-    _name_syntax_error,
-    _presence,
-    _send_invalid,
-    _settle_in_worker,
-    _timeout_error,
+    enter_device_context,
+    load_message,
+    name_syntax_error,
+    presence,
+    send_invalid,
+    settle_in_worker,
+    timeout_error,
     read_notebook,
     run_cells,
     timeouts,
@@ -89,7 +89,7 @@ def prepare_kernel(mode: str, modules: list[str]) -> None:
             importlib.import_module(module)
         except Exception:
             pass
-    _enter_device_context(mode)
+    enter_device_context(mode)
 
 
 
@@ -169,7 +169,7 @@ class KernelRun:
                 self.count_to_index[count] = index
             errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
             if index in timed_out:
-                error = _timeout_error(message)
+                error = timeout_error(message)
                 if errors:
                     error = self._error(errors[-1], names)
                     error["message"] = message
@@ -197,7 +197,7 @@ class KernelRun:
 
     @staticmethod
     def _error(output: Any, names: CellNames) -> dict[str, Any]:
-        return _name_syntax_error(
+        return name_syntax_error(
             {
                 "type": str(output.get("ename", "Error"))[:200],
                 "message": str(output.get("evalue", ""))[:2000],
@@ -228,7 +228,7 @@ def _serve_in_kernel(functions: list[str], count_to_index: dict[int, int], displ
     request_fd = os.open(requests, os.O_RDONLY)
     names = CellNames(shell.compile, dict(count_to_index), display_name)
     namespace = shell.user_ns
-    protocol.send(reply_fd, {"op": "functions", "functions": _presence(namespace, functions)})
+    protocol.send(reply_fd, {"op": "functions", "functions": presence(namespace, functions)})
     NotebookWorker(namespace, names).serve(request_fd, reply_fd)
 
 
@@ -249,12 +249,12 @@ def run_kernel(
     kernel's own namespace: this process only relays bytes between the
     grader's pipes and two FIFOs in its directory.
     """
-    _settle_in_worker()
+    settle_in_worker()
     # The worker's group gets no SIGINT from us, but a stray one must not kill the relay.
     signal.signal(signal.SIGINT, lambda signum, frame: None)
     nb, invalid = read_notebook(path, display_name)
     if invalid is not None:
-        _send_invalid(reply_fd, functions, invalid)
+        send_invalid(reply_fd, functions, invalid)
     cell_limit, notebook_limit = timeouts(cell_timeout, notebook_timeout)
     workdir = os.getcwd()
     run = KernelRun(display_name, cell_limit, notebook_limit, workdir)
@@ -280,7 +280,7 @@ def run_kernel(
         os._exit(70)
     functions_present = presence.get("functions", {}) if type(presence) is dict else {}
     present = {name: functions_present.get(name) is True for name in functions}
-    protocol.send(reply_fd, _load_message(present, run.cells))
+    protocol.send(reply_fd, load_message(present, run.cells))
     _relay(request_fd, reply_fd, requests_fd, replies_fd, run)
 
 

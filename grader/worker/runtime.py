@@ -553,7 +553,7 @@ def load_module(path: str, display_name: str, source: Optional[bytes] = None) ->
     return module.__dict__, None
 
 
-def _own_streams() -> None:
+def settle_streams() -> None:
     """The worker's bounded streams and ``print`` for its whole life (``grader.worker.output``), and temporary files in the worker's folder."""
     import tempfile
 
@@ -563,7 +563,7 @@ def _own_streams() -> None:
 
 def run(path: str, display_name: str, functions: list[str], request_fd: int, reply_fd: int) -> NoReturn:
     """Entry point in the forked worker: load, report, then serve calls."""
-    _own_streams()
+    settle_streams()
     device_context().__enter__()  # for the rest of the worker's life: serve() never returns
     with open(path, "rb") as handle:
         source = handle.read()

@@ -427,7 +427,7 @@ def _serve(sock: socket.socket) -> None:
         except Exception as exc:
             status = message.get("fds", {}).get("status") if type(message) is dict else None
             if type(status) is int and 0 <= status < len(fds):
-                plan._report(fds[status], f"error the fork server could not start the worker: {exc!r}")
+                plan.report(fds[status], f"error the fork server could not start the worker: {exc!r}")
         finally:
             for fd in fds:
                 try:
@@ -450,7 +450,7 @@ def _fork_supervisor(plans: Any, supervisor: Any, sock: socket.socket, message: 
     if entry["function"] not in ENTRIES:
         raise ValueError(f"unknown entry {entry['function']!r}")
     channel, out, err = fd("channel"), fd("stdout"), fd("stderr")
-    plan = plans._Plan(
+    plan = plans.Plan(
         workdir=plan_in["workdir"],
         memory=plan_in["memory"],
         cpu=plan_in["cpu"],
@@ -482,9 +482,9 @@ def _fork_supervisor(plans: Any, supervisor: Any, sock: socket.socket, message: 
         try:
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             sock.close()
-            supervisor._supervise(plan, target)
+            supervisor.supervise(plan, target)
         except BaseException as exc:
-            plans._report(plan.status_w, f"error {exc!r}")
+            plans.report(plan.status_w, f"error {exc!r}")
         finally:
             os._exit(70)
 

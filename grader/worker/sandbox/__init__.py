@@ -45,14 +45,14 @@ from grader.worker.sandbox.contained import Contained
 from grader.worker.sandbox.environment import is_secret_name, scrubbed_environment
 from grader.worker.sandbox.landlock import apply_landlock, grader_paths, landlock_abi, read_rules
 from grader.worker.sandbox.limits import PROTECTIONS, Exit, Limits, SandboxError, SpawnTarget
-from grader.worker.sandbox.plan import _Plan, _report
+from grader.worker.sandbox.plan import Plan, report
 from grader.worker.sandbox.seccomp import apply_seccomp
 from grader.worker.sandbox.start import start_contained
-from grader.worker.sandbox.supervisor import _supervise
-from grader.worker.sandbox.syscalls import _LIBC, _LINUX, fork_is_safe
+from grader.worker.sandbox.supervisor import supervise
+from grader.worker.sandbox.syscalls import LIBC, LINUX, fork_is_safe
 
 __all__ = [
     "PROTECTIONS", "Contained", "Exit", "Limits", "SandboxError", "SpawnTarget", "apply_landlock", "apply_seccomp",
     "fork_is_safe", "grader_paths", "is_secret_name", "landlock_abi", "read_rules", "scrubbed_environment", "start_contained",
-    "_LIBC", "_LINUX", "_Plan", "_report", "_supervise",
+    "LIBC", "LINUX", "Plan", "report", "supervise",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ctypes
 
-from grader.worker.sandbox.syscalls import _LIBC, _LINUX
+from grader.worker.sandbox.syscalls import LIBC, LINUX
 
 
 class _CapHeader(ctypes.Structure):
@@ -14,12 +14,12 @@ class _CapData(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
 
-def _drop_capabilities() -> bool:
+def drop_capabilities() -> bool:
     """Give up the capabilities a user namespace grants inside it."""
-    if _LIBC is None or not _LINUX:
+    if LIBC is None or not LINUX:
         return False
     header = _CapHeader(0x20080522, 0)
     data = (_CapData * 2)()
-    capset = _LIBC.capset
+    capset = LIBC.capset
     capset.restype = ctypes.c_int
     return capset(ctypes.byref(header), ctypes.byref(data)) == 0

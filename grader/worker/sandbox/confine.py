@@ -11,20 +11,20 @@ import sys
 import traceback
 from typing import Callable
 
-from grader.worker.sandbox.capabilities import _drop_capabilities
-from grader.worker.sandbox.environment import _replace_environment
+from grader.worker.sandbox.capabilities import drop_capabilities
+from grader.worker.sandbox.environment import replace_environment
 from grader.worker.sandbox.landlock import apply_landlock
-from grader.worker.sandbox.limits import _MAX_OPEN_FILES, _limit_memory, _setrlimit, _tasks_of_user
-from grader.worker.sandbox.namespaces import _write_file
-from grader.worker.sandbox.plan import _Plan, _report
+from grader.worker.sandbox.limits import MAX_OPEN_FILES, limit_memory, setrlimit, tasks_of_user
+from grader.worker.sandbox.namespaces import write_file
+from grader.worker.sandbox.plan import Plan, report
 from grader.worker.sandbox.seccomp import apply_seccomp
-from grader.worker.sandbox.syscalls import _PR_SET_NO_NEW_PRIVS, _PR_SET_PDEATHSIG, _prctl
+from grader.worker.sandbox.syscalls import PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, prctl
 
 
-def _become_worker(plan: _Plan, target: Callable[[], None], in_namespace: bool, was_root: bool) -> None:
+def become_worker(plan: Plan, target: Callable[[], None], in_namespace: bool, was_root: bool) -> None:
     """Runs in W': lock this process in, report, wait for the go, run the target."""
     missing: list[str] = []
-    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     # Root is exempt from RLIMIT_NPROC; inside our own PID namespace the
     # per-namespace pid_max (Linux >= 6.14) still caps the tree, at >= 300.
     nproc_applies = not was_root
@@ -32,7 +32,7 @@ def _become_worker(plan: _Plan, target: Callable[[], None], in_namespace: bool, 
         missing.append("rlimit-nproc")
         if in_namespace:
             try:
-                _write_file("/proc/sys/kernel/pid_max", str(max(301, plan.processes + 1)))
+                write_file("/proc/sys/kernel/pid_max", str(max(301, plan.processes + 1)))
             except OSError:
                 missing.append("pid-max")
     try:
@@ -43,7 +43,7 @@ def _become_worker(plan: _Plan, target: Callable[[], None], in_namespace: bool, 
     # expects Python's own SIGINT handler (KeyboardInterrupt).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     _restart_faulthandler()
-    _replace_environment(plan.env)
+    replace_environment(plan.env)
     os.chdir(plan.workdir)
     torch = sys.modules.get("torch")
     if torch is not None:
@@ -51,13 +51,13 @@ def _become_worker(plan: _Plan, target: Callable[[], None], in_namespace: bool, 
             torch.set_num_threads(1)  # the grader's OpenMP pool did not survive the fork
         except Exception:
             pass
-    _setrlimit(resource.RLIMIT_CORE, 0)
-    if not _setrlimit(resource.RLIMIT_FSIZE, plan.file_size):
+    setrlimit(resource.RLIMIT_CORE, 0)
+    if not setrlimit(resource.RLIMIT_FSIZE, plan.file_size):
         missing.append("rlimit-fsize")
     # Each pipe holds up to 64 KiB of kernel memory the address-space limit does not see.
-    _setrlimit(resource.RLIMIT_NOFILE, _MAX_OPEN_FILES)
+    setrlimit(resource.RLIMIT_NOFILE, MAX_OPEN_FILES)
     cpu = max(1, math.ceil(plan.cpu))
-    if not _setrlimit(resource.RLIMIT_CPU, cpu, cpu + 1):
+    if not setrlimit(resource.RLIMIT_CPU, cpu, cpu + 1):
         missing.append("rlimit-cpu")
     if nproc_applies and hasattr(resource, "RLIMIT_NPROC"):
         # The kernel counts tasks per user per user namespace: in ours that
@@ -66,20 +66,20 @@ def _become_worker(plan: _Plan, target: Callable[[], None], in_namespace: bool, 
         if in_namespace:
             limit = plan.processes + 1
         else:
-            limit = plan.processes - 1 + _tasks_of_user(os.getuid())
-        if not _setrlimit(resource.RLIMIT_NPROC, limit):
+            limit = plan.processes - 1 + tasks_of_user(os.getuid())
+        if not setrlimit(resource.RLIMIT_NPROC, limit):
             missing.append("rlimit-nproc")
     elif nproc_applies:
         missing.append("rlimit-nproc")
-    if not _prctl(_PR_SET_NO_NEW_PRIVS, 1):
+    if not prctl(PR_SET_NO_NEW_PRIVS, 1):
         missing.append("no-new-privs")
     missing += apply_landlock(plan.rules)
     if not (plan.seccomp and apply_seccomp(plan.unix_sockets)):
         missing.append("seccomp")
-    if not _drop_capabilities():
+    if not drop_capabilities():
         missing.append("capabilities")
-    missing += _limit_memory(plan.memory, plan.accelerators)
-    _report(plan.status_w, "ready " + ",".join(missing))
+    missing += limit_memory(plan.memory, plan.accelerators)
+    report(plan.status_w, "ready " + ",".join(missing))
     os.close(plan.status_w)
     go = os.read(plan.go_r, 1)
     os.close(plan.go_r)

@@ -9,7 +9,7 @@ import subprocess
 import time
 from typing import Optional
 
-from grader.worker.sandbox.limits import Exit, _SUPERVISOR_GRACE
+from grader.worker.sandbox.limits import Exit, SUPERVISOR_GRACE
 
 
 class Contained:
@@ -31,7 +31,7 @@ class Contained:
         worker_pidfd: Optional[int] = None,
         popen: Optional[subprocess.Popen[bytes]] = None,
         setup_time: float = 0.0,
-        status: Optional[_Status] = None,
+        status: Optional[Status] = None,
         child: bool = True,
         supervisor_pidfd: Optional[int] = None,
     ) -> None:
@@ -54,7 +54,7 @@ class Contained:
         if self.poll() is not None:
             return
         self._killed = True
-        self._kill_deadline = time.monotonic() + _SUPERVISOR_GRACE
+        self._kill_deadline = time.monotonic() + SUPERVISOR_GRACE
         if self._pidfd is not None:
             try:
                 signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
@@ -109,13 +109,13 @@ class Contained:
         fd = self._supervisor_pidfd
         if fd is None:
             return
-        readable, _, _ = select.select([fd], [], [], _SUPERVISOR_GRACE)
+        readable, _, _ = select.select([fd], [], [], SUPERVISOR_GRACE)
         if not readable:
             try:
                 signal.pidfd_send_signal(fd, signal.SIGKILL)
             except OSError:
                 pass
-            select.select([fd], [], [], _SUPERVISOR_GRACE)
+            select.select([fd], [], [], SUPERVISOR_GRACE)
         try:
             os.close(fd)
         except OSError:
@@ -181,7 +181,7 @@ class Contained:
         self._release(everything=True)
 
 
-class _Status:
+class Status:
     """The supervisor's and the worker's reports, read off the status pipe.
 
     Lines: ``supervisor PID``, ``pid PID MISSING,…`` (the worker), ``ready

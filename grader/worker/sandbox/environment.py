@@ -8,7 +8,7 @@ import stat
 import sys
 from typing import Mapping, Optional
 
-from grader.worker.sandbox.syscalls import _LIBC, _LINUX
+from grader.worker.sandbox.syscalls import LIBC, LINUX
 
 
 _ENV_KEEP = frozenset(
@@ -60,7 +60,7 @@ def _zero(address: int, length: int) -> None:
         ctypes.memset(address, 0, length)
 
 
-def _replace_environment(env: Mapping[str, str]) -> None:
+def replace_environment(env: Mapping[str, str]) -> None:
     """Make ``env`` the whole environment, wiping dropped secrets from memory.
 
     A forked worker holds copies of the grader's environment in three places
@@ -76,9 +76,9 @@ def _replace_environment(env: Mapping[str, str]) -> None:
         # Length-0/1 bytes are shared singletons: never write into those.
         if is_secret_name(name) and isinstance(value, bytes) and len(value) > 1:
             _zero(ctypes.cast(ctypes.c_char_p(value), ctypes.c_void_p).value or 0, len(value))
-    if _LIBC is not None and _LINUX:
+    if LIBC is not None and LINUX:
         try:
-            environ = ctypes.POINTER(ctypes.c_void_p).in_dll(_LIBC, "environ")
+            environ = ctypes.POINTER(ctypes.c_void_p).in_dll(LIBC, "environ")
             i = 0
             while environ and environ[i]:
                 address = environ[i]
@@ -91,7 +91,7 @@ def _replace_environment(env: Mapping[str, str]) -> None:
             pass
         start, end = _environ_block()
         _zero(start, end - start)
-        _LIBC.clearenv()
+        LIBC.clearenv()
     os.environ.clear()
     os.environ.update(env)
 

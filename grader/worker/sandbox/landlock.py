@@ -7,7 +7,7 @@ import stat
 import sys
 from typing import Any, Optional, Sequence
 
-from grader.worker.sandbox.syscalls import _LINUX, _PR_SET_NO_NEW_PRIVS, _prctl, _syscall
+from grader.worker.sandbox.syscalls import LINUX, PR_SET_NO_NEW_PRIVS, prctl, syscall
 
 
 _NR_LANDLOCK_CREATE_RULESET = 444
@@ -70,9 +70,9 @@ class _PathBeneathAttr(ctypes.Structure):
 
 def landlock_abi() -> int:
     """The kernel's Landlock ABI version, 0 where Landlock is unavailable."""
-    if not _LINUX:
+    if not LINUX:
         return 0
-    return max(_syscall(_NR_LANDLOCK_CREATE_RULESET, None, 0, _LANDLOCK_CREATE_RULESET_VERSION), 0)
+    return max(syscall(_NR_LANDLOCK_CREATE_RULESET, None, 0, _LANDLOCK_CREATE_RULESET_VERSION), 0)
 
 
 def _fs_handled(abi: int) -> int:
@@ -112,7 +112,7 @@ def apply_landlock(rules: Sequence[tuple[str, str]], abi: Optional[int] = None) 
         size = 24
     else:
         missing.append("landlock-scope")
-    ruleset = _syscall(_NR_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), size, 0)
+    ruleset = syscall(_NR_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), size, 0)
     if ruleset < 0:
         return everything
     try:
@@ -127,12 +127,12 @@ def apply_landlock(rules: Sequence[tuple[str, str]], abi: Optional[int] = None) 
                     access &= _FILE_RIGHTS
                 if access:
                     rule = _PathBeneathAttr(access, fd)
-                    _syscall(_NR_LANDLOCK_ADD_RULE, ruleset, _LANDLOCK_RULE_PATH_BENEATH, ctypes.byref(rule), 0)
+                    syscall(_NR_LANDLOCK_ADD_RULE, ruleset, _LANDLOCK_RULE_PATH_BENEATH, ctypes.byref(rule), 0)
             finally:
                 os.close(fd)
-        if not _prctl(_PR_SET_NO_NEW_PRIVS, 1):
+        if not prctl(PR_SET_NO_NEW_PRIVS, 1):
             return everything
-        if _syscall(_NR_LANDLOCK_RESTRICT_SELF, ruleset, 0) != 0:
+        if syscall(_NR_LANDLOCK_RESTRICT_SELF, ruleset, 0) != 0:
             return everything
     finally:
         os.close(ruleset)

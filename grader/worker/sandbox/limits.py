@@ -78,12 +78,12 @@ PROTECTIONS = (
 
 # How long the grader waits for a supervisor that should end within
 # milliseconds of its worker before it kills the supervisor too.
-_SUPERVISOR_GRACE = 2.0
-_MAX_OPEN_FILES = 256
-_SETUP_TIMEOUT = 30.0
+SUPERVISOR_GRACE = 2.0
+MAX_OPEN_FILES = 256
+SETUP_TIMEOUT = 30.0
 
 
-def _setrlimit(which: int, soft: int, hard: Optional[int] = None) -> bool:
+def setrlimit(which: int, soft: int, hard: Optional[int] = None) -> bool:
     try:
         resource.setrlimit(which, (soft, soft if hard is None else hard))
         return True
@@ -91,7 +91,7 @@ def _setrlimit(which: int, soft: int, hard: Optional[int] = None) -> bool:
         return False
 
 
-def _tasks_of_user(uid: int) -> int:
+def tasks_of_user(uid: int) -> int:
     count = 0
     try:
         entries = os.listdir("/proc")
@@ -108,7 +108,7 @@ def _tasks_of_user(uid: int) -> int:
     return count
 
 
-def _limit_memory(memory: int, accelerators: bool) -> list[str]:
+def limit_memory(memory: int, accelerators: bool) -> list[str]:
     """Allow ``memory`` bytes beyond what is mapped now: torch alone maps gigabytes.
 
     RLIMIT_DATA counts private writable memory (heap, anonymous mmaps: every
@@ -125,8 +125,8 @@ def _limit_memory(memory: int, accelerators: bool) -> list[str]:
         size = int(re.search(rb"VmSize:\s+(\d+) kB", status).group(1)) * 1024  # type: ignore[union-attr]
     except (OSError, AttributeError, ValueError):
         return ["rlimit-as", "rlimit-data"]
-    if not _setrlimit(resource.RLIMIT_DATA, data + memory):
+    if not setrlimit(resource.RLIMIT_DATA, data + memory):
         missing.append("rlimit-data")
-    if accelerators or not _setrlimit(resource.RLIMIT_AS, size + memory):
+    if accelerators or not setrlimit(resource.RLIMIT_AS, size + memory):
         missing.append("rlimit-as")
     return missing

@@ -7,27 +7,27 @@ import signal
 import stat
 import time
 
-from grader.worker.sandbox.syscalls import _CLONE_NEWIPC, _CLONE_NEWPID, _CLONE_NEWUSER, _LIBC, _LINUX, _PR_SET_DUMPABLE, _prctl
+from grader.worker.sandbox.syscalls import CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWUSER, LIBC, LINUX, PR_SET_DUMPABLE, prctl
 
 
-def _enter_namespaces(missing: list[str]) -> bool:
+def enter_namespaces(missing: list[str]) -> bool:
     """unshare a user and a PID namespace; the next fork becomes its PID 1."""
-    if _LIBC is None or not _LINUX:
+    if LIBC is None or not LINUX:
         missing.append("user-namespace")
         return False
     uid, gid = os.geteuid(), os.getegid()
     # A process that changed its credentials is non-dumpable, which makes
     # /proc/self/uid_map root's; we only need to write it, then W gives it
     # up again once the worker is forked.
-    _prctl(_PR_SET_DUMPABLE, 1)
-    unshare = _LIBC.unshare
+    prctl(PR_SET_DUMPABLE, 1)
+    unshare = LIBC.unshare
     unshare.restype = ctypes.c_int
     # A new IPC namespace too: System V objects die with the worker, and no two workers share them.
-    if unshare(ctypes.c_int(_CLONE_NEWUSER | _CLONE_NEWPID | _CLONE_NEWIPC)) == 0:
+    if unshare(ctypes.c_int(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWIPC)) == 0:
         try:
-            _write_file("/proc/self/setgroups", "deny")
-            _write_file("/proc/self/uid_map", f"{uid} {uid} 1")
-            _write_file("/proc/self/gid_map", f"{gid} {gid} 1")
+            write_file("/proc/self/setgroups", "deny")
+            write_file("/proc/self/uid_map", f"{uid} {uid} 1")
+            write_file("/proc/self/gid_map", f"{gid} {gid} 1")
             return True
         except OSError:
             # Unmapped ids would leave the worker unable to own its files;
@@ -36,10 +36,10 @@ def _enter_namespaces(missing: list[str]) -> bool:
             return True
     missing.append("user-namespace")
     # A privileged grader can still get a PID namespace without a user one.
-    return unshare(ctypes.c_int(_CLONE_NEWPID)) == 0
+    return unshare(ctypes.c_int(CLONE_NEWPID)) == 0
 
 
-def _write_file(path: str, text: str) -> None:
+def write_file(path: str, text: str) -> None:
     fd = os.open(path, os.O_WRONLY)
     try:
         os.write(fd, text.encode())
@@ -47,7 +47,7 @@ def _write_file(path: str, text: str) -> None:
         os.close(fd)
 
 
-def _sweep_descendants() -> None:
+def sweep_descendants() -> None:
     """Without a PID namespace: kill whatever the worker left behind.
 
     We are a subreaper, so every orphan of the worker's tree becomes our

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 
 @dataclass
-class _Plan:
+class Plan:
     """Everything the supervisor and worker need, as plain data (it crosses to a
     spawned interpreter as JSON)."""
 
@@ -28,7 +28,7 @@ class _Plan:
     close_in_child: list[int] = field(default_factory=list)
 
 
-def _report(fd: int, line: str) -> None:
+def report(fd: int, line: str) -> None:
     # One write below PIPE_BUF, so the supervisor's and the worker's lines
     # never interleave; the newline survives truncation.
     try:

@@ -5,7 +5,7 @@ import ctypes
 import platform
 from typing import Optional
 
-from grader.worker.sandbox.syscalls import _CLONE_NEWCGROUP, _CLONE_NEWIPC, _CLONE_NEWNET, _CLONE_NEWNS, _CLONE_NEWPID, _CLONE_NEWUSER, _CLONE_NEWUTS, _LIBC, _LINUX, _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _prctl
+from grader.worker.sandbox.syscalls import CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS, LIBC, LINUX, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, prctl
 
 
 _AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
@@ -41,7 +41,7 @@ _NR_CLONE = {"x86_64": 56, "aarch64": 220}
 _NR_FCNTL = {"x86_64": 72, "aarch64": 25}
 _F_SETPIPE_SZ = 1031  # a pipe's buffer can grow to 1 MiB of unmapped kernel memory
 _NR_CLONE3 = 435
-_CLONE_NAMESPACES = _CLONE_NEWNS | _CLONE_NEWCGROUP | _CLONE_NEWUTS | _CLONE_NEWIPC | _CLONE_NEWUSER | _CLONE_NEWPID | _CLONE_NEWNET
+_CLONE_NAMESPACES = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET
 
 
 class _SockFilter(ctypes.Structure):
@@ -114,16 +114,16 @@ def apply_seccomp(unix_sockets: bool = False) -> bool:
     use (docker.sock, for one) become reachable.
     """
     machine = platform.machine()
-    if not _LINUX or machine not in _AUDIT_ARCH:
+    if not LINUX or machine not in _AUDIT_ARCH:
         return False
     program = _seccomp_program(machine, unix_sockets)
     filters = (_SockFilter * len(program))(*[_SockFilter(c, jt, jf, k) for c, jt, jf, k in program])
     fprog = _SockFprog(len(program), filters)
-    if not _prctl(_PR_SET_NO_NEW_PRIVS, 1):
+    if not prctl(PR_SET_NO_NEW_PRIVS, 1):
         return False
     _seccomp_mode_filter = 2
-    if _LIBC is None:
+    if LIBC is None:
         return False
-    call = _LIBC.prctl
+    call = LIBC.prctl
     call.restype = ctypes.c_int
-    return call(ctypes.c_int(_PR_SET_SECCOMP), ctypes.c_ulong(_seccomp_mode_filter), ctypes.byref(fprog), ctypes.c_ulong(0), ctypes.c_ulong(0)) == 0
+    return call(ctypes.c_int(PR_SET_SECCOMP), ctypes.c_ulong(_seccomp_mode_filter), ctypes.byref(fprog), ctypes.c_ulong(0), ctypes.c_ulong(0)) == 0

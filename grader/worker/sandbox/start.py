@@ -9,13 +9,13 @@ import time
 import traceback
 from typing import Any, Callable, Mapping, Optional, Sequence
 
-from grader.worker.sandbox.contained import Contained, _Status
+from grader.worker.sandbox.contained import Contained, Status
 from grader.worker.sandbox.environment import scrubbed_environment
 from grader.worker.sandbox.landlock import read_rules
-from grader.worker.sandbox.limits import Limits, PROTECTIONS, SandboxError, SpawnTarget, _SETUP_TIMEOUT
-from grader.worker.sandbox.plan import _Plan, _report
+from grader.worker.sandbox.limits import Limits, PROTECTIONS, SandboxError, SpawnTarget, SETUP_TIMEOUT
+from grader.worker.sandbox.plan import Plan, report
 from grader.worker.sandbox.seccomp import apply_seccomp
-from grader.worker.sandbox.supervisor import _supervise
+from grader.worker.sandbox.supervisor import supervise
 from grader.worker.sandbox.syscalls import fork_is_safe
 
 
@@ -70,7 +70,7 @@ def start_contained(
     env = scrubbed_environment(workdir)
     status_r, status_w = os.pipe()
     go_r, go_w = os.pipe()
-    plan = _Plan(
+    plan = Plan(
         workdir=workdir,
         memory=limits.memory,
         cpu=limits.cpu_seconds,
@@ -111,9 +111,9 @@ def start_contained(
             pid = os.fork()
             if pid == 0:
                 try:
-                    _supervise(plan, target)
+                    supervise(plan, target)
                 except BaseException:
-                    _report(status_w, "error " + traceback.format_exc().replace("\n", "\\n"))
+                    report(status_w, "error " + traceback.format_exc().replace("\n", "\\n"))
                 finally:
                     os._exit(70)
         else:
@@ -123,10 +123,10 @@ def start_contained(
     finally:
         os.close(status_w)
         os.close(go_r)
-    status = _Status(status_r)
+    status = Status(status_r)
     supervisor_pidfd = None
     pidfd = None
-    setup = min(_SETUP_TIMEOUT, max(limits.timeout, 5.0))
+    setup = min(SETUP_TIMEOUT, max(limits.timeout, 5.0))
     try:
         if method == "zygote":
             # The fork server may first load what this worker will use (grader.worker.zygote):
@@ -181,7 +181,7 @@ def _protection_order(name: str) -> tuple[int, str]:
     return (PROTECTIONS.index(name) if name in PROTECTIONS else len(PROTECTIONS), name)
 
 
-def _handshake(status: _Status, deadline: float, forked: bool = False) -> None:
+def _handshake(status: Status, deadline: float, forked: bool = False) -> None:
     """Wait for the worker to be locked in (or for the reason it is not); with ``forked``,
     only for its supervisor to be forked."""
     while not (status.supervisor_pid is not None if forked else status.ready and status.worker_pid is not None) and status.error is None:
@@ -195,7 +195,7 @@ def _handshake(status: _Status, deadline: float, forked: bool = False) -> None:
             return
 
 
-def _spawn_supervisor(plan: _Plan, spawn: SpawnTarget) -> "subprocess.Popen[bytes]":
+def _spawn_supervisor(plan: Plan, spawn: SpawnTarget) -> "subprocess.Popen[bytes]":
     config = dict(vars(plan))
     config["spawn"] = {"function": spawn.function, "args": list(spawn.args), "stdout": spawn.stdout, "stderr": spawn.stderr}
     passed = set(plan.keep_fds) | {plan.status_w, plan.go_r}
@@ -223,7 +223,7 @@ def _spawned_supervisor(config_json: str) -> None:
     config = json.loads(config_json)
     spawn = config.pop("spawn")
     config["rules"] = [tuple(rule) for rule in config["rules"]]
-    plan = _Plan(**config)
+    plan = Plan(**config)
     module_name, _, function_name = spawn["function"].partition(":")
     import importlib
 
@@ -241,8 +241,8 @@ def _spawned_supervisor(config_json: str) -> None:
         function(*args)
 
     try:
-        _supervise(plan, target)
+        supervise(plan, target)
     except BaseException:
-        _report(plan.status_w, "error " + traceback.format_exc().replace("\n", "\\n"))
+        report(plan.status_w, "error " + traceback.format_exc().replace("\n", "\\n"))
     finally:
         os._exit(70)

@@ -8,52 +8,52 @@ import signal
 import traceback
 from typing import Any, Callable
 
-from grader.worker.sandbox.confine import _become_worker
-from grader.worker.sandbox.limits import _setrlimit
-from grader.worker.sandbox.namespaces import _enter_namespaces, _sweep_descendants
-from grader.worker.sandbox.plan import _Plan, _report
-from grader.worker.sandbox.syscalls import _PR_SET_CHILD_SUBREAPER, _PR_SET_DUMPABLE, _PR_SET_PDEATHSIG, _prctl
+from grader.worker.sandbox.confine import become_worker
+from grader.worker.sandbox.limits import setrlimit
+from grader.worker.sandbox.namespaces import enter_namespaces, sweep_descendants
+from grader.worker.sandbox.plan import Plan, report
+from grader.worker.sandbox.syscalls import PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, PR_SET_PDEATHSIG, prctl
 
 
-def _supervise(plan: _Plan, target: Callable[[], None]) -> None:
+def supervise(plan: Plan, target: Callable[[], None]) -> None:
     """Runs in W: set up the namespaces, fork the worker, end the way it ended."""
     # A collection walking the inherited heap would copy every page it
     # touches (reference counts, gc headers): freeze what the grader built.
     gc.disable()
     gc.freeze()
     missing: list[str] = []
-    _report(plan.status_w, f"supervisor {os.getpid()}")
+    report(plan.status_w, f"supervisor {os.getpid()}")
     for fd in plan.close_in_child:
         os.close(fd)
     try:
         os.setsid()  # off the grader's terminal and process group: no stray Ctrl-C
     except OSError:
         pass
-    if _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL):
+    if prctl(PR_SET_PDEATHSIG, signal.SIGKILL):
         if os.getppid() != plan.grader_pid:
             os._exit(0)  # the grader died before we could ask to follow it
     else:
         missing.append("pdeathsig")
     _reset_signals()
     _replace_stray_fds(set(plan.keep_fds) | {plan.status_w, plan.go_r})
-    _setrlimit(resource.RLIMIT_CORE, 0)
+    setrlimit(resource.RLIMIT_CORE, 0)
     was_root = os.geteuid() == 0
-    in_namespace = plan.namespaces and _enter_namespaces(missing)
+    in_namespace = plan.namespaces and enter_namespaces(missing)
     if not in_namespace:
         if "pid-namespace" not in missing:
             missing.append("pid-namespace")
         # Orphans of the worker's tree are re-parented to us, so that we can
         # sweep them when the worker ends.
-        _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+        prctl(PR_SET_CHILD_SUBREAPER, 1)
     child = os.fork()
     if child == 0:
         try:
-            _become_worker(plan, target, in_namespace, was_root)
+            become_worker(plan, target, in_namespace, was_root)
         except BaseException:
-            _report(plan.status_w, "error " + traceback.format_exc().replace("\n", "\\n"))
+            report(plan.status_w, "error " + traceback.format_exc().replace("\n", "\\n"))
         finally:
             os._exit(71)
-    _report(plan.status_w, f"pid {child} {','.join(missing)}")
+    report(plan.status_w, f"pid {child} {','.join(missing)}")
     os.close(plan.go_r)
     for fd in plan.keep_fds:
         try:
@@ -61,7 +61,7 @@ def _supervise(plan: _Plan, target: Callable[[], None]) -> None:
         except OSError:
             pass
     # No core dumps of the grader's memory when we mirror a crash.
-    _prctl(_PR_SET_DUMPABLE, 0)
+    prctl(PR_SET_DUMPABLE, 0)
     cpu = 0.0
     while True:
         try:
@@ -73,13 +73,13 @@ def _supervise(plan: _Plan, target: Callable[[], None]) -> None:
             break
     # The grader may not be our parent (the fork server is): it learns how the
     # worker ended, and its CPU time, from this line.
-    _report(plan.status_w, f"exit {status} {cpu!r}")
+    report(plan.status_w, f"exit {status} {cpu!r}")
     if not in_namespace:
         try:
             os.killpg(child, signal.SIGKILL)  # the worker's own group (it called setsid)
         except OSError:
             pass
-        _sweep_descendants()
+        sweep_descendants()
     _mirror(status)
 
 

@@ -14,42 +14,42 @@ def _load_libc() -> Optional[ctypes.CDLL]:
         return None
 
 
-_LIBC = _load_libc()
-_LINUX = sys.platform.startswith("linux")
+LIBC = _load_libc()
+LINUX = sys.platform.startswith("linux")
 
 
-def _syscall(number: int, *args: Any) -> int:
-    if _LIBC is None or not _LINUX:
+def syscall(number: int, *args: Any) -> int:
+    if LIBC is None or not LINUX:
         return -1
-    call = _LIBC.syscall
+    call = LIBC.syscall
     call.restype = ctypes.c_long
     # syscall() is variadic: plain Python ints would travel as 32-bit ints.
     converted = [ctypes.c_long(a) if isinstance(a, int) else a for a in args]
     return int(call(ctypes.c_long(number), *converted))
 
 
-def _prctl(option: int, arg2: int = 0, arg3: int = 0) -> bool:
-    if _LIBC is None or not _LINUX:
+def prctl(option: int, arg2: int = 0, arg3: int = 0) -> bool:
+    if LIBC is None or not LINUX:
         return False
-    call = _LIBC.prctl
+    call = LIBC.prctl
     call.restype = ctypes.c_int
     zero = ctypes.c_ulong(0)
     return call(ctypes.c_int(option), ctypes.c_ulong(arg2), ctypes.c_ulong(arg3), zero, zero) == 0
 
 
-_PR_SET_PDEATHSIG = 1
-_PR_SET_DUMPABLE = 4
-_PR_SET_SECCOMP = 22
-_PR_SET_NO_NEW_PRIVS = 38
-_PR_SET_CHILD_SUBREAPER = 36
+PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
+PR_SET_SECCOMP = 22
+PR_SET_NO_NEW_PRIVS = 38
+PR_SET_CHILD_SUBREAPER = 36
 
-_CLONE_NEWNS = 0x00020000
-_CLONE_NEWCGROUP = 0x02000000
-_CLONE_NEWUTS = 0x04000000
-_CLONE_NEWIPC = 0x08000000
-_CLONE_NEWUSER = 0x10000000
-_CLONE_NEWPID = 0x20000000
-_CLONE_NEWNET = 0x40000000
+CLONE_NEWNS = 0x00020000
+CLONE_NEWCGROUP = 0x02000000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
 
 
 def fork_is_safe() -> bool:

@@ -6,7 +6,7 @@ from typing import Any, Optional, TypeVar, Union
 
 
 CUDA = torch.device("cuda", 0)
-_CPU = torch.device("cpu")
+CPU = torch.device("cpu")
 
 # Kinds of failure the emulation produces (the values of classify_error).
 DEVICE_MISMATCH = "device-mismatch"  # a CPU tensor met a cuda one, or a grad of the wrong device
@@ -49,7 +49,7 @@ def device_of(t: Any) -> Optional[torch.device]:
     return tag if isinstance(tag, torch.device) else None
 
 
-def _set_tag(t: torch.Tensor, device: Optional[torch.device]) -> None:
+def set_tag(t: torch.Tensor, device: Optional[torch.device]) -> None:
     try:
         if device is not None and device.type == "cuda":
             t.__dict__[_TAG] = device
@@ -66,7 +66,7 @@ def place(obj: Placed, device: Union[str, torch.device]) -> Placed:
     grad stays that leaf, and a module keeps its parameter objects (their
     gradients are tagged too).  ``device`` is "cuda", "cuda:0" or "cpu".
     """
-    target = _as_device(device)
+    target = as_device(device)
     if target.type == "cuda" and target.index != 0:
         raise ValueError(f"the emulation has one device, cuda:0, not {target}")
     if target.type not in ("cuda", "cpu"):
@@ -82,9 +82,9 @@ def place(obj: Placed, device: Union[str, torch.device]) -> Placed:
         for t in tensors:
             if t.device.type != "cpu":
                 raise ValueError(f"place() tags CPU tensors; this one really is on {t.device}")
-            _set_tag(t, target)
+            set_tag(t, target)
             if t.grad is not None:
-                _set_tag(t.grad, target)
+                set_tag(t.grad, target)
     return obj
 
 
@@ -101,10 +101,10 @@ def tag_gradients(obj: Union[torch.Tensor, torch.nn.Module]) -> None:
             owner = device_of(t)
             grad = t.grad
             if owner is not None and grad is not None and device_of(grad) is None:
-                _set_tag(grad, owner)
+                set_tag(grad, owner)
 
 
-def _as_device(spec: Any) -> torch.device:
+def as_device(spec: Any) -> torch.device:
     """``spec`` as a torch.device; an int is a cuda index and a bare "cuda" is cuda:0, as in PyTorch."""
     if isinstance(spec, torch.device):
         device = spec
@@ -119,40 +119,40 @@ def _as_device(spec: Any) -> torch.device:
     return device
 
 
-def _is_device_like(value: Any) -> bool:
+def is_device_like(value: Any) -> bool:
     return isinstance(value, (str, torch.device)) or type(value) is int
 
 
-def _virtual(t: torch.Tensor) -> torch.device:
+def virtual(t: torch.Tensor) -> torch.device:
     # Only called inside __torch_function__, where the mode is popped and
     # t.device is the real one.
     tag = device_of(t)
     return tag if tag is not None else t.device
 
 
-def _real(device: torch.device) -> torch.device:
-    return _CPU if device.type == "cuda" else device
+def real(device: torch.device) -> torch.device:
+    return CPU if device.type == "cuda" else device
 
 
 
-def _mark(exc: BaseException, kind: str) -> BaseException:
+def mark(exc: BaseException, kind: str) -> BaseException:
     setattr(exc, _KIND, kind)
     return exc
 
 
-def _mismatch(a: torch.device, b: torch.device) -> BaseException:
+def mismatch(a: torch.device, b: torch.device) -> BaseException:
     # Always the cuda device first, so that each pair gives one fixed text
     # (PyTorch's own order depends on the kernel and on the operands' order).
     if a.type != "cuda" and b.type == "cuda":
         a, b = b, a
-    return _mark(
+    return mark(
         RuntimeError(f"{_MISMATCH_PREFIX}, but found at least two devices, {a} and {b}!"),
         DEVICE_MISMATCH,
     )
 
 
-def _numpy_error(device: torch.device) -> BaseException:
-    return _mark(
+def numpy_error(device: torch.device) -> BaseException:
+    return mark(
         TypeError(
             f"can't convert {device} device type tensor to numpy. "
             "Use Tensor.cpu() to copy the tensor to host memory first."
@@ -161,13 +161,13 @@ def _numpy_error(device: torch.device) -> BaseException:
     )
 
 
-def _requires_cuda_error() -> BaseException:
+def requires_cuda_error() -> BaseException:
     # The exact error a CPU-only build of PyTorch raises for .cuda() or device="cuda".
-    return _mark(AssertionError(_NOT_COMPILED), REQUIRES_CUDA)
+    return mark(AssertionError(_NOT_COMPILED), REQUIRES_CUDA)
 
 
-def _invalid_ordinal(device: torch.device) -> BaseException:
-    return _mark(
+def invalid_ordinal(device: torch.device) -> BaseException:
+    return mark(
         RuntimeError(f"CUDA error: invalid device ordinal (the grader's machine has one GPU, {device} was asked for)"),
         REQUIRES_CUDA,
     )

@@ -5,20 +5,20 @@ import torch
 from torch.overrides import TorchFunctionMode
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from grader.worker.virtual_cuda.devices import CUDA, DEVICE_MISMATCH, _CPU, _as_device, _is_device_like, _mark, _numpy_error, _real, _set_tag, _virtual, device_of
+from grader.worker.virtual_cuda.devices import CUDA, DEVICE_MISMATCH, CPU, as_device, is_device_like, mark, numpy_error, real, set_tag, virtual, device_of
 
 if TYPE_CHECKING:  # the mode imports this module for its table: no import at run time
     from grader.worker.virtual_cuda.mode import VirtualCuda
 
 
 _Handler = Callable[["VirtualCuda", Any, tuple[Any, ...], dict[str, Any]], Any]
-_HANDLERS: dict[Any, _Handler] = {}
+HANDLERS: dict[Any, _Handler] = {}
 
 
 def _handles(*funcs: Any) -> Callable[[_Handler], _Handler]:
     def register(handler: _Handler) -> _Handler:
         for func in funcs:
-            _HANDLERS[func] = handler
+            HANDLERS[func] = handler
         return handler
 
     return register
@@ -64,9 +64,9 @@ def _type(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[str,
     # moves x to the CPU, x.type(torch.cuda.FloatTensor) to the GPU.
     if isinstance(spec, type):
         spec = f"{spec.__module__}.{spec.__name__}"
-    source = _virtual(t)
+    source = virtual(t)
     if isinstance(spec, str):
-        target = CUDA if spec.startswith("torch.cuda.") else _CPU
+        target = CUDA if spec.startswith("torch.cuda.") else CPU
         spec = spec.replace("torch.cuda.", "torch.", 1)
     else:
         target = source
@@ -78,7 +78,7 @@ def _type(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[str,
     if result is t and target != source:
         result = torch.Tensor.to(t, copy=True)
     if result is not t:
-        _set_tag(result, target)
+        set_tag(result, target)
     return result
 
 
@@ -89,7 +89,7 @@ def _grad_get(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[
     grad = func(*args, **kwargs)
     owner = device_of(args[0])
     if isinstance(grad, torch.Tensor) and owner is not None and device_of(grad) is None:
-        _set_tag(grad, owner)
+        set_tag(grad, owner)
     return grad
 
 
@@ -97,9 +97,9 @@ def _grad_get(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[
 def _grad_set(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     t, grad = args[0], args[1]
     if isinstance(grad, torch.Tensor):
-        have, want = _virtual(grad), _virtual(t)
+        have, want = virtual(grad), virtual(t)
         if have != want:
-            raise _mark(
+            raise mark(
                 RuntimeError(
                     f"attempting to assign a gradient with device type '{have.type}' to a tensor with "
                     f"device type '{want.type}'. Please ensure that the gradient and the tensor are on "
@@ -114,7 +114,7 @@ def _grad_set(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[
 def _data_get(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     data = func(*args, **kwargs)
     if isinstance(data, torch.Tensor) and data is not args[0]:
-        _set_tag(data, device_of(args[0]))
+        set_tag(data, device_of(args[0]))
     return data
 
 
@@ -123,7 +123,7 @@ def _data_set(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[
     # `t.data = other` really moves t to other's device (Module._apply relies on it).
     result = func(*args, **kwargs)
     if isinstance(args[1], torch.Tensor):
-        _set_tag(args[0], device_of(args[1]))
+        set_tag(args[0], device_of(args[1]))
     return result
 
 
@@ -135,30 +135,30 @@ def _parse_to(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[
     rest: list[Any] = list(args)
     if rest and isinstance(rest[0], torch.Tensor):
         other = rest[0]
-        rest[0:1] = [_virtual(other), other.dtype]
+        rest[0:1] = [virtual(other), other.dtype]
     elif rest and type(rest[0]) is int:
-        rest[0] = _as_device(rest[0])
+        rest[0] = as_device(rest[0])
     if type(kwargs.get("device")) is int:
-        kwargs = dict(kwargs, device=_as_device(kwargs["device"]))
+        kwargs = dict(kwargs, device=as_device(kwargs["device"]))
     return func(*rest, **kwargs)
 
 
 @_handles(torch.Tensor.to)
 def _to(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     t, rest, kwargs = args[0], list(args[1:]), dict(kwargs)
-    source = _virtual(t)
+    source = virtual(t)
     target: Optional[torch.device] = None
     if rest and isinstance(rest[0], torch.Tensor):
         # to(other, non_blocking, copy) is to(other.device, other.dtype, non_blocking, copy)
         other = rest[0]
-        target = _virtual(other)
-        rest[0:1] = [_real(target), other.dtype]
-    elif rest and _is_device_like(rest[0]):
-        target = _as_device(rest[0])
-        rest[0] = _real(target)
+        target = virtual(other)
+        rest[0:1] = [real(target), other.dtype]
+    elif rest and is_device_like(rest[0]):
+        target = as_device(rest[0])
+        rest[0] = real(target)
     elif kwargs.get("device") is not None:
-        target = _as_device(kwargs["device"])
-        kwargs["device"] = _real(target)
+        target = as_device(kwargs["device"])
+        kwargs["device"] = real(target)
     if target is not None and target.type == "cuda":
         mode._check_cuda(target)
     if target is not None and target != source:
@@ -171,7 +171,7 @@ def _to(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[str, A
         target = source
     result = func(t, *rest, **kwargs)
     if result is not t:
-        _set_tag(result, target)
+        set_tag(result, target)
     return result
 
 
@@ -184,14 +184,14 @@ def _type_as(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[s
 def _cuda(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     t = args[0]
     requested = args[1] if len(args) > 1 else kwargs.get("device")
-    target = CUDA if requested is None else _as_device(requested)
+    target = CUDA if requested is None else as_device(requested)
     if target.type != "cuda":
         raise RuntimeError(f"Invalid device, must be cuda device, got {target}")
     mode._check_cuda(target)
     if device_of(t) == target:
         return t
     moved = torch.Tensor.to(t, copy=True, memory_format=kwargs.get("memory_format", torch.preserve_format))
-    _set_tag(moved, target)
+    set_tag(moved, target)
     return moved
 
 
@@ -208,7 +208,7 @@ def _numpy(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict[str
     tag = device_of(args[0])
     forced = func is torch.Tensor.numpy and bool(kwargs.get("force", args[1] if len(args) > 1 else False))
     if tag is not None and not forced:
-        raise _numpy_error(tag)
+        raise numpy_error(tag)
     return func(*args, **kwargs)
 
 
@@ -217,17 +217,17 @@ def _from_data(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict
     # The data is not an operand: a list holding cuda scalars still makes a
     # CPU tensor unless device= says otherwise; a tensor passes on its device.
     data = args[0] if args else kwargs.get("data", kwargs.get("obj"))
-    source = _virtual(data) if isinstance(data, torch.Tensor) else _CPU
+    source = virtual(data) if isinstance(data, torch.Tensor) else CPU
     requested = kwargs.get("device")
-    target = source if requested is None else _as_device(requested)
+    target = source if requested is None else as_device(requested)
     if target.type == "cuda":
         mode._check_cuda(target)
-        kwargs = dict(kwargs, device=_CPU)
+        kwargs = dict(kwargs, device=CPU)
     result = func(*args, **kwargs)
     if result is data and target != source:
         result = torch.Tensor.to(data, copy=True)
     if isinstance(result, torch.Tensor) and result is not data:
-        _set_tag(result, target)
+        set_tag(result, target)
     return result
 
 
@@ -249,7 +249,7 @@ def _like_self(mode: VirtualCuda, func: Any, args: tuple[Any, ...], kwargs: dict
     result = func(*args, **kwargs)
     tag = device_of(args[0])
     if tag is not None and isinstance(result, torch.Tensor) and result is not args[0]:
-        _set_tag(result, tag)
+        set_tag(result, tag)
     return result
 
 

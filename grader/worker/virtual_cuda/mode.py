@@ -6,8 +6,8 @@ import torch
 from torch.overrides import TorchFunctionMode
 from typing import Any, Iterator, Optional
 
-from grader.worker.virtual_cuda.devices import CUDA, _CPU, _as_device, _invalid_ordinal, _mismatch, _requires_cuda_error, _set_tag, device_of
-from grader.worker.virtual_cuda.handlers import _HANDLERS
+from grader.worker.virtual_cuda.devices import CUDA, CPU, as_device, invalid_ordinal, mismatch, requires_cuda_error, set_tag, device_of
+from grader.worker.virtual_cuda.handlers import HANDLERS
 
 
 class VirtualCuda(TorchFunctionMode):
@@ -86,14 +86,14 @@ class VirtualCuda(TorchFunctionMode):
             def new_parameter(cls: Any, data: Any = None, requires_grad: bool = True) -> Any:
                 made = parameter_new(cls, data, requires_grad)
                 if isinstance(data, torch.Tensor) and made is not data:
-                    _set_tag(made, device_of(data))
+                    set_tag(made, device_of(data))
                 return made
 
             self._patch(torch.nn.Parameter, "__new__", staticmethod(new_parameter))
         else:
 
             def unavailable(*args: Any, **kwargs: Any) -> Any:
-                raise _requires_cuda_error()
+                raise requires_cuda_error()
 
             self._patch(cuda, "is_available", lambda: False)
             self._patch(cuda, "device_count", lambda: 0)
@@ -110,7 +110,7 @@ class VirtualCuda(TorchFunctionMode):
         if kwargs is None:
             kwargs = {}
         try:
-            handler = _HANDLERS.get(func)
+            handler = HANDLERS.get(func)
         except TypeError:  # an unhashable callable
             handler = None
         if handler is not None:
@@ -119,22 +119,22 @@ class VirtualCuda(TorchFunctionMode):
 
     def _check_cuda(self, device: torch.device) -> None:
         if not self.available:
-            raise _requires_cuda_error()
+            raise requires_cuda_error()
         if device.index not in (None, 0):
-            raise _invalid_ordinal(device)
+            raise invalid_ordinal(device)
 
     def _generic(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         requested = kwargs.get("device")
         if requested is not None:
             # A factory (torch.ones, *_like, new_*): the device it is given wins.
             try:
-                target = _as_device(requested)
+                target = as_device(requested)
             except (TypeError, RuntimeError):
                 return func(*args, **kwargs)
             if target.type != "cuda":
                 return func(*args, **kwargs)
             self._check_cuda(target)
-            result = func(*args, **dict(kwargs, device=_CPU))
+            result = func(*args, **dict(kwargs, device=CPU))
             _tag_results(result, target, args, kwargs)
             return result
         if not self.available:
@@ -184,7 +184,7 @@ def _common_device(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Optional[to
     if not tagged:
         return None
     if found is not None and other is not None:
-        raise _mismatch(found, other)
+        raise mismatch(found, other)
     return found
 
 
@@ -196,8 +196,8 @@ def _tag_results(result: Any, device: torch.device, args: tuple[Any, ...], kwarg
     # An input returned as the result (in-place ops, a no-op .to) keeps its own tag.
     if isinstance(result, torch.Tensor):
         if not _is_input(result, args, kwargs):
-            _set_tag(result, device)
+            set_tag(result, device)
     elif isinstance(result, (list, tuple)):
         for item in result:
             if isinstance(item, torch.Tensor) and not _is_input(item, args, kwargs):
-                _set_tag(item, device)
+                set_tag(item, device)
