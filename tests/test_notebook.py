@@ -449,3 +449,16 @@ def test_the_fast_path_gives_what_a_kernel_gives(name: str, monkeypatch: pytest.
     assert len(fast_calls) == len(kernel_calls) == len(calls)
     for fast, kernel in zip(fast_calls, kernel_calls):
         assert comparable_call(fast) == comparable_call(kernel)
+
+
+def test_a_kernel_worker_makes_its_own_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker forked from a process that ran nbclient (a Jupyter kernel calling check()) inherits
+    jupyter_core's event loop, whose epoll descriptor the sandbox closes: the worker must not poll it."""
+    from jupyter_core.utils import ensure_event_loop
+
+    ensure_event_loop()  # what nbclient leaves in this process
+    path = NOTEBOOKS / "ex2_no_import.ipynb"
+    expect = expectation(path)
+    kernel_sandbox(monkeypatch)
+    load, _, _, info, _ = run(path, expect["functions"], notebook_kernel.kernel_entry(5.0), [])
+    assert load.invalid is None and any(load.functions.values()), info.stderr.text

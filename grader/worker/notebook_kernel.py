@@ -7,6 +7,7 @@ stays in its process group, so the sandbox that contains the worker contains it.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import selectors
@@ -249,6 +250,24 @@ def run_kernel(
     kernel's own namespace: this process only relays bytes between the
     grader's pipes and two FIFOs in its directory.
     """
+    # An event loop inherited from the process this worker was forked from (a
+    # Jupyter kernel that ran check(), a test that ran nbclient) polls an epoll
+    # descriptor the sandbox has closed: jupyter_core keeps it in a context
+    # variable, so the worker runs in a fresh context and makes its own loop.
+    contextvars.Context().run(_run_kernel, path, display_name, functions, request_fd, reply_fd, cell_timeout, notebook_timeout, startup_timeout)
+    os._exit(0)  # _run_kernel serves until the grader closes the pipes, then exits
+
+
+def _run_kernel(
+    path: str,
+    display_name: str,
+    functions: list[str],
+    request_fd: int,
+    reply_fd: int,
+    cell_timeout: Optional[float],
+    notebook_timeout: Optional[float],
+    startup_timeout: float,
+) -> None:
     settle_in_worker()
     # The worker's group gets no SIGINT from us, but a stray one must not kill the relay.
     signal.signal(signal.SIGINT, lambda signum, frame: None)
