@@ -99,13 +99,13 @@ class Context:
     _cache: dict[str, CallOutcome] = field(default_factory=dict)
     _shown: set[str] = field(default_factory=set)
 
-    def call(self, function: str, args: list[Any], trace: bool = False, shown: bool = False, watch: tuple[int, ...] = ()) -> CallOutcome:
+    def call(self, function: str, args: list[Any], trace: bool = False, shown: bool = False, watch: tuple[int, ...] = (), times: int = 1) -> CallOutcome:
         """The outcome of ``function(*args)``.  ``shown``: its output is the one the report
         shows (the lecture-data call); every other call prints for free and uncaptured.
         ``watch``: the arguments the call trains (the worker reports what is done to them)."""
-        key = f"{function}:{trace}:{args!r}"
+        key = f"{function}:{trace}:{times}:{args!r}"
         if key not in self._cache or (shown and key not in self._shown):
-            self._cache[key] = self.session.call(function, args, trace=trace, device=self.device_mode, quiet=not shown, watch=watch)
+            self._cache[key] = self.session.call(function, args, trace=trace, device=self.device_mode, quiet=not shown, watch=watch, times=times)
             if shown:
                 self._shown.add(key)
         return self._cache[key]

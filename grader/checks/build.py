@@ -13,11 +13,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Callable, Optional
 
+import torch
+
 from grader.checks import PASS, Check, Context, Verdict, device, fail, outcome_problem, review, structure
 from grader.checks.calling import run
 from grader.checks.examples import showing, showing_unchanged
 from grader.checks.judge import Judge
-from grader.diagnosis import values
+from grader.diagnosis import compare, values
 from grader.execution.session import CallOutcome
 from grader.pack import calls as calls_
 from grader.pack import spec as specs
@@ -176,7 +178,13 @@ def _in_place(ctx: Context, judge: Judge) -> Verdict:
 
 
 def _grad_cleared(ctx: Context, judge: Judge) -> Verdict:
-    call = judge.lecture
+    """What one call leaves behind does not change the next: called twice in a row on the same
+    parameter (a caller's loop), it ends where the reference's ends.
+
+    The parameter after the two calls is read from outside the worker; the
+    gradient the worker says it left only names the cause of a difference.
+    """
+    call = judge.lecture.repeated(2)
     outcome = run(ctx, call)
     problem = outcome_problem(outcome, judge.name)
     if problem is not None:
@@ -184,21 +192,15 @@ def _grad_cleared(ctx: Context, judge: Judge) -> Verdict:
     position = judge.parameter
     assert position is not None
     observed = outcome.after[position] if position < len(outcome.after) else None
-    grads: list[Any] = []
-    if observed:
-        if "grad" in observed:
-            grads = [observed["grad"]]
-        elif "grads" in observed:
-            grads = list(observed["grads"].values())
-    for grad in grads:
-        numbers = values.numbers(grad) if grad is not None else None
-        if grad is not None and not (numbers is not None and all(v == 0 for v in numbers)):
-            from grader.checks.examples import showing_grad
+    expected = judge.reference(call).after[position]
+    after, reference_after = _flat(observed.get("value") if observed else None), _flat(expected.get("value") if expected else None)
+    if after is not None and reference_after is not None and len(after) == len(reference_after) and compare.all_close(torch.tensor(after, dtype=torch.float64), torch.tensor(reference_after, dtype=torch.float64), judge.rtol(judge.lecture)):
+        return PASS
+    from grader.checks.examples import showing_grad
 
-            argument = judge.spec.args[position].name
-            verdict = fail(Code.GRAD_NOT_CLEARED, "diagnosis.grad-not-cleared.why-step", function=judge.name, parameter=argument)
-            return replace(verdict, example=showing_grad(call, argument))
-    return PASS
+    argument = judge.spec.args[position].name
+    verdict = fail(Code.GRAD_NOT_CLEARED, "diagnosis.grad-not-cleared.why-step", function=judge.name, parameter=argument)
+    return replace(verdict, example=showing_grad(judge.lecture, argument))
 
 
 def _inputs_unchanged(ctx: Context, judge: Judge) -> Verdict:

@@ -11,4 +11,4 @@ def run(ctx: Context, call: Call, *, shown: bool = False, trace: bool = False, d
     """The student's outcome of ``call`` (``device``: on the device context); the arguments the
     function trains are watched (``Context.watch``)."""
     target = ctx.device if device and ctx.device is not None else ctx
-    return target.call(call.function, calls_.worker_args(call), trace=trace, shown=shown, watch=ctx.watch.get(call.function, ()))
+    return target.call(call.function, calls_.worker_args(call), trace=trace, shown=shown, watch=ctx.watch.get(call.function, ()), times=call.times)

@@ -48,7 +48,38 @@ def run(ctx: Context, judge: Any) -> Verdict:
     on_cpu = run_call(ctx, call)
     assert ctx.device is not None, "device checks run only with a device context (grader.execution.grading)"
     on_device = run_call(ctx, call, device=True)
-    return judge_outcomes(judge.name, judge.pack.spec.exercise.device_dtype, on_cpu, on_device, tuple(a.name for a in judge.spec.args))
+    names = tuple(a.name for a in judge.spec.args)
+    verdict = judge_outcomes(judge.name, judge.pack.spec.exercise.device_dtype, on_cpu, on_device, names)
+    if verdict.passed and judge.pack.spec.exercise.device_dtype == "float64":
+        return _float64_in_fact(judge, judge.reference(call), on_device, names)
+    return verdict
+
+
+def _float64_in_fact(judge: Any, reference: CallOutcome, outcome: CallOutcome, names: tuple[str, ...]) -> Verdict:
+    """The worker says what dtype each tensor has; the values say what precision computed them.
+
+    A float64 tensor whose every value is a float32 number, where the
+    reference's values are not, was computed in float32 (and then cast, or
+    described as float64): its dtype is a claim the numbers contradict.
+    """
+    expected = dict(_tensors(reference, names))
+    for where, tensor in _tensors(outcome, names):
+        wanted = expected.get(where)
+        if wanted is None or tensor.dtype != "float64" or len(tensor.data) != len(wanted.data) or len(tensor.data) < 2:
+            continue
+        if _single_precision(tensor.data) and not _single_precision(wanted.data):
+            return fail(Code.DTYPE_CHANGED, function=judge.name, where=where, found="float32", expected="float64")
+    return PASS
+
+
+def _single_precision(data: Any) -> bool:
+    import math
+
+    numbers = [float(v) for v in data if isinstance(v, (int, float)) and math.isfinite(v)]
+    if not numbers:
+        return False
+    values = torch.tensor(numbers, dtype=torch.float64)
+    return bool(torch.equal(values.to(torch.float32).to(torch.float64), values))
 
 
 def _dtypes(judge: Any, outcome: CallOutcome) -> Verdict:
@@ -92,7 +123,21 @@ def judge_outcomes(function: str, dtype: str, on_cpu: CallOutcome, on_device: Ca
         close = torch.isclose(a, b, rtol=1e-6, atol=1e-9, equal_nan=True)
         if not bool(close.all()):
             return fail(Code.DEVICE_MISMATCH, function=function, where="On the GPU the returned value differs from the CPU run's.", found="a different value", expected="the CPU run's value", message="")
+    # What the arguments hold after the GPU run (read by the grader, not reported) must be what the CPU run left.
+    for position, (mine, theirs) in enumerate(zip(on_device.after, on_cpu.after)):
+        a_values, b_values = _after_numbers(mine), _after_numbers(theirs)
+        if a_values is None or b_values is None or len(a_values) != len(b_values) or not a_values:
+            continue
+        a, b = torch.tensor(a_values, dtype=torch.float64), torch.tensor(b_values, dtype=torch.float64)
+        if not bool(torch.isclose(a, b, rtol=1e-6, atol=1e-9, equal_nan=True).all()):
+            name = f"`{names[position]}`" if position < len(names) else f"argument {position + 1}"
+            return fail(Code.DEVICE_MISMATCH, function=function, where=f"On the GPU {name} ends with other values than in the CPU run.", found="other values", expected="the CPU run's values", message="")
     return PASS
+
+
+def _after_numbers(observed: Any) -> Any:
+    value = observed.get("value") if isinstance(observed, dict) else None
+    return values.numbers(_plain(value)) if value is not None else None
 
 
 def _line(outcome: CallOutcome) -> str:

@@ -68,6 +68,9 @@ def api(ctx: Context, judge: Any) -> Verdict:
         elif epochs is not None and len(steps) != epochs:
             missing.append(f"{requires.optimizer}.step()")
             details.append({"key": "api.steps", "params": {"found": len(steps), "epochs": epochs}})
+        elif judge.parameter is not None and not _steps_train(judge, call, outcome, [s[1] for s in steps]):
+            missing.append(f"{requires.optimizer}.step()")
+            details.append({"key": "api.steps-train", "params": {"optimizer": requires.optimizer, "parameter": judge.spec.args[judge.parameter].name}})
     if requires.loss:
         wanted_loss = requires.loss.rsplit(".", 1)[-1]
         functional = FUNCTIONAL.get(wanted_loss, wanted_loss)
@@ -77,6 +80,75 @@ def api(ctx: Context, judge: Any) -> Verdict:
     if missing:
         return fail(Code.NOT_USING_TORCH_API, missing=", ".join(missing), function=judge.name, details=details)
     return PASS
+
+
+# The worker records parameter values around each step up to this many (grader.worker.runtime).
+_TRACKED = 4096
+
+
+def _steps_train(judge: Any, call: Any, outcome: Any, steps: list[dict[str, Any]]) -> bool:
+    """Whether the optimizer's steps did the training: the values around them chain from what
+    the grader placed to what it read back after the call, each step moving the parameter.
+
+    The worker reports the values around each step; the two ends are the
+    grader's own (placed, and read from the arena), so a report that claims
+    steps which did not happen has to compute the training to fit both ends.
+    """
+    position = judge.parameter
+    start = _flat_argument(call.args[position])
+    observed = outcome.after[position] if position < len(outcome.after) else None
+    end = _flat_observed(observed.get("value") if isinstance(observed, dict) else None)
+    if start is None or end is None:
+        return False
+    if len(start) > _TRACKED:
+        return True  # too large to record: the count of steps is all there is
+    chain = [start]
+    for step in steps:
+        before, after = step.get("before"), step.get("after")
+        if not (isinstance(before, (list, tuple)) and isinstance(after, (list, tuple)) and len(before) == len(after) == len(start)):
+            return False
+        if not _same(chain[-1], before) or _same(before, after):
+            return False  # moved between steps, or a step that moved nothing
+        chain.append(list(after))
+    return _same(chain[-1], end)
+
+
+def _same(a: Any, b: Any) -> bool:
+    return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+
+
+def _equal(x: Any, y: Any) -> bool:
+    import math
+
+    from grader.worker.protocol import ProtocolError, number_in
+
+    try:
+        u, v = number_in(x), number_in(y)
+    except ProtocolError:
+        return False
+    if math.isnan(u) or math.isnan(v):
+        return math.isnan(u) and math.isnan(v)
+    return u == v or abs(u - v) <= 1e-6 * max(1.0, abs(v))
+
+
+def _flat_argument(value: Any) -> Optional[list[float]]:
+    import torch
+
+    if isinstance(value, torch.nn.Module):
+        return [float(v) for p in value.parameters() for v in p.detach().reshape(-1).tolist()]
+    if isinstance(value, torch.Tensor):
+        return [float(v) for v in value.detach().reshape(-1).tolist()]
+    return None
+
+
+def _flat_observed(value: Any) -> Optional[list[float]]:
+    from grader.worker.protocol import ModuleValue, TensorValue
+
+    if isinstance(value, ModuleValue):
+        return [float(v) for p in value.params.values() for v in p.data]
+    if isinstance(value, TensorValue):
+        return [float(v) for v in value.data]
+    return None
 
 
 def _epochs(judge: Any, call: Any) -> Optional[int]:

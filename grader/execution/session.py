@@ -21,6 +21,7 @@ from typing import Any, Callable, Optional
 
 import msgspec
 
+from grader.execution.arena import ArenaFile
 from grader.worker import protocol
 from grader.results import CellError, Frame, Output, RunInfo, StudentError
 from grader.worker.sandbox.contained import Contained
@@ -149,6 +150,7 @@ class Session:
         self.grader_imports: list[tuple[str, int]] = []
         self.start_method = "fork"
         self.protections_missing: tuple[str, ...] = ()
+        self._arena: Optional[ArenaFile] = None
 
     # -- lifecycle -------------------------------------------------------
 
@@ -160,6 +162,8 @@ class Session:
         source_fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(source_fd, "rb") as source, open(target, "wb") as copy:
             shutil.copyfileobj(source, copy)
+        # The arguments of every call live in the arena: the grader reads them back itself.
+        self._arena = ArenaFile(self._workdir)
         # One socket for requests and replies: unlike a pipe, the worker cannot
         # re-open it through /proc/self/fd to get the grader's end and fill it.
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -231,8 +235,10 @@ class Session:
         mode = self.mode
 
         def child() -> None:
+            from grader.worker import arena
             from grader.worker import runtime as worker
 
+            arena.open_arena(target)
             worker.MODE = mode
             for fd in parent_fds:
                 os.close(fd)
@@ -262,6 +268,9 @@ class Session:
                 except OSError:
                     pass
         self._channel = self._out_r = self._err_r = -1
+        if self._arena is not None:
+            self._arena.close()
+            self._arena = None
         if self._workdir:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = ""
@@ -282,15 +291,20 @@ class Session:
 
     # -- calls -----------------------------------------------------------
 
-    def call(self, function: str, args: list[Any], trace: bool = False, device: Optional[str] = None, quiet: bool = False, watch: tuple[int, ...] = ()) -> CallOutcome:
+    def call(self, function: str, args: list[Any], trace: bool = False, device: Optional[str] = None, quiet: bool = False, watch: tuple[int, ...] = (), times: int = 1) -> CallOutcome:
         """Call a student function; ``device`` runs it on a (real or emulated) GPU instead;
         ``quiet`` makes its printing free and uncaptured (``grader.worker.runtime.printing``);
         ``watch``: the positions of the arguments it trains (the worker reports what is done to them)."""
         if self.lost is not None:
             raise self.lost
+        placed: list[Any] = []
+        if self._arena is not None:
+            args, placed = self._arena.place(args)
         request: dict[str, Any] = {"op": "call", "fn": function, "args": args, "trace": trace}
         if watch:
             request["watch"] = list(watch)
+        if times != 1:
+            request["times"] = times  # called that many times in a row on the same arguments
         if device is not None:
             request["device"] = device
         if quiet:
@@ -301,7 +315,13 @@ class Session:
             raise self._lose("timeout", f"the submission ran past its {self.limits.timeout:g} s limit")
         except OSError:
             raise self._lose_after_death()
-        return self.judge_reply(self._receive())
+        outcome = self.judge_reply(self._receive())
+        if outcome.ok and self._arena is not None and placed:
+            # What the arguments hold after the call: read here, from the arena, not taken from the reply.
+            from dataclasses import replace
+
+            outcome = replace(outcome, after=self._arena.observe(placed, outcome.after))
+        return outcome
 
     def judge_reply(self, reply: Any) -> CallOutcome:
         """Validate one reply of the worker into a :class:`CallOutcome`.

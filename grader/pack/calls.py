@@ -46,6 +46,7 @@ class Call:
     code: str
     lecture: bool = False
     key: str = ""  # what identifies the call (a hash of its arguments), for caches
+    times: int = 1  # called that many times in a row on the same arguments (the caller's loop)
 
     def fresh(self) -> list[Any]:
         """Copies of the arguments, for a run that may change them (the reference's, a variant's)."""
@@ -54,8 +55,13 @@ class Call:
     def arg(self, name: str) -> Any:
         return self.args[self.names.index(name)]
 
+    def repeated(self, times: int) -> "Call":
+        """The same call made ``times`` times in a row on the same arguments, as a caller's loop does."""
+        return replace(self, times=times, key=f"{self.key}*{times}")
+
     def with_args(self, args: Sequence[Any], code: Optional[str] = None) -> "Call":
-        return replace(self, args=tuple(args), key=_key(self.function, args), code=code if code is not None else self.code)
+        key = _key(self.function, args) + (f"*{self.times}" if self.times != 1 else "")
+        return replace(self, args=tuple(args), key=key, code=code if code is not None else self.code)
 
 
 def _copy(value: Any) -> Any:

@@ -224,6 +224,9 @@ def _serve_in_kernel(functions: list[str], count_to_index: dict[int, int], displ
     """Runs in the kernel (sent as one more cell by :func:`run_kernel`): serve calls over two FIFOs."""
     from IPython import get_ipython
 
+    from grader.worker import arena
+
+    arena.open_arena(requests)  # the kernel builds the arguments: it maps the arena beside the FIFOs
     shell = get_ipython()
     reply_fd = os.open(replies, os.O_WRONLY)
     request_fd = os.open(requests, os.O_RDONLY)

@@ -16,12 +16,14 @@ import types
 import warnings
 from typing import Any, Callable, NoReturn, Optional
 
+from grader.worker import arena as _arena
 from grader.worker import protocol
 from grader.worker import virtual_cuda as _emulation
 from grader.worker.guard import GRADER_IMPORTS, seal  # noqa: F401  (the runners call worker.seal())
 from grader.worker.output import LOAD_PRINT_BUDGET, PRINT_BUDGET, deliver_output, own_streams, printing  # noqa: F401  (the runners and tests use them from here)
 
 _MAX_EVENTS = 5000
+_MAX_TRACKED = 4096  # parameter values recorded around each optimizer step (the lecture's nets have 2 or 3)
 _MAX_WARNINGS = 20
 
 # Bound when the grader imports this module, before any submission loads:
@@ -220,6 +222,8 @@ class Spy:
         self.active = False
         self.events: list[Any] = []
         self.watched: set[int] = set()
+        self.tracked: list[Any] = []
+        self._before: Optional[list[float]] = None
 
     def begin(self, watched: list[Any]) -> None:
         ids: set[int] = set()
@@ -229,8 +233,29 @@ class Spy:
             elif isinstance(obj, _Tensor):
                 ids.add(id(obj))
         self.watched = ids
+        self.tracked = list(watched)
+        self._before = None
         self.events = []
         self.active = True
+
+    def _values(self) -> Optional[list[float]]:
+        """The watched parameters' values, flattened in argument order (None past ``_MAX_TRACKED``)."""
+        out: list[float] = []
+        for obj in self.tracked:
+            tensors = list(_Module.parameters(obj)) if isinstance(obj, _Module) else [obj]
+            for tensor in tensors:
+                out.extend(protocol.number_out(float(v)) for v in _Tensor.tolist(_Tensor.reshape(_Tensor.detach(tensor), (-1,))))
+                if len(out) > _MAX_TRACKED:
+                    return None
+        return out
+
+    def before_step(self) -> None:
+        self._before = self._values()
+
+    def around_step(self) -> dict[str, Any]:
+        before, after = self._before, self._values()
+        self._before = None
+        return {"before": before, "after": after} if before is not None and after is not None else {}
 
     def record(self, event: str, value: Any = None) -> None:
         if self.active and len(self.events) < _MAX_EVENTS:
@@ -292,7 +317,12 @@ class Spy:
         torch.optim.Optimizer.__init__ = init  # type: ignore[method-assign,assignment]
         from torch.optim.optimizer import register_optimizer_step_pre_hook
 
-        register_optimizer_step_pre_hook(lambda optimizer, args, kwargs: spy.record("step", {"id": id(optimizer) % 2**31}) if spy.active else None)
+        from torch.optim.optimizer import register_optimizer_step_post_hook
+
+        # Each step with the watched parameters' values around it: the grader chains them from
+        # the values it placed to the values it reads back, so the steps must do the training.
+        register_optimizer_step_pre_hook(lambda optimizer, args, kwargs: spy.before_step() if spy.active else None)
+        register_optimizer_step_post_hook(lambda optimizer, args, kwargs: spy.record("step", {"id": id(optimizer) % 2**31, **spy.around_step()}) if spy.active else None)
         wrap(torch.optim.Optimizer, "zero_grad", lambda optimizer, *a, **k: spy.record("zero_grad", {"id": id(optimizer) % 2**31}))
 
 
@@ -308,7 +338,12 @@ def build_argument(spec: Any, mode: Optional[str] = None) -> Any:
     device = "cuda" if mode == "cuda" else "cpu"
     if type(spec) is dict and "tensor" in spec:
         body = spec["tensor"]
-        tensor = torch.tensor(body["data"], dtype=getattr(torch, body["dtype"]), device=device)
+        if "arena" in body and _arena.available():
+            # the arena's memory itself: an update in place lands where the grader reads it
+            tensor = _arena.view(body)
+            tensor = tensor.to(device) if device != "cpu" else tensor
+        else:
+            tensor = torch.tensor(body["data"], dtype=getattr(torch, body["dtype"]), device=device)
         return _placed(tensor.requires_grad_(bool(body.get("requires_grad"))), mode)
     if type(spec) is dict and "module" in spec:
         body = spec["module"]
@@ -318,8 +353,15 @@ def build_argument(spec: Any, mode: Optional[str] = None) -> Any:
         net = net.to(device=device, dtype=dtype)
         with torch.no_grad():
             for name, param in net.state_dict(keep_vars=True).items():
-                if name in state:
-                    param.copy_(torch.tensor(state[name]["tensor"]["data"], dtype=dtype, device=device))
+                if name not in state:
+                    continue
+                body = state[name]["tensor"]
+                if "arena" in body and _arena.available() and device == "cpu":
+                    param.data = _arena.view(body)  # the parameter's memory is the arena's
+                elif "arena" in body and _arena.available():
+                    param.copy_(_arena.view(body).to(device))
+                else:
+                    param.copy_(torch.tensor(body["data"], dtype=dtype, device=device))
         return _placed(net, mode)
     return spec
 
@@ -471,6 +513,9 @@ class Worker:
                 warnings.simplefilter("always")
                 warnings.showwarning = keep_warning
                 returned = function(*args)
+                for _ in range(_times(request) - 1):
+                    # the caller's loop: the same objects, called again (what one call leaves behind shows)
+                    returned = function(*args)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
             sys.settrace(None)
             self.spy.active = False
@@ -478,6 +523,7 @@ class Worker:
         finally:
             sys.settrace(None)
             self.spy.active = False
+        _write_back(request.get("args", []), args)
         try:
             return {
                 "ok": True,
@@ -509,6 +555,29 @@ class Worker:
                 protocol.send(reply_fd, reply)
             except protocol.TooLarge as exc:
                 protocol.send(reply_fd, {"ok": False, "too_large": str(exc)})
+
+
+def _times(request: dict[str, Any]) -> int:
+    times = request.get("times", 1)
+    return times if type(times) is int and 1 <= times <= 4 else 1
+
+
+def _write_back(specs: list[Any], args: list[Any]) -> None:
+    """The arguments' final state (and gradients) into their arena slots, for the grader to read."""
+    if not _arena.available():
+        return
+    for spec, arg in zip(specs, args):
+        try:
+            if type(spec) is dict and "tensor" in spec and "arena" in spec["tensor"] and isinstance(arg, _Tensor):
+                _arena.write_back(spec["tensor"], arg, _get["grad"](arg))
+            elif type(spec) is dict and "module" in spec and isinstance(arg, _Module):
+                params = dict(_Module.named_parameters(arg))
+                for name, body in spec["module"]["state"].items():
+                    param = params.get(name)
+                    if param is not None and "arena" in body["tensor"]:
+                        _arena.write_back(body["tensor"], param, _get["grad"](param))
+        except Exception:  # a student's object that cannot be read: the grader sees what the arena holds
+            continue
 
 
 def _flush() -> None:

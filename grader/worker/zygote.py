@@ -499,6 +499,9 @@ def run_entry(entry: dict[str, Any], channel: int) -> None:
     function = getattr(importlib.import_module(module_name), function_name)
     kwargs = dict(entry.get("kwargs", {}))
     worker.MODE = kwargs.pop("mode", "cpu")
+    from grader.worker import arena
+
+    arena.open_arena(entry["path"])  # before any student code runs
     worker.seal()
     function(entry["path"], entry["display"], list(entry["functions"]), channel, channel, **kwargs)
 
