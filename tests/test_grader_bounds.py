@@ -200,7 +200,7 @@ def test_a_batch_keeps_bounded_memory_across_three_huge_files(tmp_path: Path) ->
         "print(done.returncode, peak, time.monotonic() - started)\n"
         "sys.stderr.write(done.stderr[-3000:])\n"
     )
-    command = ["grade", "batch", str(folder), "--exercise", "exercise2", "--out", str(out), "-j", "1", "--timeout", "10", "--examples", "2"]
+    command = [sys.executable, "-m", "grader", "batch", str(folder), "--exercise", "exercise2", "--out", str(out), "-j", "1", "--timeout", "10", "--examples", "2"]
     done = subprocess.run([sys.executable, "-c", script, *command], capture_output=True, text=True, timeout=600)
     code, peak_kib, _wall = done.stdout.split()
     assert code == "0", done.stderr
