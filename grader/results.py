@@ -7,7 +7,7 @@ frozen dataclasses; nothing here renders text (see ``grader.messages`` and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Union
 
 from grader.vocabulary import SUBMISSION_CODES as _SUBMISSION_CODES
 
@@ -15,6 +15,10 @@ from grader.vocabulary import SUBMISSION_CODES as _SUBMISSION_CODES
 # Diagnoses of a submission as a whole (it could not be graded check by check),
 # as opposed to a mistake found by one check.
 SUBMISSION_CODES = tuple(sorted(_SUBMISSION_CODES))
+
+
+# Points as the pack gives them: whole numbers stay ints (9, not 9.0) through serialization.
+Points = Union[int, float]
 
 
 @dataclass(frozen=True)
@@ -90,8 +94,8 @@ class Trajectory:
     per epoch.  Non-finite values are ``None``.
     """
 
-    x: tuple[float, ...]
-    y: tuple[float, ...]
+    x: tuple[Optional[float], ...]
+    y: tuple[Optional[float], ...]
     loss_student: tuple[Optional[float], ...]
     loss_reference: tuple[Optional[float], ...]
     w_student: tuple[tuple[Optional[float], Optional[float]], ...]
@@ -107,8 +111,8 @@ class CheckResult:
     name: str
     title: Message
     passed: bool
-    score: float
-    max_score: float
+    score: Points
+    max_score: Points
     diagnosis: Optional[str] = None
     message: Optional[Message] = None
     divergence: Optional[Divergence] = None
@@ -163,8 +167,8 @@ class GradeResult:
 
     exercise: str
     submission: str
-    score: float
-    max_score: float
+    score: Points
+    max_score: Points
     checks: tuple[CheckResult, ...]
     diagnosis: Optional[str] = None
     message: Optional[Message] = None

@@ -21,7 +21,8 @@ def shared(tmp_path: Path) -> Iterator[ArenaFile]:
     worker_arena.open_arena(str(tmp_path / "exercise2.py"))
     yield placed
     placed.close()
-    worker_arena._MAP = None  # noqa: SLF001 (the worker's map is per process; this test plays both)
+    # the worker's map is per process; this test plays both sides
+    worker_arena._MAP, worker_arena._SIZE, worker_arena._PATH = None, 0, None  # noqa: SLF001
 
 
 def _tensor(values: list[list[float]], dtype: str = "float64", requires_grad: bool = False) -> dict[str, Any]:
@@ -30,6 +31,7 @@ def _tensor(values: list[list[float]], dtype: str = "float64", requires_grad: bo
 
 def test_an_update_in_place_is_read_back_without_the_worker_saying_so(shared: ArenaFile) -> None:
     args, placed = shared.place([_tensor([[1.0], [2.0]]), _tensor([[-5.0], [10.0]], requires_grad=True), 0.1])
+    worker_arena.ensure(shared.size)
     assert "data" not in args[1]["tensor"], "the request carries offsets, not values"
     What = worker_arena.view(args[1]["tensor"])
     What -= 1.5  # the student's `with torch.no_grad(): What -= ...`
@@ -42,6 +44,7 @@ def test_an_update_in_place_is_read_back_without_the_worker_saying_so(shared: Ar
 
 def test_a_rebinding_leaves_the_arena_as_it_was(shared: ArenaFile) -> None:
     args, placed = shared.place([_tensor([[-5.0], [10.0]], requires_grad=True)])
+    worker_arena.ensure(shared.size)
     What = worker_arena.view(args[0]["tensor"]).requires_grad_(True)
     What = What.detach() - 1.0  # a new tensor: the caller's What is untouched  # noqa: F841
     after = shared.observe(placed, ({"value": TensorValue((2, 1), "float64", (-6.0, 9.0), "cpu", True)},))
@@ -50,6 +53,7 @@ def test_a_rebinding_leaves_the_arena_as_it_was(shared: ArenaFile) -> None:
 
 def test_data_given_new_memory_is_written_back_with_its_gradient(shared: ArenaFile) -> None:
     args, placed = shared.place([_tensor([[-5.0], [10.0]], requires_grad=True)])
+    worker_arena.ensure(shared.size)
     What = worker_arena.view(args[0]["tensor"]).requires_grad_(True)
     (What**2).sum().backward()
     What.data = What.data - 0.5 * What.grad  # new memory: only the write-back puts it in the arena
@@ -63,6 +67,7 @@ def test_a_net_s_parameters_live_in_the_arena(shared: ArenaFile) -> None:
     net = torch.nn.Linear(2, 1, bias=False).double()
     spec = {"module": {"type": "Linear", "state": {"weight": _tensor([[-5.0, 10.0]], requires_grad=True)}}}
     args, placed = shared.place([spec])
+    worker_arena.ensure(shared.size)
     weight = worker_arena.view(args[0]["module"]["state"]["weight"]["tensor"])
     net.weight.data = weight
     torch.optim.SGD(net.parameters(), lr=1.0).zero_grad()
@@ -74,8 +79,19 @@ def test_a_net_s_parameters_live_in_the_arena(shared: ArenaFile) -> None:
 
 def test_a_truncated_arena_reads_as_the_arguments_were_given(shared: ArenaFile, tmp_path: Path) -> None:
     args, placed = shared.place([_tensor([[-5.0], [10.0]])])
-    worker_arena._MAP = None  # noqa: SLF001 (unmap before cutting the file, as a crashed worker would have)
+    worker_arena.ensure(shared.size)
     with open(tmp_path / worker_arena.ARENA, "r+b") as handle:
         handle.truncate(0)
     after = shared.observe(placed, ({},))
     assert after[0]["value"].data == (-5.0, 10.0)
+
+
+def test_the_worker_keeps_no_descriptor_of_the_arena(shared: ArenaFile, tmp_path: Path) -> None:
+    """A submission that writes to every descriptor it has (tests/adversarial/fill_channel.py) cannot reach the arena by accident."""
+    import os
+
+    shared.place([_tensor([[-5.0], [10.0]])])
+    worker_arena.ensure(shared.size)
+    arena_path = os.path.realpath(tmp_path / worker_arena.ARENA)
+    held = [os.path.realpath(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd") if int(fd) != shared.fd]
+    assert arena_path not in held

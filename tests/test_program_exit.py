@@ -37,3 +37,19 @@ def test_main_with_arguments_returns() -> None:
     from grader.cli.main import main
 
     assert main(["list"]) == 0
+
+
+def test_a_reader_that_goes_away_gets_no_traceback() -> None:
+    """`grade ... | head -1`: the pipe closes under the report; the program says nothing more and exits as a shell's writer would (141)."""
+    import os
+
+    read, write = os.pipe()
+    from conftest import TESTS
+
+    submission = TESTS / "submissions" / "exercise1" / "gradient_ascent.py"
+    process = subprocess.Popen([sys.executable, "-m", "grader", str(submission), "--exercise", "exercise1", "--no-html"], stdout=write, stderr=subprocess.PIPE, text=True)
+    os.close(write)
+    os.close(read)  # the reader is gone before the first line
+    _, stderr = process.communicate(timeout=120)
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
+    assert process.returncode == 141

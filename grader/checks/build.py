@@ -178,29 +178,65 @@ def _in_place(ctx: Context, judge: Judge) -> Verdict:
 
 
 def _grad_cleared(ctx: Context, judge: Judge) -> Verdict:
-    """What one call leaves behind does not change the next: called twice in a row on the same
-    parameter (a caller's loop), it ends where the reference's ends.
+    """The gradient is left cleared, as the stub asks, and what one call leaves behind does not
+    change the next.
 
-    The parameter after the two calls is read from outside the worker; the
-    gradient the worker says it left only names the cause of a difference.
+    Two observations: the gradient the worker reports after one call (a claim,
+    so it can only take the point away), and a behaviour the grader reads
+    itself from the arena: called twice in a row on the same parameter, the
+    function ends where a second call on a fresh parameter, started where the
+    first call ended, ends.  That compares the function with itself, so a
+    value mistake elsewhere is not taken for a gradient left behind.
     """
-    call = judge.lecture.repeated(2)
+    call = judge.lecture
     outcome = run(ctx, call)
     problem = outcome_problem(outcome, judge.name)
     if problem is not None:
         return problem
     position = judge.parameter
     assert position is not None
-    observed = outcome.after[position] if position < len(outcome.after) else None
-    expected = judge.reference(call).after[position]
-    after, reference_after = _flat(observed.get("value") if observed else None), _flat(expected.get("value") if expected else None)
-    if after is not None and reference_after is not None and len(after) == len(reference_after) and compare.all_close(torch.tensor(after, dtype=torch.float64), torch.tensor(reference_after, dtype=torch.float64), judge.rtol(judge.lecture)):
-        return PASS
-    from grader.checks.examples import showing_grad
-
     argument = judge.spec.args[position].name
-    verdict = fail(Code.GRAD_NOT_CLEARED, "diagnosis.grad-not-cleared.why-step", function=judge.name, parameter=argument)
-    return replace(verdict, example=showing_grad(judge.lecture, argument))
+    observed = outcome.after[position] if position < len(outcome.after) else None
+    if _grad_left(observed) or not _second_call_is_fresh(ctx, call, position, observed):
+        from grader.checks.examples import showing_grad
+
+        verdict = fail(Code.GRAD_NOT_CLEARED, "diagnosis.grad-not-cleared.why-step", function=judge.name, parameter=argument)
+        return replace(verdict, example=showing_grad(call, argument))
+    return PASS
+
+
+def _grad_left(observed: Any) -> bool:
+    grads: list[Any] = []
+    if observed:
+        if "grad" in observed:
+            grads = [observed["grad"]]
+        elif "grads" in observed:
+            grads = list(observed["grads"].values())
+    for grad in grads:
+        numbers = values.numbers(grad) if grad is not None else None
+        if grad is not None and not (numbers is not None and all(v == 0 for v in numbers)):
+            return True
+    return False
+
+
+def _second_call_is_fresh(ctx: Context, call: Call, position: int, observed: Any) -> bool:
+    """Whether two calls in a row end where one call on the first call's result ends."""
+    original = call.args[position]
+    first = _flat(observed.get("value")) if observed else None
+    if not isinstance(original, torch.Tensor) or first is None or len(first) != original.numel():
+        return True  # a net, or nothing to start from: the reported gradient decides
+    restarted = torch.tensor(first, dtype=original.dtype).reshape(original.shape).requires_grad_(original.requires_grad)
+    args = list(call.args)
+    args[position] = restarted
+    fresh = run(ctx, call.with_args(args))
+    twice = run(ctx, call.repeated(2))
+    if not (fresh.ok and twice.ok):
+        return True  # an error the value checks report
+    a = _flat(twice.after[position].get("value")) if position < len(twice.after) and twice.after[position] else None
+    b = _flat(fresh.after[position].get("value")) if position < len(fresh.after) and fresh.after[position] else None
+    if a is None or b is None or len(a) != len(b):
+        return True
+    return compare.all_close(torch.tensor(a, dtype=torch.float64), torch.tensor(b, dtype=torch.float64), 1e-6)
 
 
 def _inputs_unchanged(ctx: Context, judge: Judge) -> Verdict:

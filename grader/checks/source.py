@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import builtins
 from dataclasses import dataclass
-from typing import Iterator, Optional, Union
+from typing import Any, Iterator, Optional, Union
 
 from grader.intake import reading
 from grader.intake.reading import CELL_MARK, Caps, cell_python, python_text  # noqa: F401  (read here by grader.checks and its tests)
@@ -180,7 +180,54 @@ def python_loops(source: str, name: str) -> list[int]:
                 lines.append(node.lineno)
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "reduce" and isinstance(node.func.value, ast.Name) and node.func.value.id == "functools":
                 lines.append(node.lineno)
-    return sorted(lines)
+            elif isinstance(node, ast.Call) and _iterates(node.func):
+                # an executor's map, itertools.starmap over torch functions: a loop whose body has no Python frame
+                lines.append(node.lineno)
+    lines += _recursion(source, name)
+    return sorted(set(lines))
+
+
+# Calls that run a function once per item: a Python loop, whoever writes the `for`.
+ITERATING = frozenset({"map", "starmap", "imap", "imap_unordered", "map_async", "starmap_async", "accumulate", "filterfalse", "takewhile", "dropwhile", "submit"})
+
+
+def _iterates(func: ast.AST) -> bool:
+    if isinstance(func, ast.Name):
+        return func.id in ITERATING - {"map", "submit"} or func.id == "starmap"
+    return isinstance(func, ast.Attribute) and func.attr in ITERATING
+
+
+def _recursion(source: str, name: str) -> list[int]:
+    """The definitions, among what ``name`` reaches, that reach themselves (directly, or through
+    each other): recursion is a loop."""
+    definitions = _all_definitions(source)
+    found = []
+    for root in _reach(source, name):
+        for fn in ast.walk(root):
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and _reaches(fn, getattr(fn, "name", None), definitions):
+                found.append(fn.lineno)
+    return found
+
+
+def _reaches(fn: ast.AST, own: Any, definitions: dict[str, list[ast.AST]]) -> bool:
+    if own is None:
+        return False
+    seen: set[int] = set()
+    todo = [n for n in ast.walk(fn) if n is not fn]
+    budget = 20_000  # nodes looked at: a bound, whatever the file holds
+    while todo and budget > 0:
+        node = todo.pop()
+        budget -= 1
+        # by its own name, or as self.name / cls.name: torch.sum in a helper named sum is no recursion
+        referred = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls") else None
+        if referred == own:
+            return True
+        if referred is not None and referred in definitions:
+            for target in definitions[referred]:
+                if id(target) not in seen:
+                    seen.add(id(target))
+                    todo.extend(n for n in ast.walk(target) if n is not target)
+    return False
 
 
 def _small(iterable: ast.AST) -> bool:

@@ -52,7 +52,8 @@ def api(ctx: Context, judge: Any) -> Verdict:
     if requires.optimizer:
         wanted = requires.optimizer.rsplit(".", 1)[-1]
         built = [e[1] for e in events if e[0] == "optimizer"]
-        mine = [b for b in built if b.get("class") == wanted and str(b.get("module", "")).startswith("torch.optim") and b.get("over_parameter") is True]
+        # torch's own class (not one that takes its name), with its own step(), over the parameter itself
+        mine = [b for b in built if b.get("class") == wanted and str(b.get("module", "")).startswith("torch.optim") and b.get("over_parameter") is True and b.get("genuine") is True]
         lr_at = judge.positions(Role.LEARNING_RATE)
         if mine and lr_at:
             lr = float(call.args[lr_at[0]])
@@ -75,7 +76,9 @@ def api(ctx: Context, judge: Any) -> Verdict:
         wanted_loss = requires.loss.rsplit(".", 1)[-1]
         functional = FUNCTIONAL.get(wanted_loss, wanted_loss)
         computed = [e[1] for e in events if e[0] == "loss" and e[1].get("name") == functional and e[1].get("from_parameter") is True]
-        if not computed:
+        # and the gradients come from it: backward() runs on that loss, once per epoch
+        used = [e for e in events if e[0] == "backward" and e[1].get("loss") == functional]
+        if not computed or len(used) < max(1, epochs or 1):
             missing.append(requires.loss)
     if missing:
         return fail(Code.NOT_USING_TORCH_API, missing=", ".join(missing), function=judge.name, details=details)
@@ -88,7 +91,8 @@ _TRACKED = 4096
 
 def _steps_train(judge: Any, call: Any, outcome: Any, steps: list[dict[str, Any]]) -> bool:
     """Whether the optimizer's steps did the training: the values around them chain from what
-    the grader placed to what it read back after the call, each step moving the parameter.
+    the grader placed to what it read back after the call, nothing moving the parameter between
+    them (a step that moves nothing, the gradient cleared before it, is another mistake's).
 
     The worker reports the values around each step; the two ends are the
     grader's own (placed, and read from the arena), so a report that claims
@@ -107,8 +111,8 @@ def _steps_train(judge: Any, call: Any, outcome: Any, steps: list[dict[str, Any]
         before, after = step.get("before"), step.get("after")
         if not (isinstance(before, (list, tuple)) and isinstance(after, (list, tuple)) and len(before) == len(after) == len(start)):
             return False
-        if not _same(chain[-1], before) or _same(before, after):
-            return False  # moved between steps, or a step that moved nothing
+        if not _same(chain[-1], before):
+            return False  # moved between steps: by something other than the optimizer
         chain.append(list(after))
     return _same(chain[-1], end)
 

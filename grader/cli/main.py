@@ -15,7 +15,13 @@ SUBCOMMANDS = ("init", "list", "pack", "batch", "merge", "export", "gradescope-b
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     if argv is None:  # the program itself (the `grade` script, python -m grader): never returns
-        _leave(main(sys.argv[1:]))
+        try:
+            code = main(sys.argv[1:])
+        except BrokenPipeError:
+            # `grade ... | head`: the reader went away; no traceback, and the exit a shell gives a writer killed by SIGPIPE
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            code = 128 + 13
+        _leave(code)
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
         print(f"usage: grade PATH... [options]  (grade --help for the options)\n\n{USAGE}", file=sys.stderr, end="")

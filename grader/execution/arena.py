@@ -40,7 +40,7 @@ class ArenaFile:
     def __init__(self, workdir: str) -> None:
         self.path = os.path.join(workdir, arena.ARENA)
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        os.ftruncate(self.fd, arena.SIZE)
+        self.size = 0  # grown to what a call needs (the worker maps no more than that)
 
     def close(self) -> None:
         if self.fd >= 0:
@@ -84,9 +84,12 @@ class ArenaFile:
         data = values.reshape(-1).numpy().tobytes() if dtype != "bfloat16" else values.view(torch.int16).reshape(-1).numpy().tobytes()
         size = _aligned(len(data))
         start, grad, flag = offset[0], offset[0] + size, offset[0] + 2 * size
-        if flag + arena.ALIGN > arena.SIZE:
+        if flag + arena.ALIGN > arena.LIMIT:
             return None
         offset[0] = flag + arena.ALIGN
+        if offset[0] > self.size:
+            self.size = min(arena.LIMIT, max(offset[0], 2 * self.size, 64 << 10))
+            os.ftruncate(self.fd, self.size)
         os.pwrite(self.fd, data, start)
         os.pwrite(self.fd, b"\0", flag)
         shape = list(values.shape)

@@ -52,7 +52,7 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
     # A real Jupyter kernel talks to its client over unix sockets, which the sandbox otherwise refuses.
     kernel = submission.kind == "ipynb" and options.notebook_path == "kernel"
     withheld = pack.withheld + ((options.reference_dir,) if options.reference_dir else ())
-    session = Session(submission.path, functions, options.limits, spec=_entry(submission, options), unix_sockets=kernel, withheld=withheld)
+    session = Session(submission.path, functions, options.limits, spec=_entry(submission, options), unix_sockets=kernel, withheld=withheld, source=_read_once(code))
     on_device: Optional[Session] = None
     results: list[CheckResult] = []
     submission_code: Optional[str] = None
@@ -74,7 +74,7 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
         else:
             ctx = Context(session, module=_module_name(submission), seed=options.seed, max_examples=options.max_examples, source=reading.python_of(code))
             _know(ctx, pack)
-            if options.device != "off" and (submission.kind == "py" or not _mentions_devices(submission.path)):
+            if options.device != "off" and (submission.kind == "py" or not _mentions_devices(code.raw)):
                 # The same worker serves the device calls: a .py file is imported a second
                 # time under the device; a notebook that never mentions devices cannot
                 # have chosen one while its cells ran, so its namespace serves as it is.
@@ -83,7 +83,7 @@ def grade(submission: Submission, options: Options = Options()) -> GradeResult:
                 # A notebook that may pick its device while it runs runs again in a
                 # worker of its own on the device, skipping the cells that hung.
                 hung = tuple(cell.index for cell in load.cells if cell.timed_out)
-                on_device = Session(submission.path, functions, options.limits, spec=_entry(submission, options, hung), mode=options.device, unix_sockets=kernel, withheld=withheld)
+                on_device = Session(submission.path, functions, options.limits, spec=_entry(submission, options, hung), mode=options.device, unix_sockets=kernel, withheld=withheld, source=_read_once(code))
                 ctx.device = _device_context(on_device, ctx)
             results = _run_checks(checks, load, ctx, submission_error, submission)
             lost_codes = [r.diagnosis for r in results if r.diagnosis in SUBMISSION_CODES]
@@ -133,10 +133,14 @@ def _grader_reached(submission: Submission, *sessions: Optional[Session], code: 
 _DEVICE_WORDS = re.compile(rb"cuda|device|is_available|mps|accelerator")
 
 
-def _mentions_devices(path: str) -> bool:
+def _mentions_devices(raw: bytes) -> bool:
     """Whether a notebook's text could make its behaviour depend on the machine's devices."""
-    with open(path, "rb") as handle:
-        return bool(_DEVICE_WORDS.search(handle.read()))
+    return bool(_DEVICE_WORDS.search(raw))
+
+
+def _read_once(code: reading.Code) -> Optional[bytes]:
+    """The bytes the worker gets: those the grader read and checked (None: it could not read them, the worker reports why)."""
+    return code.raw if code.digest else None
 
 
 def _module_name(submission: Submission) -> str:

@@ -122,10 +122,14 @@ class Session:
         unix_sockets: bool = False,
         spec: Optional[dict[str, Any]] = None,
         withheld: tuple[str, ...] = (),
+        source: Optional[bytes] = None,
     ) -> None:
         """``spec`` names the worker's entry (``{"function": "module:name",
         "kwargs": {...}}``, default the ``.py`` runner); ``entry`` instead
-        forks this process to run a closure (tests of the runners only)."""
+        forks this process to run a closure (tests of the runners only).
+        ``source``: the submission's bytes as the grader read them at intake
+        (the worker runs what the grader checked); default: read ``path``."""
+        self.source = source
         self.spec = spec
         self.withheld = withheld
         self.mode = mode
@@ -158,10 +162,14 @@ class Session:
         self._workdir = tempfile.mkdtemp(prefix="grader-")
         os.chmod(self._workdir, 0o700)
         target = os.path.join(self._workdir, os.path.basename(self.path))
-        # Never through a link: the worker gets the bytes of this very file, or nothing.
-        source_fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(source_fd, "rb") as source, open(target, "wb") as copy:
-            shutil.copyfileobj(source, copy)
+        if self.source is not None:
+            with open(target, "wb") as copy:
+                copy.write(self.source)
+        else:
+            # Never through a link: the worker gets the bytes of this very file, or nothing.
+            source_fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(source_fd, "rb") as source, open(target, "wb") as copy:
+                shutil.copyfileobj(source, copy)
         # The arguments of every call live in the arena: the grader reads them back itself.
         self._arena = ArenaFile(self._workdir)
         # One socket for requests and replies: unlike a pipe, the worker cannot
@@ -301,6 +309,8 @@ class Session:
         if self._arena is not None:
             args, placed = self._arena.place(args)
         request: dict[str, Any] = {"op": "call", "fn": function, "args": args, "trace": trace}
+        if placed and self._arena is not None:
+            request["arena_size"] = self._arena.size  # the worker maps that much
         if watch:
             request["watch"] = list(watch)
         if times != 1:

@@ -27,6 +27,7 @@ batch never accumulates them.
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
 import json
 import os
@@ -35,7 +36,7 @@ import threading
 import tokenize
 import warnings
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Optional, Union
 
@@ -98,9 +99,16 @@ class Cell:
 
 @dataclass(frozen=True)
 class Code:
-    """Everything of a submission's Python that the grader reads, within its caps."""
+    """The submission as the grader read it, once, within its caps.
+
+    ``raw``: the file's bytes (what the worker gets a copy of, so that it runs
+    what the grader checked); ``digest``: their SHA-256, hex (the same
+    submission, the same digest, on every machine); ``cells``: its Python.
+    """
 
     cells: tuple[Cell, ...] = ()
+    raw: bytes = b""
+    digest: str = ""
 
 
 # --------------------------------------------------------------------------
@@ -128,15 +136,17 @@ def load(path: str, kind: Optional[str] = None, caps: Caps = Caps()) -> Union[Co
         return Code()
     if len(raw) > limit:
         return Oversize("notebook" if kind == "ipynb" else "code", len(raw), limit)
+    read = _python(raw, kind, caps)
+    return replace(read, raw=raw, digest=hashlib.sha256(raw).hexdigest()) if isinstance(read, Code) else read
+
+
+def _python(raw: bytes, kind: str, caps: Caps) -> Union[Code, Oversize]:
     if kind != "ipynb":
-        text = python_text(raw)
-        del raw
-        return _checked((Cell(None, 0, text, False),))
+        return _checked((Cell(None, 0, python_text(raw), False),))
     items = _json_items(raw, caps.items)
     if items > caps.items:
         return Oversize("items", items, caps.items)
     sources = _code_sources(raw)
-    del raw
     if isinstance(sources, Oversize) or sources is None:
         return sources if sources is not None else Code()
     count, code_cells = sources

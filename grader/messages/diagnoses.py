@@ -281,6 +281,10 @@ DIAGNOSES: dict[str, tuple[str, str]] = {
         "{where} is {found} although every input was {expected}.",
         "입력이 모두 {expected}인데 {where}이(가) {found}입니다.",
     ),
+    "diagnosis.dtype-changed.why-precision": (
+        "{where} agrees with the float64 reference only to float32's precision (relative difference {error}): part of the computation ran in float32, although every input was float64.",
+        "{where}이(가) float64 기준값과 float32 정밀도로만 일치합니다 (상대 차이 {error}): 입력이 모두 float64인데 계산의 일부가 float32로 수행되었습니다.",
+    ),
     "diagnosis.dtype-changed.fix": (
         "Keep the inputs' dtype: no `.float()` or `.double()` on them, and new tensors made with `dtype=x.dtype`.",
         "입력의 dtype을 유지하세요: 입력에 `.float()`나 `.double()`을 쓰지 말고, 새 텐서는 `dtype=x.dtype`으로 만드세요.",

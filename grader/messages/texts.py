@@ -324,7 +324,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "shape.scalar": ("A one-number tensor of another shape: the contract asks for {expected}.", "숫자 하나짜리 다른 크기의 텐서입니다: 요구하는 것은 {expected}입니다."),
     "api.lr": ("{optimizer} was not given the learning rate argument `{name}`.", "{optimizer}에 학습률 인자 `{name}`을(를) 넘기지 않았습니다."),
     "api.steps": ("The optimizer stepped {found} times for epochs={epochs}: once per epoch is asked for.", "epochs={epochs}인데 옵티마이저가 {found}번 step했습니다: 에폭마다 한 번이어야 합니다."),
-    "api.steps-train": ("The optimizer's steps did not carry `{parameter}` from where it started to where it ended: it was changed outside `{optimizer}.step()`, or the steps changed nothing.", "옵티마이저의 step()이 `{parameter}`을(를) 처음 값에서 마지막 값까지 옮기지 않았습니다: `{optimizer}.step()` 밖에서 바뀌었거나 step()이 아무것도 바꾸지 않았습니다."),
+    "api.steps-train": ("The optimizer's steps did not carry `{parameter}` from where it started to where it ended: it was changed outside `{optimizer}.step()`.", "옵티마이저의 step()이 `{parameter}`을(를) 처음 값에서 마지막 값까지 옮기지 않았습니다: `{optimizer}.step()` 밖에서 바뀌었습니다."),
     "api.other-optimizer": ("Line {line} builds {found}; the exercise asks for {expected}.", "{line}번째 줄이 {found}을(를) 만드는데, 이 연습은 {expected}을(를) 요구합니다."),
     # overrides, changes between runs, skipped files (grader.report.overrides, grader.report.changes, grader.report.summary)
     "override.check": ("{who} changed the points of {check} from {was} to {points}: {comment}", "{who}이(가) {check}의 점수를 {was}점에서 {points}점으로 바꿨습니다: {comment}"),

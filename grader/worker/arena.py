@@ -20,35 +20,66 @@ an answer.
 """
 from __future__ import annotations
 
+import ctypes
 import mmap
 import os
 from typing import Any, Optional
 
 ARENA = ".grader-arena"  # in the worker's folder, beside its copy of the submission
-SIZE = 16 << 20  # bytes: far more than any call's arguments, which the channel caps anyway
 ALIGN = 64
+LIMIT = 256 << 20  # bytes: the most one call's arguments may take (the request's own cap is smaller)
 
-_MAP: Optional[mmap.mmap] = None
+_PATH: Optional[str] = None
+# The current mapping (bytes-like, writable) and its size.  A mapping is never unmapped:
+# a tensor the student kept from an earlier call still points into it.
+_MAP: Any = None
+_SIZE = 0
 
 
 def open_arena(submission_path: str) -> None:
-    """Map the arena the grader made beside the submission (before any student code runs)."""
-    global _MAP
+    """Where the arena is: beside the submission (mapped at the first call, at the size it asks for)."""
+    global _PATH
     path = os.path.join(os.path.dirname(submission_path), ARENA)
+    _PATH = path if os.path.exists(path) else None  # a worker started without one (a test of the runners)
+
+
+def available() -> bool:
+    return _PATH is not None
+
+
+def mapped() -> bool:
+    return _MAP is not None
+
+
+def ensure(size: int) -> None:
+    """Map at least ``size`` bytes of the arena (the grader grew the file to hold a call's arguments).
+
+    Mapped through libc, so that no descriptor of the file stays open: a
+    submission that writes to every descriptor it has cannot reach the arena
+    by accident.  Only as much as the calls need is mapped, since the
+    worker's address space is limited (``--memory-limit``).
+    """
+    global _MAP, _SIZE
+    if _PATH is None or size <= _SIZE or size > LIMIT:
+        return
+    fd = os.open(_PATH, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
     try:
-        fd = os.open(path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return  # a worker started without one (a test of the runners): arguments travel in the request
-    try:
-        _MAP = mmap.mmap(fd, SIZE)
-    except (OSError, ValueError):
-        _MAP = None
+        _MAP, _SIZE = _mapped(fd, size), size
     finally:
         os.close(fd)
 
 
-def available() -> bool:
-    return _MAP is not None
+def _mapped(fd: int, size: int) -> Any:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.mmap.restype = ctypes.c_void_p
+        libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+        address = libc.mmap(None, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_SHARED, fd, 0)
+    except (OSError, AttributeError):
+        address = None
+    if address is None or address == ctypes.c_void_p(-1).value:
+        return mmap.mmap(fd, size)  # (keeps a copy of the descriptor)
+    return (ctypes.c_char * size).from_address(address)
 
 
 def view(slot: dict[str, Any]) -> Any:
@@ -83,9 +114,9 @@ def write_back(slot: dict[str, Any], tensor: Any, grad: Any) -> None:
         _copy(target, tensor)
         flag = int(slot["flag"])
         if grad is not None and _copy(view({**slot, "arena": slot["grad"]}), grad):
-            _MAP[flag] = 1
+            _MAP[flag : flag + 1] = b"\x01"
         else:
-            _MAP[flag] = 0
+            _MAP[flag : flag + 1] = b"\x00"
 
 
 def _copy(target: Any, source: Any) -> bool:

@@ -12,6 +12,7 @@ import math
 import os
 import sys
 import traceback
+import threading
 import types
 import warnings
 from typing import Any, Callable, NoReturn, Optional
@@ -224,6 +225,8 @@ class Spy:
         self.watched: set[int] = set()
         self.tracked: list[Any] = []
         self._before: Optional[list[float]] = None
+        self.losses: dict[int, str] = {}  # id of a loss tensor the spied functionals returned -> their name
+        self.kept: list[Any] = []
 
     def begin(self, watched: list[Any]) -> None:
         ids: set[int] = set()
@@ -233,6 +236,8 @@ class Spy:
             elif isinstance(obj, _Tensor):
                 ids.add(id(obj))
         self.watched = ids
+        self.losses = {}
+        self.kept = []
         self.tracked = list(watched)
         self._before = None
         self.events = []
@@ -297,10 +302,31 @@ class Spy:
             spied.__wrapped__ = original  # type: ignore[attr-defined]
             setattr(owner, name, spied)
 
-        wrap(torch.Tensor, "backward", lambda *a, **k: spy.record("backward"))
+        # backward() says which loss it runs on: a loss computed and thrown away trains nothing.
+        wrap(torch.Tensor, "backward", lambda tensor, *a, **k: spy.record("backward", {"loss": spy.losses.get(id(tensor))}))
         for loss in LOSSES:
             if hasattr(F, loss):
-                wrap(F, loss, lambda input=None, *a, _name=loss, **k: spy.record("loss", {"name": _name, "from_parameter": spy._from_parameter(input)}))
+                original_loss = getattr(F, loss)
+
+                def spied_loss(*args: Any, _name: str = loss, _original: Any = original_loss, **kwargs: Any) -> Any:
+                    result = _original(*args, **kwargs)
+                    if spy.active:
+                        try:
+                            given = args[0] if args else kwargs.get("input")
+                            spy.record("loss", {"name": _name, "from_parameter": spy._from_parameter(given)})
+                            if len(spy.losses) < _MAX_EVENTS:
+                                spy.losses[id(result)] = _name
+                                spy.kept.append(result)  # alive until the call ends: its id names no other tensor
+                        except Exception:
+                            pass
+                    return result
+
+                spied_loss.__wrapped__ = original_loss  # type: ignore[attr-defined]
+                setattr(F, loss, spied_loss)
+        # The optimizer classes as torch defines them, before any student code: a class of the
+        # student's own that takes an optimizer's name and module is not that optimizer.
+        genuine = {name: cls for name, cls in vars(torch.optim).items() if isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)}
+        genuine_steps = {name: cls.__dict__.get("step") for name, cls in genuine.items()}
         original_init = torch.optim.Optimizer.__init__
 
         def init(optimizer: Any, *args: Any, **kwargs: Any) -> None:
@@ -309,9 +335,11 @@ class Spy:
                 ids = {id(p) for group in optimizer.param_groups for p in group["params"]}
                 lr = optimizer.defaults.get("lr")
                 kind = type(optimizer)
+                name = kind.__name__
                 spy.record("optimizer", {
-                    "class": kind.__name__, "module": kind.__module__, "over_parameter": bool(spy.watched) and ids == spy.watched,
+                    "class": name, "module": kind.__module__, "over_parameter": bool(spy.watched) and ids == spy.watched,
                     "lr": float(lr) if type(lr) in (int, float) else None, "id": id(optimizer) % 2**31,
+                    "genuine": genuine.get(name) is kind and kind.__dict__.get("step") is genuine_steps.get(name),
                 })
 
         torch.optim.Optimizer.__init__ = init  # type: ignore[method-assign,assignment]
@@ -338,7 +366,7 @@ def build_argument(spec: Any, mode: Optional[str] = None) -> Any:
     device = "cuda" if mode == "cuda" else "cpu"
     if type(spec) is dict and "tensor" in spec:
         body = spec["tensor"]
-        if "arena" in body and _arena.available():
+        if "arena" in body and _arena.mapped():
             # the arena's memory itself: an update in place lands where the grader reads it
             tensor = _arena.view(body)
             tensor = tensor.to(device) if device != "cpu" else tensor
@@ -356,9 +384,9 @@ def build_argument(spec: Any, mode: Optional[str] = None) -> Any:
                 if name not in state:
                     continue
                 body = state[name]["tensor"]
-                if "arena" in body and _arena.available() and device == "cpu":
+                if "arena" in body and _arena.mapped() and device == "cpu":
                     param.data = _arena.view(body)  # the parameter's memory is the arena's
-                elif "arena" in body and _arena.available():
+                elif "arena" in body and _arena.mapped():
                     param.copy_(_arena.view(body).to(device))
                 else:
                     param.copy_(torch.tensor(body["data"], dtype=dtype, device=device))
@@ -490,6 +518,9 @@ class Worker:
         function = namespace.get(name)
         if not callable(function):
             return {"ok": False, "missing": True}
+        size = request.get("arena_size")
+        if type(size) is int:
+            _arena.ensure(size)
         args = [build_argument(spec, mode) for spec in request.get("args", [])]
         watch = request.get("watch") or []
         self.spy.begin([args[i] for i in watch if type(i) is int and 0 <= i < len(args)])
@@ -509,6 +540,7 @@ class Worker:
         try:
             if lines is not None:
                 sys.settrace(lines.trace)
+                threading.settrace(lines.trace)  # and every thread the call starts: a loop in a thread is a loop
             with printing(quiet=bool(request.get("quiet"))), warnings.catch_warnings():
                 warnings.simplefilter("always")
                 warnings.showwarning = keep_warning
@@ -516,12 +548,16 @@ class Worker:
                 for _ in range(_times(request) - 1):
                     # the caller's loop: the same objects, called again (what one call leaves behind shows)
                     returned = function(*args)
+            if lines is not None and sys.gettrace() != lines.trace:
+                lines.count = 0  # the tracer was turned off or replaced: the grader reads a count of 0 as tampering
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
             sys.settrace(None)
             self.spy.active = False
             return {"ok": False, "error": describe_error(exc, self.student_files), "events": self.spy.events}
         finally:
             sys.settrace(None)
+            if lines is not None:
+                threading.settrace(None)  # type: ignore[arg-type]
             self.spy.active = False
         _write_back(request.get("args", []), args)
         try:
@@ -564,7 +600,7 @@ def _times(request: dict[str, Any]) -> int:
 
 def _write_back(specs: list[Any], args: list[Any]) -> None:
     """The arguments' final state (and gradients) into their arena slots, for the grader to read."""
-    if not _arena.available():
+    if not _arena.mapped():
         return
     for spec, arg in zip(specs, args):
         try:

@@ -1,5 +1,5 @@
-# expect: python-loop
-# why: reaches sys.settrace through a computed name (no "settrace" in the source) before a loop over the grid; the source still shows the loop
+# expect: tampering
+# why: reaches sys.settrace through a computed name (no "settrace" in the source) and turns the line counter off: the worker finds its tracer gone at the end of the call, which is tampering
 import sys
 
 import torch
