@@ -1,5 +1,5 @@
-# expect: python-loop
-# why (red team): exercise 5 `vectorized` with a Python loop written as map/lambda (no For/comprehension node for the AST scan) and the line tracer switched off through getattr (no banned name in the source)
+# expect: tampering
+# why (red team): exercise 5 `vectorized` with a Python loop written as map/lambda and the line tracer switched off through getattr (no banned name in the source): the worker finds its tracer gone at the end of the call, which is tampering
 import sys
 import torch
 
