@@ -169,3 +169,21 @@ def test_canvas_prefix(name: str, expected: object) -> None:
     else:
         assert named is not None
         assert (named.identity.user_id, named.identity.submission_id, named.identity.late, named.file) == expected
+
+
+def test_one_grade_per_student_folder(tmp_path: Path) -> None:
+    """Several files in one student's folder give one grade: the file named after the exercise,
+    else the one that defines its functions; the others are listed as skipped, with the reason."""
+    klass = tmp_path / "class"
+    for student in ("choi", "kim", "lee"):
+        (klass / student).mkdir(parents=True)
+    shutil.copy(STUB, klass / "choi" / "hw2 (1).py")
+    (klass / "choi" / "notes.py").write_text("x = 1\n", encoding="utf-8")
+    shutil.copy(STUB, klass / "kim" / "exercise2_old.py")
+    shutil.copy(STUB, klass / "kim" / "exercise2.py")
+    shutil.copy(STUB, klass / "lee" / "exercise2.py")
+    found = find([str(klass)], "exercise2")
+    assert {s.student: Path(s.path).name for s in found.submissions} == {"choi": "hw2 (1).py", "kim": "exercise2.py", "lee": "exercise2.py"}
+    reasons = {Path(shown).name: why for shown, why in found.skipped}
+    assert "hw2 (1).py is graded" in reasons["notes.py"] and "defines 1 of exercise2's functions" in reasons["notes.py"]
+    assert "exercise2.py is graded" in reasons["exercise2_old.py"]

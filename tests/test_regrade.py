@@ -146,3 +146,19 @@ def test_spreadsheet_cells_never_start_a_formula() -> None:
 
     assert [csv_cell(v) for v in ("=HYPERLINK(1)", "+1", "-1", "@SUM(A1)", "kim", "김민수")] == ["'=HYPERLINK(1)", "'+1", "'-1", "'@SUM(A1)", "kim", "김민수"]
     assert safe_id("-=cmd|x") == "cmd_x" and safe_id("--") == "student"
+
+
+def test_an_override_that_changes_nothing_is_said() -> None:
+    """A TA's row that gives a check the points the grader gave is applied (it pins them), and the
+    instructor is told it changes nothing now and would keep those points after a regrade."""
+    from grader.report import overrides
+    from grader.results import CheckResult, GradeResult, Message
+
+    result = GradeResult(exercise="exercise2", submission="kim/exercise2.py", score=3, max_score=4, checks=(
+        CheckResult(name="train.lecture", title=Message("check.lecture", {"function": "train"}), passed=True, score=3, max_score=3),
+        CheckResult(name="train.in-place", title=Message("check.in-place", {"function": "train"}), passed=False, score=0, max_score=1),
+    ))
+    rows = overrides.parse("student,check,points,comment,who\nkim,train.lecture,3,fixed,TA Park\nkim,train.in-place,1,ok,TA Park\n")
+    updated, applied, problems = overrides.apply(result, rows)
+    assert updated.score == 4 and len(applied) == 2
+    assert len(problems) == 1 and "train.lecture already has 3 points" in problems[0] and "changes nothing now" in problems[0]

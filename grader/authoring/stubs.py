@@ -67,11 +67,13 @@ NOTEBOOK_INTRO = (
 )
 
 
-def make_notebook_stub(stub: str, pack: "Pack") -> str:
+def make_notebook_stub(stub: str, pack: "Pack", pack_path: Optional[str] = None) -> str:
     """The notebook version of a ``.py`` stub, as the text of an ``.ipynb`` file (nbformat 4.5).
 
     Cell ids are derived from the exercise and the cell's position, so the
-    same stub always gives the same bytes.
+    same stub always gives the same bytes.  ``pack_path``: a pack outside the
+    package, as its folder is named to ``grade init --pack`` (the last cell
+    checks with it, and the terminal command names it).
     """
     name = pack.name
     tree = ast.parse(stub)
@@ -88,12 +90,12 @@ def make_notebook_stub(stub: str, pack: "Pack") -> str:
     heading, _, rest = title.partition("\n")
     data = _setup_code(pack)
     cells = [
-        ("markdown", f"# {heading}\n{rest}\n\n{NOTEBOOK_INTRO.format(name=name)}".replace("\n\n\n", "\n\n")),
+        ("markdown", f"# {heading}\n{rest}\n\n{_intro(name, pack_path)}".replace("\n\n\n", "\n\n")),
         ("code", "\n".join(imports)),
         *((("markdown", "The lecture's data. / 강의 데이터."), ("code", data)) if data else ()),
         *(("code", function) for function in functions),
         ("markdown", "Check your functions (the public checks; your instructor's run may add hidden ones). / 함수를 점검하세요 (공개 검사; 강사의 채점에는 숨겨진 검사가 더해질 수 있습니다)."),
-        ("code", f'from grader import check\ncheck("{name}")'),
+        ("code", f'from grader import check\ncheck("{name}")' if pack_path is None else f"from grader import check\ncheck({name!r}, pack={pack_path!r})"),
     ]
     notebook = {
         "cells": [_cell(kind, source, f"{name}-{index}") for index, (kind, source) in enumerate(cells)],
@@ -107,6 +109,13 @@ def make_notebook_stub(stub: str, pack: "Pack") -> str:
     return json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
 
+def _intro(name: str, pack_path: Optional[str]) -> str:
+    text = NOTEBOOK_INTRO.format(name=name)
+    if pack_path is not None:
+        text = text.replace(f"`grade {name}.ipynb`", f"`grade {name}.ipynb --pack {pack_path}`")
+    return text
+
+
 def _cell(kind: str, source: str, cell_id: str) -> dict[str, object]:
     cell: dict[str, object] = {"cell_type": kind, "id": cell_id, "metadata": {}, "source": source.splitlines(keepends=True)}
     if kind == "code":
@@ -115,10 +124,10 @@ def _cell(kind: str, source: str, cell_id: str) -> dict[str, object]:
     return cell
 
 
-def stubs_of(pack: "Pack", builtin: bool = True) -> dict[str, str]:
+def stubs_of(pack: "Pack", builtin: bool = True, pack_path: Optional[str] = None) -> dict[str, str]:
     """File name -> text of the pack's two stubs: ``NAME.py`` and ``NAME.ipynb``."""
     stub = make_stub(pack, builtin)
-    return {f"{pack.name}.py": stub, f"{pack.name}.ipynb": make_notebook_stub(stub, pack)}
+    return {f"{pack.name}.py": stub, f"{pack.name}.ipynb": make_notebook_stub(stub, pack, None if builtin else (pack_path or pack.folder))}
 
 
 def expected_stubs() -> dict[str, str]:
@@ -131,7 +140,7 @@ def expected_stubs() -> dict[str, str]:
     return out
 
 
-def write_stubs(directory: str, *, notebook: bool = False, pack: Optional["Pack"] = None) -> list[tuple[str, bool]]:
+def write_stubs(directory: str, *, notebook: bool = False, pack: Optional["Pack"] = None, pack_path: Optional[str] = None) -> list[tuple[str, bool]]:
     """Copy the stubs (``.py``, or ``.ipynb`` with ``notebook``) into ``directory``: every built-in
     exercise's, or ``pack``'s only.
 
@@ -141,7 +150,7 @@ def write_stubs(directory: str, *, notebook: bool = False, pack: Optional["Pack"
     os.makedirs(directory, exist_ok=True)
     suffix = ".ipynb" if notebook else ".py"
     if pack is not None:
-        texts = {name: text for name, text in stubs_of(pack, builtin=False).items() if name.endswith(suffix)}
+        texts = {name: text for name, text in stubs_of(pack, builtin=False, pack_path=pack_path).items() if name.endswith(suffix)}
     else:
         folder = resources.files("grader.exercises")
         texts = {e.name: e.read_text(encoding="utf-8") for e in folder.iterdir() if e.name.endswith(suffix) and not e.name.startswith("_")}

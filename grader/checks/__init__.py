@@ -181,7 +181,7 @@ class Check:
             name=self.name,
             title=self.title,
             passed=verdict.passed,
-            score=self.points if verdict.passed else 0.0,
+            score=self.points if verdict.passed else 0,  # 0, not 0.0: whole points stay whole numbers in every output
             max_score=self.points,
             diagnosis=verdict.diagnosis,
             message=verdict.message,

@@ -145,13 +145,14 @@ class Judge:
             return PASS
         return _with(self._explain(call, outcome, found, expected, rtol, source), trajectory)
 
-    def _named_variant(self, match: Any, divergence: Any) -> Verdict:
-        """The verdict naming the variant of the reference the submission behaves like."""
+    def _named_variant(self, match: Any, divergence: Any, epoch: Optional[int] = None) -> Verdict:
+        """The verdict naming the variant of the reference the submission behaves like;
+        ``epoch``: the first epoch a per-epoch series leaves the reference's."""
         params: dict[str, Any] = {**match.params, "change": _change(match.variant), "detail": ""}
         if match.variant.code == Code.WRONG_LOSS and match.variant.site.before:
             params.setdefault("expected", f"`{match.variant.site.before}`")
             params.setdefault("found", f"`{match.variant.site.after or match.variant.site.changed}`")
-        params.setdefault("epoch", divergence.step if divergence else 1)
+        params.setdefault("epoch", epoch if epoch is not None else divergence.step if divergence is not None and divergence.stepped else 1)
         verdict = _verdict(match.variant.code, params, self.name, divergence)
         return replace(verdict, candidates=match.candidates)
 
@@ -164,7 +165,7 @@ class Judge:
             match = variant_search.nearest(self.pack, self.name, call, found, expected, rtol, self._reader(expected, call), self.lecture, source)
             if match is None:
                 return _verdict(unmoved[0], unmoved[1], self.name, divergence)
-            return self._named_variant(match, divergence)
+            return self._named_variant(match, divergence, first_epoch(found, expected, rtol))
         related = relations.before_variants(found, expected, rtol)
         if related is not None:
             return _verdict(related[0], related[1], self.name, divergence)
@@ -177,7 +178,7 @@ class Judge:
             return replace(_verdict(Code.BROADCAST_SHAPE, shape, self.name, divergence), candidates=((Code.BROADCAST_SHAPE.value, shape),))
         match = variant_search.nearest(self.pack, self.name, call, found, expected, rtol, self._reader(expected, call), self.lecture, source)
         if match is not None:
-            return self._named_variant(match, divergence)
+            return self._named_variant(match, divergence, first_epoch(found, expected, rtol))
         fitted = self._fitted_rate(call, found, expected, rtol) or self._varying_rate(call, found, expected, rtol)
         if fitted is not None:
             return replace(fitted, divergence=divergence)
@@ -430,6 +431,19 @@ def first_divergence(found: Reading, expected: Reading, rtol: float) -> Optional
                 d = replace(d, stepped=False, rows=tuple(replace(r, step=0) for r in d.rows))
             candidates.append((d.step if f.stepped else 0, d))
     return min(candidates, key=lambda c: c[0])[1] if candidates else None
+
+
+def first_epoch(found: Reading, expected: Reading, rtol: float) -> Optional[int]:
+    """The first epoch at which a per-epoch series (a history) leaves the reference's; None without one."""
+    steps = []
+    for f, e in zip(found.series, expected.series):
+        k = min(f.values.shape[0], e.values.shape[0])
+        if not f.stepped or k == 0 or f.values.shape[1] != e.values.shape[1]:
+            continue
+        d = compare.first_divergence(f.values[:k], e.values[:k], list(f.labels), rtol, f.name, step_offset=f.offset)
+        if d is not None:
+            steps.append(d.step)
+    return min(steps) if steps else None
 
 
 def _choice_params(found: Reading, expected: Reading) -> dict[str, Any]:

@@ -350,11 +350,33 @@ def globals_read(source: str, name: str, data_names: frozenset[str] = frozenset(
     local = _bound_locally(fn)
     arguments = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)}
     data = (_module_data(source) - set(_top_functions(source)) - set(dir(builtins))) & (arguments | set(data_names))
+    data |= _derived(source, data) - set(dir(builtins))
     found: dict[str, int] = {}
     for node in ast.walk(fn):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in data and node.id not in local:
             found.setdefault(node.id, node.lineno)
     return [Finding(line, global_name) for global_name, line in sorted(found.items(), key=lambda kv: kv[1])]
+
+
+def _derived(source: str, data: set[str]) -> set[str]:
+    """Top-level names bound from the data (``Xg = X``, ``X2 = X.clone()``, ``Xs, ys = X, y``): data too."""
+    derived: set[str] = set()
+    assignments = [n for node in _module_level(source) for n in ast.walk(node) if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None]
+    for _ in range(8):  # aliases of aliases, a few deep
+        known = data | derived
+        grown = False
+        for node in assignments:
+            assert node.value is not None
+            if {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)} & known:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    for sub in ast.walk(target):
+                        if isinstance(sub, ast.Name) and sub.id not in known:
+                            derived.add(sub.id)
+                            grown = True
+        if not grown:
+            break
+    return derived
 
 
 def module_names(source: str) -> set[str]:

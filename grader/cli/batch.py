@@ -103,12 +103,16 @@ def batch_parser() -> argparse.ArgumentParser:
     add_grading_options(parser)
     for action in parser._actions:
         if "--exercise" in action.option_strings:
-            action.help = "the exercise every submission is graded as, e.g. exercise2 (required: a class folder mixes file names)"
+            action.help = "the exercise every submission is graded as, e.g. exercise2 (required, since a class folder mixes file names, unless one --pack is given: its exercise)"
     return parser
 
 
 def _batch(argv: list[str]) -> int:
     args = batch_parser().parse_args(argv)
+    if not args.exercise and len(getattr(args, "pack", None) or []) == 1:
+        from grader.registry import describe
+
+        args.exercise = describe(args.pack[0]).name  # one pack given: its exercise
     if not args.exercise:
         from grader.registry import EXERCISES
 

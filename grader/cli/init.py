@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from grader.cli.options import EXIT_FULL
 
@@ -27,7 +28,9 @@ def main(argv: list[str]) -> int:
         zygote.start()  # loading the pack runs its reference: no worker is forked from here afterwards
         add_packs([args.pack])
         pack = EXERCISES[describe(args.pack).name].pack()
-    for target, created in write_stubs(args.dir, notebook=args.notebook, pack=pack):
+    # the notebook's check cell names the pack as seen from the notebook's folder
+    pack_path = os.path.relpath(os.path.abspath(args.pack), os.path.abspath(args.dir)) if args.pack is not None else None
+    for target, created in write_stubs(args.dir, notebook=args.notebook, pack=pack, pack_path=pack_path):
         print(f"created  {target}" if created else f"kept     {target} (already exists)")
     if args.github:
         from grader.authoring.classroom import copy_workflow

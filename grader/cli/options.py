@@ -145,14 +145,22 @@ def options_from(args: argparse.Namespace, **extra: object) -> "Options":
 
 
 def warn_reference(reference: Optional[str], exercises: Sequence[str]) -> None:
-    """Say so when --reference DIR holds no overlay for an exercise: its pack's own checks are used alone."""
+    """``UsageError`` when --reference DIR holds no overlay for an exercise graded: hidden checks asked
+    for and silently left out would grade the class without them."""
     if reference is None:
         return
+    from grader.intake.submission import UsageError
     from grader.registry import overlay_for
 
     for name in sorted(set(e for e in exercises if e)):
         if overlay_for(name, reference) is None:
-            print(f"grade: warning: --reference {reference} has no overlay for {name} (DIR/pack.toml with exercise = \"{name}\", or DIR/{name}/pack.toml); {name} is graded with its pack's checks only", file=sys.stderr)
+            old = os.path.join(reference, f"{name}.py")
+            hint = f" {old} is in the old format (a module with FUNCTIONS and checks()), which is no longer read;" if os.path.isfile(old) else ""
+            raise UsageError(
+                f"--reference {reference} has no overlay for {name}: expected {os.path.join(reference, 'pack.toml')} with exercise = \"{name}\", "
+                f"or {os.path.join(reference, name, 'pack.toml')}.{hint} Write the overlay as the README's \"Hidden checks: a private overlay\" shows "
+                f"(tests/private_reference/exercise2 is an example), or leave out --reference to grade with the pack's own checks."
+            )
 
 
 def limits_from(args: argparse.Namespace) -> Limits:

@@ -270,7 +270,7 @@ def _too_large(submission: Submission, checks: list[Check], over: reading.Oversi
     return GradeResult(
         exercise=submission.exercise,
         submission=submission.path,
-        score=0.0,
+        score=0,
         max_score=sum(r.max_score for r in results),
         checks=tuple(results),
         diagnosis="too-large",
@@ -304,7 +304,7 @@ def grade_safely(submission: Submission, options: Options = Options()) -> GradeR
         return GradeResult(
             exercise=submission.exercise,
             submission=submission.path,
-            score=0.0,
+            score=0,
             max_score=sum(r.max_score for r in results),
             checks=tuple(results),
             diagnosis="grader-error",

@@ -171,7 +171,54 @@ def _from_folder(root: Path, exercise: str, skipped: list[tuple[str, str]], show
                     continue
             latest[key] = (order, submission)
         out.append(submission)
-    return out
+    return _one_per_folder(out, submitted, exercise, skipped)
+
+
+def _one_per_folder(submissions: list[Submission], submitted: Path, exercise: str, skipped: list[tuple[str, str]]) -> list[Submission]:
+    """One grade per student folder: of several files in it (``hw2 (1).py`` beside ``notes.py``,
+    ``exercise2.py`` beside ``exercise2_old.py``), the one whose name is the exercise's, else the
+    one that defines the most of its functions; ties go to the first name.  The others are skipped,
+    each with the reason."""
+    groups: dict[str, list[Submission]] = {}
+    for submission in submissions:
+        parts = Path(submission.path).relative_to(submitted).parts if Path(submission.path).is_relative_to(submitted) else ()
+        if len(parts) >= 2:  # a folder per student (or per Gradescope submission)
+            groups.setdefault(parts[0], []).append(submission)
+    dropped: set[int] = set()
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        ranked = sorted(group, key=lambda s: _rank(s, exercise))
+        chosen = ranked[0]
+        for other in ranked[1:]:
+            dropped.add(id(other))
+            skipped.append((other.shown, f"another file of {chosen.student}: {chosen.shown} is graded ({_why_chosen(chosen, exercise)})"))
+    return [s for s in submissions if id(s) not in dropped]
+
+
+def _rank(submission: Submission, exercise: str) -> tuple[int, int, str]:
+    path = Path(submission.path)
+    named = 0 if path.stem.lower() == exercise.lower() else 1 if detect(path.name) == exercise else 2
+    return (named, -_defines(submission.path, exercise), path.name)
+
+
+def _why_chosen(submission: Submission, exercise: str) -> str:
+    if detect(Path(submission.path).name) == exercise:
+        return f"its name is {exercise}'s"
+    return f"it defines {_defines(submission.path, exercise)} of {exercise}'s functions"
+
+
+def _defines(path: str, exercise: str) -> int:
+    """How many of the exercise's functions the file defines (a look at its first MiB, not a parse)."""
+    from grader.registry import EXERCISES
+
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read(1 << 20)
+    except OSError:
+        return 0
+    names = EXERCISES[exercise].function_names if exercise in EXERCISES else ()
+    return sum(1 for name in names if re.search(rb"def\s+" + re.escape(name.encode()) + rb"\s*\(", text))
 
 
 def _receipts(folder: Path) -> dict[str, lms.Receipt]:

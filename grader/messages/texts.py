@@ -260,7 +260,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "`{function}` comes from the file {file}, not from a cell: the self-check replays the cells, in a folder of their own, and cannot import it. Define `{function}` in a cell, or grade the file: `grade {file}`.",
         "`{function}`은(는) 셀이 아니라 파일 {file}에서 왔습니다. 자가 점검은 셀만 별도의 폴더에서 다시 실행하므로 그 파일을 불러올 수 없습니다. `{function}`을(를) 셀에 정의하거나 파일을 채점하세요: `grade {file}`.",
     ),
-    "inline.unknown-exercise": ("Unknown exercise {name!r}: expected one of {names}.", "알 수 없는 과제 {name!r}: {names} 중 하나여야 합니다."),
+    "inline.unknown-exercise": ("Unknown exercise {name!r}: expected one of {names}. An exercise from a pack your instructor gave you needs its folder: check({name!r}, pack=\"path/to/the/pack\").", "알 수 없는 과제 {name!r}: {names} 중 하나여야 합니다. 강사가 준 팩(pack)의 과제라면 그 폴더를 함께 넘기세요: check({name!r}, pack=\"팩/폴더/경로\")."),
     "inline.ambiguous": ("The functions defined fit several exercises ({names}): name one, e.g. check(\"{first}\").", "정의한 함수가 여러 과제({names})에 해당합니다. 하나를 지정하세요. 예: check(\"{first}\")."),
     "inline.failed": ("The self-check could not run: {detail}", "자가 점검을 실행하지 못했습니다: {detail}"),
     "inline.bad-option": (

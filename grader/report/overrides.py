@@ -167,6 +167,10 @@ def apply(result: GradeResult, overrides: Sequence[Override], path: str = FILE_N
         if not 0 <= override.points <= check.max_score:
             problems.append(f"{where}: {override.check} is worth {fmt(check.max_score)} points, found {fmt(override.points)}; not applied (give 0 to {fmt(check.max_score)})")
             continue
+        if override.points == check.score:
+            # still applied (it pins the check's points), but a TA should know it changes nothing now:
+            # after a regrade it would keep these points whatever the student's file then earns
+            problems.append(f"{where}: {override.check} already has {fmt(check.score)} points from the grader; the override changes nothing now, and keeps {fmt(check.score)} whatever a regrade finds (remove the row if it is no longer needed)")
         checks[names[override.check]] = replace(check, score=override.points)
         applied.append(Applied(override.check, check.score, override.points, override.comment, override.who))
     score = result.score + sum(a.points - a.was for a in applied)
