@@ -40,6 +40,28 @@ from hypothesis import HealthCheck, Phase, find, settings  # noqa: E402
 from hypothesis.errors import NoSuchExample, Unsatisfiable  # noqa: E402
 from hypothesis.strategies import SearchStrategy  # noqa: E402
 
+
+def _no_local_constants() -> None:
+    """Generated cases depend on the seed alone.
+
+    Hypothesis (6.131 and later) also draws numbers it finds as constants in
+    "local" modules, those not installed in site-packages: with an editable
+    install that is every module of the grader, and which ones are imported
+    before the first search changes what is drawn.  The same submission would
+    then meet other cases on another machine (and each grading child spends
+    about 0.8 s of CPU reading those modules).  Its global constants stay.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - an older Hypothesis has no local constants
+        return
+    if hasattr(providers, "_get_local_constants") and hasattr(providers, "Constants"):
+        empty = providers.Constants()
+        providers._get_local_constants = lambda: empty  # type: ignore[attr-defined]
+
+
+_no_local_constants()
+
 from grader.diagnosis import errors as diagnosis, values
 from grader.execution.session import CallOutcome, Session
 from grader.results import CheckResult, Divergence, Message, StudentError, Trajectory
