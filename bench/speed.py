@@ -326,12 +326,10 @@ def inline_times(repeat: int) -> None:
     sys.path.insert(0, str(ROOT / "tests"))
     from test_notebook_inline import BUGGY, CORRECT  # the same submissions as the tests
 
-    from grader.authoring.stubs import LECTURE_DATA
-
     n = max(repeat, 5)
     cells = [
         "import torch",
-        LECTURE_DATA,
+        DATA,
         CORRECT,
         INLINE_TIMING,
         "first, _, _ = _timed(1)\nlater, r, cpu = _timed(%d)\nprint(json.dumps([first[0], statistics.median(later), max(later), r.score, cpu]))" % n,
