@@ -100,11 +100,14 @@ def _reach(source: str, name: str) -> list[ast.AST]:
     """
     definitions = _all_definitions(source)
     top = _top_functions(source)
-    if name not in top:
-        return []
+    if name in top:
+        todo: list[ast.AST] = [top[name]]
+    else:
+        # Bound some other way (name = make(), name = helper, a loop over globals()):
+        # what the name is bound to, or, where no binding can be read, the whole module.
+        todo = _bindings(parse(source), name) or list(parse(source).body)
     seen: set[int] = set()
     out: list[ast.AST] = []
-    todo: list[ast.AST] = [top[name]]
     while todo:
         current = todo.pop()
         if id(current) in seen:
@@ -120,6 +123,22 @@ def _reach(source: str, name: str) -> list[ast.AST]:
     # A root inside another (a lambda or a call bound to a name in the function) is walked with it already.
     inner = {id(n) for root in out for n in ast.walk(root) if n is not root}
     return [root for root in out if id(root) not in inner]
+
+
+def _bindings(tree: ast.Module, name: str) -> list[ast.AST]:
+    """The values a module-level statement binds to ``name`` (``name = ...``, ``name: T = ...``,
+    ``import ... as name``); a binding inside ``if``/``try``/``with`` counts too."""
+    found: list[ast.AST] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in ast.walk(ast.Tuple(elts=node.targets))):
+            found.append(node.value)
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)) and isinstance(node.target, ast.Name) and node.target.id == name and node.value is not None:
+            found.append(node.value)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and any((a.asname or a.name) == name for a in node.names):
+            found.append(node)
+    return found
 
 
 def _module_level(source: str) -> list[ast.stmt]:
@@ -166,8 +185,11 @@ def python_loops(source: str, name: str) -> list[int]:
     of at most SMALL_LOOP items is left out: it cannot be a loop over the grid.
     """
     lines = []
+    aliases = _iterating_aliases(source)
     for root in _reach(source, name):
         for node in ast.walk(root):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in aliases and node.args:
+                lines.append(node.lineno)  # each = map; each(torch.sub, rows): map under another name
             if isinstance(node, ast.While):
                 lines.append(node.lineno)
             elif isinstance(node, (ast.For, ast.AsyncFor)) and not _small(node.iter):
@@ -189,6 +211,22 @@ def python_loops(source: str, name: str) -> list[int]:
 
 # Calls that run a function once per item: a Python loop, whoever writes the `for`.
 ITERATING = frozenset({"map", "starmap", "imap", "imap_unordered", "map_async", "starmap_async", "accumulate", "filterfalse", "takewhile", "dropwhile", "submit"})
+
+
+def _iterating_aliases(source: str) -> set[str]:
+    """Names bound anywhere to an iterating builtin or helper (``each = map``,
+    ``from itertools import starmap as each``, ``run = pool.map``)."""
+    iterating = ITERATING | {"filter", "reduce"}
+    aliases: set[str] = set()
+    for node in ast.walk(parse(source)):
+        if isinstance(node, ast.Assign):
+            value = node.value
+            named = value.id if isinstance(value, ast.Name) else value.attr if isinstance(value, ast.Attribute) else None
+            if named in iterating or named in aliases:
+                aliases |= {t.id for target in node.targets for t in ast.walk(target) if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.ImportFrom):
+            aliases |= {a.asname for a in node.names if a.asname and a.name in iterating}
+    return aliases
 
 
 def _iterates(func: ast.AST) -> bool:
@@ -269,9 +307,25 @@ class Finding:
     what: str
 
 
+# Modules whose attributes, fetched by a name computed at run time, reach the worker's
+# instruments or build code (getattr(gc, "get_" + "objects"), getattr(builtins, "com" + "pile")).
+INTROSPECTIVE = frozenset({"gc", "builtins", "__builtins__", "sys", "types", "marshal", "inspect", "ctypes", "_thread", "threading", "importlib", "runpy"})
+
+
+def _introspective_names(tree: ast.Module) -> set[str]:
+    """The names under which the module imports an introspective module (``import gc as g`` gives g)."""
+    names = {"__builtins__"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names if a.name.split(".")[0] in INTROSPECTIVE}
+    return names
+
+
 def tampering(source: str) -> Optional[Finding]:
     """The first use of the worker's instruments (``sys.settrace``, the spies, frames, the gc's object list)."""
-    for node in ast.walk(parse(source)):
+    tree = parse(source)
+    introspective = _introspective_names(tree)
+    for node in ast.walk(tree):
         name = None
         if isinstance(node, ast.Attribute) and node.attr in TAMPER_NAMES:
             name = _dotted(node) or node.attr
@@ -287,7 +341,12 @@ def tampering(source: str) -> Optional[Finding]:
         elif isinstance(node, ast.keyword) and node.arg is not None and node.arg.startswith("co_"):
             # code.replace(co_filename=...): a code object made to pass for another
             name = f"{node.arg}="
-        elif isinstance(node, (ast.Import, ast.ImportFrom)) and any(a.name.split(".")[0] in ("marshal", "runpy") for a in node.names):
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "setattr", "delattr")
+              and len(node.args) >= 2 and not isinstance(node.args[1], ast.Constant)
+              and isinstance(node.args[0], ast.Name) and node.args[0].id in introspective):
+            # a name the reading cannot see: getattr(gc, "get_" + "objects")
+            name = f"{node.func.id}({node.args[0].id}, ...)"
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and any((a.name if isinstance(node, ast.Import) else (node.module or "")).split(".")[0] in ("marshal", "runpy", "_thread") for a in node.names):
             name = "import " + ", ".join(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module in ("marshal", "runpy", "types") and any(a.name in TAMPER_NAMES for a in node.names):
             name = f"from {node.module} import ..."

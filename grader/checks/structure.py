@@ -113,8 +113,50 @@ def _steps_train(judge: Any, call: Any, outcome: Any, steps: list[dict[str, Any]
             return False
         if not _same(chain[-1], before):
             return False  # moved between steps: by something other than the optimizer
+        if not _step_follows_gradient(step, before, after):
+            return False  # moved within the step by something other than the optimizer's rule
         chain.append(list(after))
     return _same(chain[-1], end)
+
+
+def _step_follows_gradient(step: dict[str, Any], before: Any, after: Any) -> bool:
+    """Whether a step moved the parameter as the optimizer does, from the gradient it found.
+
+    Code of the caller's can run inside ``step()``: a closure passed to it, or
+    a hook on the optimizer.  No torch optimizer moves a parameter that has no
+    gradient, and torch's plain SGD moves each number by exactly
+    ``-lr * grad``; a step that moved otherwise was moved by that code.
+    """
+    import math
+
+    from grader.worker.protocol import ProtocolError, number_in
+
+    grads = step.get("grad")
+    if step.get("closure") is not False or not isinstance(grads, (list, tuple)) or len(grads) != len(before):
+        return False
+    rate = step.get("sgd_lr")
+    try:
+        lr = number_in(rate) if rate is not None else None
+    except ProtocolError:
+        return False
+    for b, a, g in zip(before, after, grads):
+        if g is None:
+            if not _equal(b, a):
+                return False
+            continue
+        if lr is None:
+            continue
+        try:
+            u, v, d = number_in(b), number_in(a), number_in(g)
+        except ProtocolError:
+            return False
+        expected = u - lr * d
+        if not all(map(math.isfinite, (u, v, expected))):
+            continue  # a diverging run: its values say nothing of who moved them
+        # float32 arithmetic on either side of the subtraction: a thousandth of the larger term
+        if abs(v - expected) > 1e-3 * max(abs(u), abs(lr * d)) + 1e-12:
+            return False
+    return True
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -90,6 +90,77 @@ def _public_stub() -> types.ModuleType:
     return stub
 
 
+# Files named by code made while the submission runs (compile, exec of a code object, a
+# code object built or relabelled): student code whatever its name claims.  The line
+# counter (grader.worker.runtime) reads it.
+CODE_MADE_AT_RUN_TIME: set[str] = set()
+# Handing out every live object (the worker's own instruments among them) to the submission.
+_INTROSPECTION = frozenset({"gc.get_objects", "gc.get_referrers", "gc.get_referents"})
+
+
+def _by_import() -> bool:
+    """Whether the audited call comes from the import system (a library being loaded)."""
+    caller = sys._getframe(2).f_code.co_filename
+    return caller.startswith("<frozen ")
+
+
+def _code_files(code: Any, depth: int = 0) -> None:
+    if not isinstance(code, types.CodeType) or depth > 20 or len(CODE_MADE_AT_RUN_TIME) > 10_000:
+        return
+    CODE_MADE_AT_RUN_TIME.add(code.co_filename)
+    for const in code.co_consts:
+        _code_files(const, depth + 1)
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    # Called for every audited event of the worker (each open, each import): the common
+    # case returns after one membership test.
+    if event in _INTROSPECTION:
+        raise PermissionError(f"{event}() is not available while a submission is graded")
+    if event == "compile" or event == "code.__new__":
+        if len(args) > 1 and isinstance(args[1], (str, bytes)) and not _by_import():
+            if len(CODE_MADE_AT_RUN_TIME) < 10_000:
+                CODE_MADE_AT_RUN_TIME.add(os.fsdecode(args[1]))
+    elif event == "exec":
+        if args and not _by_import():
+            _code_files(args[0])
+    elif event in ("marshal.loads", "marshal.load"):
+        if not _by_import():
+            raise PermissionError("marshal is not available while a submission is graded")
+
+
+def _traced_threads() -> None:
+    """Threads started with ``_thread`` directly get the tracer too, as ``threading``'s do
+    (``threading.settrace`` reaches only threads that ``threading`` starts)."""
+    import _thread
+    import threading
+
+    original = _thread.start_new_thread
+
+    def start_new_thread(function: Any, args: Any, kwargs: Any = None) -> Any:
+        hook = getattr(threading, "_trace_hook", None)
+
+        def run(*a: Any, **k: Any) -> Any:
+            if hook is not None:
+                sys.settrace(hook)
+            return function(*a, **k)
+
+        return original(run, args, {} if kwargs is None else kwargs)
+
+    _thread.start_new_thread = start_new_thread  # type: ignore[assignment]
+    if hasattr(_thread, "start_new"):
+        _thread.start_new = start_new_thread  # type: ignore[attr-defined]
+    threading._start_new_thread = start_new_thread  # type: ignore[attr-defined]
+
+
+def watch_the_submission() -> None:
+    """Before the submission loads: an audit hook (which nothing in Python can remove) that
+    refuses the gc's lists of live objects and marshal, and notes code made at run time;
+    and the tracer on threads however they start."""
+    sys.addaudithook(_audit)
+    _traced_threads()
+
+
 def seal() -> None:
     """Take every grader module out of the submission's reach, before it loads.
 

@@ -20,7 +20,7 @@ from typing import Any, Callable, NoReturn, Optional
 from grader.worker import arena as _arena
 from grader.worker import protocol
 from grader.worker import virtual_cuda as _emulation
-from grader.worker.guard import GRADER_IMPORTS, seal  # noqa: F401  (the runners call worker.seal())
+from grader.worker.guard import CODE_MADE_AT_RUN_TIME, GRADER_IMPORTS, seal, watch_the_submission  # noqa: F401  (the runners call worker.seal(), worker.watch_the_submission())
 from grader.worker.output import LOAD_PRINT_BUDGET, PRINT_BUDGET, deliver_output, own_streams, printing  # noqa: F401  (the runners and tests use them from here)
 
 _MAX_EVENTS = 5000
@@ -227,6 +227,8 @@ class Spy:
         self._before: Optional[list[float]] = None
         self.losses: dict[int, str] = {}  # id of a loss tensor the spied functionals returned -> their name
         self.kept: list[Any] = []
+        self._step: dict[str, Any] = {}
+        self.plain_sgd_lr: Callable[[Any], Optional[float]] = lambda optimizer: None
 
     def begin(self, watched: list[Any]) -> None:
         ids: set[int] = set()
@@ -254,13 +256,39 @@ class Spy:
                     return None
         return out
 
-    def before_step(self) -> None:
+    def _grads(self) -> Optional[list[Any]]:
+        """The watched parameters' gradients, in the order of ``_values`` (None where a parameter has none)."""
+        out: list[Any] = []
+        for obj in self.tracked:
+            tensors = list(_Module.parameters(obj)) if isinstance(obj, _Module) else [obj]
+            for tensor in tensors:
+                grad = _get["grad"](tensor)
+                size = int(_Tensor.numel(tensor))
+                if grad is None or int(_Tensor.numel(grad)) != size:
+                    out.extend([None] * size)
+                else:
+                    out.extend(protocol.number_out(float(v)) for v in _Tensor.tolist(_Tensor.reshape(_Tensor.detach(grad), (-1,))))
+                if len(out) > _MAX_TRACKED:
+                    return None
+        return out
+
+    def before_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        # What the step will work from: the values, the gradients it reads, and whether a closure
+        # (code of the caller's, run inside the step) came with it.
         self._before = self._values()
+        self._step = {
+            "grad": self._grads(),
+            # torch hands the hook step's own arguments, the optimizer first
+            "closure": (isinstance(args, tuple) and len(args) > 1 and args[1] is not None) or (isinstance(kwargs, dict) and kwargs.get("closure") is not None),
+            "sgd_lr": self.plain_sgd_lr(optimizer),
+        }
 
     def around_step(self) -> dict[str, Any]:
         before, after = self._before, self._values()
         self._before = None
-        return {"before": before, "after": after} if before is not None and after is not None else {}
+        if before is None or after is None:
+            return {}
+        return {"before": before, "after": after, **self._step}
 
     def record(self, event: str, value: Any = None) -> None:
         if self.active and len(self.events) < _MAX_EVENTS:
@@ -349,7 +377,25 @@ class Spy:
 
         # Each step with the watched parameters' values around it: the grader chains them from
         # the values it placed to the values it reads back, so the steps must do the training.
-        register_optimizer_step_pre_hook(lambda optimizer, args, kwargs: spy.before_step() if spy.active else None)
+        sgd = torch.optim.SGD
+
+        def plain_sgd_lr(optimizer: Any) -> Optional[float]:
+            """lr, where a step is exactly p -= lr * p.grad (torch's SGD, no momentum, decay or maximize)."""
+            if type(optimizer) is not sgd or type(optimizer).__dict__.get("step") is not genuine_steps.get("SGD"):
+                return None
+            rates: set[float] = set()
+            for group in optimizer.param_groups:
+                if group.get("momentum") or group.get("weight_decay") or group.get("maximize"):
+                    return None
+                lr: Any = group.get("lr")
+                if not (type(lr) in (int, float) or isinstance(lr, _Tensor)):
+                    return None
+                rates.add(float(lr))
+            rate = rates.pop() if len(rates) == 1 else None
+            return rate if rate is not None and math.isfinite(rate) else None
+
+        spy.plain_sgd_lr = plain_sgd_lr
+        register_optimizer_step_pre_hook(lambda optimizer, args, kwargs: spy.before_step(optimizer, args, kwargs) if spy.active else None)
         register_optimizer_step_post_hook(lambda optimizer, args, kwargs: spy.record("step", {"id": id(optimizer) % 2**31, **spy.around_step()}) if spy.active else None)
         wrap(torch.optim.Optimizer, "zero_grad", lambda optimizer, *a, **k: spy.record("zero_grad", {"id": id(optimizer) % 2**31}))
 
@@ -461,8 +507,8 @@ class _LineCounter:
         self.roots = _library_roots()
 
     def _is_student(self, filename: str) -> bool:
-        if self.student_files(filename):
-            return True
+        if self.student_files(filename) or filename in CODE_MADE_AT_RUN_TIME:
+            return True  # the submission's, or code it made (a library's file name claims nothing)
         if filename.startswith("<frozen") or not filename:
             return False
         path = os.path.realpath(filename) if os.path.isabs(filename) else filename

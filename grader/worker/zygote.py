@@ -503,6 +503,7 @@ def run_entry(entry: dict[str, Any], channel: int) -> None:
 
     arena.open_arena(entry["path"])  # before any student code runs
     worker.seal()
+    worker.watch_the_submission()
     function(entry["path"], entry["display"], list(entry["functions"]), channel, channel, **kwargs)
 
 

@@ -1,9 +1,10 @@
-# expect: runtime-error
+# expect: tampering
 """Walks up the call stack, and through every frame object on the heap, for the grader's state.
 
 Finding a frame of the grading process (the batch loop, a check, the runner),
 or one of its values, it ends the process (diagnosis `crashed`); finding
-nothing, it raises (`runtime-error`).
+nothing, it raises.  The walk itself is `tampering` (the source names
+`sys._getframe`), and the worker refuses `gc.get_objects` in any case.
 """
 import gc
 import os
