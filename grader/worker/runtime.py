@@ -207,6 +207,10 @@ LOSSES = ("mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"
 _GRAPH_LIMIT = 2000  # autograd nodes looked at to tell whether a loss comes from the trained parameter
 
 
+def _flat(tensor: Any) -> list[Any]:
+    return [protocol.number_out(float(v)) for v in _Tensor.tolist(_Tensor.reshape(_Tensor.detach(tensor), (-1,)))]
+
+
 class Spy:
     """Records, during one student call, what is done with the arguments it trains.
 
@@ -228,7 +232,7 @@ class Spy:
         self.losses: dict[int, str] = {}  # id of a loss tensor the spied functionals returned -> their name
         self.kept: list[Any] = []
         self._step: dict[str, Any] = {}
-        self.plain_sgd_lr: Callable[[Any], Optional[float]] = lambda optimizer: None
+        self._sgd: tuple[Any, Any] = (None, None)  # torch's SGD class and its step(), kept at install
 
     def begin(self, watched: list[Any]) -> None:
         ids: set[int] = set()
@@ -245,31 +249,28 @@ class Spy:
         self.events = []
         self.active = True
 
+    def _tensors(self) -> list[Any]:
+        """The watched parameters, in argument order (a net's in its own order)."""
+        return [t for obj in self.tracked for t in (list(_Module.parameters(obj)) if isinstance(obj, _Module) else [obj])]
+
     def _values(self) -> Optional[list[float]]:
         """The watched parameters' values, flattened in argument order (None past ``_MAX_TRACKED``)."""
         out: list[float] = []
-        for obj in self.tracked:
-            tensors = list(_Module.parameters(obj)) if isinstance(obj, _Module) else [obj]
-            for tensor in tensors:
-                out.extend(protocol.number_out(float(v)) for v in _Tensor.tolist(_Tensor.reshape(_Tensor.detach(tensor), (-1,))))
-                if len(out) > _MAX_TRACKED:
-                    return None
+        for tensor in self._tensors():
+            out.extend(_flat(tensor))
+            if len(out) > _MAX_TRACKED:
+                return None
         return out
 
     def _grads(self) -> Optional[list[Any]]:
         """The watched parameters' gradients, in the order of ``_values`` (None where a parameter has none)."""
         out: list[Any] = []
-        for obj in self.tracked:
-            tensors = list(_Module.parameters(obj)) if isinstance(obj, _Module) else [obj]
-            for tensor in tensors:
-                grad = _get["grad"](tensor)
-                size = int(_Tensor.numel(tensor))
-                if grad is None or int(_Tensor.numel(grad)) != size:
-                    out.extend([None] * size)
-                else:
-                    out.extend(protocol.number_out(float(v)) for v in _Tensor.tolist(_Tensor.reshape(_Tensor.detach(grad), (-1,))))
-                if len(out) > _MAX_TRACKED:
-                    return None
+        for tensor in self._tensors():
+            grad = _get["grad"](tensor)
+            size = int(_Tensor.numel(tensor))
+            out.extend(_flat(grad) if grad is not None and int(_Tensor.numel(grad)) == size else [None] * size)
+            if len(out) > _MAX_TRACKED:
+                return None
         return out
 
     def before_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
@@ -280,8 +281,24 @@ class Spy:
             "grad": self._grads(),
             # torch hands the hook step's own arguments, the optimizer first
             "closure": (isinstance(args, tuple) and len(args) > 1 and args[1] is not None) or (isinstance(kwargs, dict) and kwargs.get("closure") is not None),
-            "sgd_lr": self.plain_sgd_lr(optimizer),
+            "sgd_lr": self._plain_sgd_lr(optimizer),
         }
+
+    def _plain_sgd_lr(self, optimizer: Any) -> Optional[float]:
+        """lr, where a step is exactly p -= lr * p.grad (torch's SGD, no momentum, decay or maximize)."""
+        sgd, step = self._sgd
+        if sgd is None or type(optimizer) is not sgd or type(optimizer).__dict__.get("step") is not step:
+            return None
+        rates: set[float] = set()
+        for group in optimizer.param_groups:
+            if group.get("momentum") or group.get("weight_decay") or group.get("maximize"):
+                return None
+            lr: Any = group.get("lr")
+            if not (type(lr) in (int, float) or isinstance(lr, _Tensor)):
+                return None
+            rates.add(float(lr))
+        rate = rates.pop() if len(rates) == 1 else None
+        return rate if rate is not None and math.isfinite(rate) else None
 
     def around_step(self) -> dict[str, Any]:
         before, after = self._before, self._values()
@@ -377,24 +394,7 @@ class Spy:
 
         # Each step with the watched parameters' values around it: the grader chains them from
         # the values it placed to the values it reads back, so the steps must do the training.
-        sgd = torch.optim.SGD
-
-        def plain_sgd_lr(optimizer: Any) -> Optional[float]:
-            """lr, where a step is exactly p -= lr * p.grad (torch's SGD, no momentum, decay or maximize)."""
-            if type(optimizer) is not sgd or type(optimizer).__dict__.get("step") is not genuine_steps.get("SGD"):
-                return None
-            rates: set[float] = set()
-            for group in optimizer.param_groups:
-                if group.get("momentum") or group.get("weight_decay") or group.get("maximize"):
-                    return None
-                lr: Any = group.get("lr")
-                if not (type(lr) in (int, float) or isinstance(lr, _Tensor)):
-                    return None
-                rates.add(float(lr))
-            rate = rates.pop() if len(rates) == 1 else None
-            return rate if rate is not None and math.isfinite(rate) else None
-
-        spy.plain_sgd_lr = plain_sgd_lr
+        spy._sgd = (genuine.get("SGD"), genuine_steps.get("SGD"))
         register_optimizer_step_pre_hook(lambda optimizer, args, kwargs: spy.before_step(optimizer, args, kwargs) if spy.active else None)
         register_optimizer_step_post_hook(lambda optimizer, args, kwargs: spy.record("step", {"id": id(optimizer) % 2**31, **spy.around_step()}) if spy.active else None)
         wrap(torch.optim.Optimizer, "zero_grad", lambda optimizer, *a, **k: spy.record("zero_grad", {"id": id(optimizer) % 2**31}))
