@@ -75,13 +75,21 @@ def api(ctx: Context, judge: Any) -> Verdict:
     if requires.loss:
         wanted_loss = requires.loss.rsplit(".", 1)[-1]
         functional = FUNCTIONAL.get(wanted_loss, wanted_loss)
-        computed = [e[1] for e in events if e[0] == "loss" and e[1].get("name") == functional and e[1].get("from_parameter") is True]
+        import torch
+
+        # A net is trained: the loss is computed from what the net returns, not from its weights alone.
+        of_net = judge.parameter is not None and isinstance(call.args[judge.parameter], torch.nn.Module)
+        computed = [e[1] for e in events if e[0] == "loss" and e[1].get("name") == functional and e[1].get("from_parameter") is True and (e[1].get("from_output") is True or not of_net)]
         # and the gradients come from it: backward() runs on that loss, once per epoch
-        used = [e for e in events if e[0] == "backward" and e[1].get("loss") == functional]
+        used = [e for e in events if e[0] == "backward" and e[1].get("loss") == functional and (e[1].get("from_output") is True or not of_net)]
         if not computed or len(used) < max(1, epochs or 1):
             missing.append(requires.loss)
+            if of_net and not computed and any(e[0] == "loss" and e[1].get("name") == functional and e[1].get("from_parameter") is True for e in events):
+                details.append({"key": "api.loss-from-output", "params": {"loss": requires.loss, "net": judge.spec.args[judge.parameter].name}})
     if missing:
-        return fail(Code.NOT_USING_TORCH_API, missing=", ".join(missing), function=judge.name, details=details)
+        # The first finding, in words (what was found, against what was asked); "" where the
+        # run showed nothing at all of the requirement.
+        return fail(Code.NOT_USING_TORCH_API, missing=", ".join(missing), function=judge.name, detail=details[0] if details else "")
     return PASS
 
 

@@ -47,6 +47,8 @@ def render(message: Union[Message, str], lang: str = "en", **params: Any) -> str
         text = text.format_map(_Lenient(all_params))
     except (ValueError, TypeError):
         pass
+    # A sentence that ends in an optional part left empty ends without the space before it.
+    text = text.rstrip()
     return fit_particles(text) if lang == "ko" else text
 
 

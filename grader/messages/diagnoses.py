@@ -129,8 +129,8 @@ DIAGNOSES: dict[str, tuple[str, str]] = {
         "요구한 파이토치 API를 쓰지 않았습니다: {missing}",
     ),
     "diagnosis.not-using-torch-api.why": (
-        "This exercise asks for {missing}, used on what the function trains; the run did not show it being used that way.",
-        "이 연습은 학습하는 대상에 {missing}을(를) 쓰도록 요구합니다. 실행해 보니 그렇게 쓰이지 않았습니다.",
+        "This exercise asks for {missing}, used on what the function trains; the run did not show it being used that way. {detail}",
+        "이 연습은 학습하는 대상에 {missing}을(를) 쓰도록 요구합니다. 실행해 보니 그렇게 쓰이지 않았습니다. {detail}",
     ),
     "diagnosis.not-using-torch-api.fix": (
         "Use the classes the docstring names, on the argument you were given.",

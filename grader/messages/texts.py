@@ -324,7 +324,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "shape.scalar": ("A one-number tensor of another shape: the contract asks for {expected}.", "숫자 하나짜리 다른 크기의 텐서입니다: 요구하는 것은 {expected}입니다."),
     "api.lr": ("{optimizer} was not given the learning rate argument `{name}`.", "{optimizer}에 학습률 인자 `{name}`을(를) 넘기지 않았습니다."),
     "api.steps": ("The optimizer stepped {found} times for epochs={epochs}: once per epoch is asked for.", "epochs={epochs}인데 옵티마이저가 {found}번 step했습니다: 에폭마다 한 번이어야 합니다."),
-    "api.steps-train": ("The optimizer's steps did not carry `{parameter}` from where it started to where it ended: it was changed outside `{optimizer}.step()`.", "옵티마이저의 step()이 `{parameter}`을(를) 처음 값에서 마지막 값까지 옮기지 않았습니다: `{optimizer}.step()` 밖에서 바뀌었습니다."),
+    "api.steps-train": ("The optimizer's steps did not carry `{parameter}` from where it started to where it ended by their own rule: it was changed outside `{optimizer}.step()`, or inside it by code of yours (a closure or a hook).", "옵티마이저의 step()이 자기 규칙대로 `{parameter}`을(를) 처음 값에서 마지막 값까지 옮기지 않았습니다: `{optimizer}.step()` 밖에서, 또는 그 안에서 직접 쓴 코드(클로저나 훅)가 바꿨습니다."),
+    "api.loss-from-output": ("`{loss}` was not computed from what `{net}` returns: compute the prediction with `{net}(...)` and give it to the loss.", "`{loss}`을(를) `{net}`이(가) 돌려준 값으로 계산하지 않았습니다: 예측값을 `{net}(...)`으로 계산해 손실 함수에 넘기세요."),
     "api.other-optimizer": ("Line {line} builds {found}; the exercise asks for {expected}.", "{line}번째 줄이 {found}을(를) 만드는데, 이 연습은 {expected}을(를) 요구합니다."),
     # overrides, changes between runs, skipped files (grader.report.overrides, grader.report.changes, grader.report.summary)
     "override.check": ("{who} changed the points of {check} from {was} to {points}: {comment}", "{who}이(가) {check}의 점수를 {was}점에서 {points}점으로 바꿨습니다: {comment}"),

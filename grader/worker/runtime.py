@@ -230,6 +230,8 @@ class Spy:
         self.tracked: list[Any] = []
         self._before: Optional[list[float]] = None
         self.losses: dict[int, str] = {}  # id of a loss tensor the spied functionals returned -> their name
+        self.from_net: set[int] = set()  # ids of those losses computed from a watched net's output
+        self.outputs: set[int] = set()  # ids of the autograd nodes of what a watched net's forward returned
         self.kept: list[Any] = []
         self._step: dict[str, Any] = {}
         self._sgd: tuple[Any, Any] = (None, None)  # torch's SGD class and its step(), kept at install
@@ -243,6 +245,8 @@ class Spy:
                 ids.add(id(obj))
         self.watched = ids
         self.losses = {}
+        self.from_net = set()
+        self.outputs = set()
         self.kept = []
         self.tracked = list(watched)
         self._before = None
@@ -311,9 +315,9 @@ class Spy:
         if self.active and len(self.events) < _MAX_EVENTS:
             self.events.append(event if value is None else [event, value])
 
-    def _from_parameter(self, tensor: Any) -> bool:
-        """Whether ``tensor``'s autograd graph reaches a watched parameter (bounded walk)."""
-        if not self.watched or not isinstance(tensor, _Tensor):
+    def _reaches(self, tensor: Any, found: Callable[[Any], bool]) -> bool:
+        """Whether ``tensor``'s autograd graph holds a node that ``found`` accepts (bounded walk)."""
+        if not isinstance(tensor, _Tensor):
             return False
         todo, seen = [_get["grad_fn"](tensor)], 0
         while todo and seen < _GRAPH_LIMIT:
@@ -321,11 +325,29 @@ class Spy:
             seen += 1
             if node is None:
                 continue
-            variable = getattr(node, "variable", None)
-            if variable is not None and id(variable) in self.watched:
+            if found(node):
                 return True
             todo.extend(child for child, _ in getattr(node, "next_functions", ()))
         return False
+
+    def _from_output(self, tensor: Any) -> bool:
+        """Whether ``tensor`` was computed from what a watched net's forward returned."""
+        return bool(self.outputs) and self._reaches(tensor, lambda node: id(node) in self.outputs)
+
+    def forward_done(self, module: Any, output: Any) -> None:
+        """A forward pass of a module holding a watched parameter (the net, or one of its layers)."""
+        if not isinstance(output, _Tensor) or len(self.outputs) >= _MAX_EVENTS:
+            return
+        if not any(id(p) in self.watched for p in _Module.parameters(module)):
+            return
+        node = _get["grad_fn"](output)
+        if node is not None:
+            self.outputs.add(id(node))
+            self.kept.append(node)  # alive until the call ends: its id names no other node
+
+    def _from_parameter(self, tensor: Any) -> bool:
+        """Whether ``tensor``'s autograd graph reaches a watched parameter (bounded walk)."""
+        return bool(self.watched) and self._reaches(tensor, lambda node: id(getattr(node, "variable", None)) in self.watched)
 
     def install(self) -> None:
         import torch
@@ -348,7 +370,9 @@ class Spy:
             setattr(owner, name, spied)
 
         # backward() says which loss it runs on: a loss computed and thrown away trains nothing.
-        wrap(torch.Tensor, "backward", lambda tensor, *a, **k: spy.record("backward", {"loss": spy.losses.get(id(tensor))}))
+        wrap(torch.Tensor, "backward", lambda tensor, *a, **k: spy.record("backward", {"loss": spy.losses.get(id(tensor)), "from_output": id(tensor) in spy.from_net}))
+        # What a net holding the trained parameters returns: the loss must be computed from it.
+        torch.nn.modules.module.register_module_forward_hook(lambda module, args, output: spy.forward_done(module, output) if spy.active and spy.watched else None)
         for loss in LOSSES:
             if hasattr(F, loss):
                 original_loss = getattr(F, loss)
@@ -358,9 +382,12 @@ class Spy:
                     if spy.active:
                         try:
                             given = args[0] if args else kwargs.get("input")
-                            spy.record("loss", {"name": _name, "from_parameter": spy._from_parameter(given)})
+                            from_output = spy._from_output(given)
+                            spy.record("loss", {"name": _name, "from_parameter": spy._from_parameter(given), "from_output": from_output})
                             if len(spy.losses) < _MAX_EVENTS:
                                 spy.losses[id(result)] = _name
+                                if from_output:
+                                    spy.from_net.add(id(result))
                                 spy.kept.append(result)  # alive until the call ends: its id names no other tensor
                         except Exception:
                             pass
