@@ -334,3 +334,16 @@ def test_line_by_line_reading_sees_what_ipython_runs(cell: str, seen: bool) -> N
         text = reading.cell_python(cell, ipython=ipython)
         finding = source.tampering(text)
         assert (finding is not None) == seen, (ipython, text)
+
+
+def test_reading_a_file_for_loops_is_linear_in_its_size() -> None:
+    """Red team, round 3: two thousand one-line functions, each naming one function of 50,000
+    names, all reached from the graded one.  The search for recursion walked the big one once
+    per small one (115 s of the grader's CPU for 154 KB); it reads each definition once now."""
+    big = "def h():\n    return [" + "z," * 50_000 + "]\n"
+    small = "".join(f"def a{i}(): return h\n" for i in range(2000))
+    graded = "def loss_surface(w0, w1, x, y):\n    return [" + ", ".join(f"a{i}" for i in range(2000)) + "] and (w0 + w1 + x + y)\n"
+    text = "import torch\n\n" + big + small + graded
+    start = time.process_time()
+    assert source.python_loops(text, "loss_surface") == []
+    assert time.process_time() - start < 10.0  # linear: well under a second here; 115 s before

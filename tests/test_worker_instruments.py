@@ -123,15 +123,18 @@ def test_computed_attribute_names_on_introspective_modules_are_tampering() -> No
 def test_a_step_moves_the_parameter_as_the_optimizer_does() -> None:
     before, grad, lr = [1.0, -2.0], [0.5, -4.0], 0.1
     after = [b - lr * g for b, g in zip(before, grad)]
-    plain = {"closure": False, "grad": grad, "sgd_lr": lr}
+    plain = {"closure": False, "hooks": False, "grad_from_loss": True, "grad": grad, "sgd_lr": lr}
     assert _step_follows_gradient(plain, before, after)
     # code of the caller's inside step(): a closure, or a move that is not -lr * grad
     assert not _step_follows_gradient({**plain, "closure": True}, before, after)
+    assert not _step_follows_gradient({**plain, "hooks": True}, before, after)
+    # a gradient the loss's backward() did not leave (written by hand into .grad)
+    assert not _step_follows_gradient({**plain, "grad_from_loss": False}, before, after)
     assert not _step_follows_gradient(plain, before, [0.9, -1.0])
     # no gradient, no move, whatever the optimizer
-    assert not _step_follows_gradient({"closure": False, "grad": [None, None], "sgd_lr": None}, before, after)
-    assert _step_follows_gradient({"closure": False, "grad": [None, None], "sgd_lr": None}, before, before)
+    assert not _step_follows_gradient({**plain, "grad": [None, None], "sgd_lr": None}, before, after)
+    assert _step_follows_gradient({**plain, "grad": [None, None], "sgd_lr": None}, before, before)
     # another optimizer's rule is not checked number by number, only where a gradient exists
-    assert _step_follows_gradient({"closure": False, "grad": grad, "sgd_lr": None}, before, [0.0, 0.0])
+    assert _step_follows_gradient({**plain, "sgd_lr": None}, before, [0.0, 0.0])
     # a report without the gradients proves nothing
-    assert not _step_follows_gradient({"closure": False, "sgd_lr": lr}, before, after)
+    assert not _step_follows_gradient({"closure": False, "hooks": False, "grad_from_loss": True, "sgd_lr": lr}, before, after)

@@ -174,7 +174,45 @@ def _in_place(ctx: Context, judge: Judge) -> Verdict:
         return replace(verdict, example=showing_unchanged(call, argument))
     if "is_leaf" in observed and not (observed["is_leaf"] and observed["requires_grad"]):
         return fail(Code.PARAMETER_REBOUND, function=judge.name, parameter=argument)
+    if moved_reference and not _near(after, reference_after) and _carried_nothing(ctx, judge, call, outcome):
+        # Moved, but the move carried none of the training: a copy was trained and the
+        # caller's parameter only nudged.
+        verdict = fail(Code.PARAMETER_REBOUND, function=judge.name, parameter=argument)
+        return replace(verdict, example=showing_unchanged(call, argument))
     return PASS
+
+
+def _carried_nothing(ctx: Context, judge: Judge, call: Call, outcome: Any) -> bool:
+    """Whether a second call on the same parameter returns what the first returned, where the
+    reference's second call (starting where its first ended) returns something else.
+
+    A parameter trained in place starts the second call where the first
+    ended, whatever the training's mistakes; one left (nearly) where it was
+    starts it over.  The function is compared with itself, so a value mistake
+    elsewhere costs nothing here.
+    """
+    twice = run(ctx, call.repeated(2))
+    reference_once, reference_twice = judge.reference(call), judge.reference(call.repeated(2))
+    if not (twice.ok and reference_once.ok and reference_twice.ok):
+        return False
+    if _near(values.numbers(reference_twice.returned), values.numbers(reference_once.returned)):
+        return False  # the reference's own calls cannot tell
+    return _near(values.numbers(twice.returned), values.numbers(outcome.returned))
+
+
+def _near(a: Optional[list[float]], b: Optional[list[float]]) -> bool:
+    """The same numbers up to float32 arithmetic over a run (non-finite ones equal as such)."""
+    import math
+
+    if a is None or b is None or len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if not (math.isfinite(x) and math.isfinite(y)):
+            if not (x == y or (math.isnan(x) and math.isnan(y))):
+                return False
+        elif abs(x - y) > 1e-3 * max(1.0, abs(y)):
+            return False
+    return True
 
 
 def _grad_cleared(ctx: Context, judge: Judge) -> Verdict:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional, Union
 
@@ -106,6 +107,8 @@ def _reach(source: str, name: str) -> list[ast.AST]:
         # Bound some other way (name = make(), name = helper, a loop over globals()):
         # what the name is bound to, or, where no binding can be read, the whole module.
         todo = _bindings(parse(source), name) or list(parse(source).body)
+    # What the module hands to a thread, a process or a pool runs beside the call, whoever names it.
+    todo += _started_elsewhere(parse(source))
     seen: set[int] = set()
     out: list[ast.AST] = []
     while todo:
@@ -123,6 +126,23 @@ def _reach(source: str, name: str) -> list[ast.AST]:
     # A root inside another (a lambda or a call bound to a name in the function) is walked with it already.
     inner = {id(n) for root in out for n in ast.walk(root) if n is not root}
     return [root for root in out if id(root) not in inner]
+
+
+# Calls that run a function given to them in another thread or process.
+_STARTERS = frozenset({"Thread", "Process", "Timer", "start_new_thread", "submit", "apply_async", "map_async", "run_in_executor", "call_soon_threadsafe"})
+
+
+def _started_elsewhere(tree: ast.Module) -> list[ast.AST]:
+    """The functions the module starts in a thread, a process or a pool (``Thread(target=serve)``)."""
+    found: list[ast.AST] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        called = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id if isinstance(node.func, ast.Name) else None
+        found += [k.value for k in node.keywords if k.arg in ("target", "function", "fn", "func")]
+        if called in _STARTERS:
+            found += node.args
+    return found
 
 
 def _bindings(tree: ast.Module, name: str) -> list[ast.AST]:
@@ -237,35 +257,82 @@ def _iterates(func: ast.AST) -> bool:
 
 def _recursion(source: str, name: str) -> list[int]:
     """The definitions, among what ``name`` reaches, that reach themselves (directly, or through
-    each other): recursion is a loop."""
-    definitions = _all_definitions(source)
+    each other): recursion is a loop.
+
+    Linear in the size of the module: the names each definition refers to are
+    read once, and the names that reach each other are found once (their
+    strongly connected components), so a file of thousands of functions that
+    all name one huge one costs one reading of each.
+    """
+    component = _components(source)
     found = []
     for root in _reach(source, name):
         for fn in ast.walk(root):
-            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and _reaches(fn, getattr(fn, "name", None), definitions):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            own = fn.name
+            refs = _refers_to(fn)
+            # fn refers to r and r reaches own again: r and own reach each other
+            if own in refs or any(component.get(r, -1) == component.get(own) for r in refs):
                 found.append(fn.lineno)
     return found
 
 
-def _reaches(fn: ast.AST, own: Any, definitions: dict[str, list[ast.AST]]) -> bool:
-    if own is None:
-        return False
-    seen: set[int] = set()
-    todo = [n for n in ast.walk(fn) if n is not fn]
-    budget = 20_000  # nodes looked at: a bound, whatever the file holds
-    while todo and budget > 0:
-        node = todo.pop()
-        budget -= 1
-        # by its own name, or as self.name / cls.name: torch.sum in a helper named sum is no recursion
-        referred = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls") else None
-        if referred == own:
-            return True
-        if referred is not None and referred in definitions:
-            for target in definitions[referred]:
-                if id(target) not in seen:
-                    seen.add(id(target))
-                    todo.extend(n for n in ast.walk(target) if n is not target)
-    return False
+def _refers_to(node: ast.AST) -> set[str]:
+    """The names ``node``'s code refers to: by name, or as self.name / cls.name (torch.sum in a
+    helper named sum is no recursion)."""
+    names = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name):
+            names.add(n.id)
+        elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in ("self", "cls"):
+            names.add(n.attr)
+    return names
+
+
+@functools.lru_cache(maxsize=8)
+def _components(source: str) -> dict[str, int]:
+    """Each defined name's strongly connected component in the graph 'a definition of a refers to b'."""
+    definitions = _all_definitions(source)
+    edges = {name: sorted(set().union(*(_refers_to(d) for d in nodes)) & definitions.keys()) for name, nodes in definitions.items()}
+    # Tarjan's algorithm, iteratively (a long chain of definitions must not exhaust the stack).
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    component: dict[str, int] = {}
+    counter = 0
+    for start in edges:
+        if start in index:
+            continue
+        work = [(start, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            successors = edges[node]
+            if i < len(successors):
+                work.append((node, i + 1))
+                nxt = successors[i]
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            if low[node] == index[node]:
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component[member] = index[node]
+                    if member == node:
+                        break
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return component
 
 
 def _small(iterable: ast.AST) -> bool:

@@ -131,17 +131,21 @@ def _step_follows_gradient(step: dict[str, Any], before: Any, after: Any) -> boo
     """Whether a step moved the parameter as the optimizer does, from the gradient it found.
 
     Code of the caller's can run inside ``step()``: a closure passed to it, or
-    a hook on the optimizer.  No torch optimizer moves a parameter that has no
-    gradient, and torch's plain SGD moves each number by exactly
-    ``-lr * grad``; a step that moved otherwise was moved by that code.
+    a hook on the optimizer; either makes the step not the optimizer's.  The
+    gradient it works from must be the one the required loss's ``backward()``
+    left.  No torch optimizer moves a parameter that has no gradient, and
+    torch's plain SGD moves each number by exactly ``-lr * grad``; a step that
+    moved otherwise was moved by other code.
     """
     import math
 
     from grader.worker.protocol import ProtocolError, number_in
 
     grads = step.get("grad")
-    if step.get("closure") is not False or not isinstance(grads, (list, tuple)) or len(grads) != len(before):
+    if step.get("closure") is not False or step.get("hooks") is not False or not isinstance(grads, (list, tuple)) or len(grads) != len(before):
         return False
+    if step.get("grad_from_loss") is not True:
+        return False  # a gradient written by hand, not the one the loss's backward() left
     rate = step.get("sgd_lr")
     try:
         lr = number_in(rate) if rate is not None else None

@@ -211,6 +211,11 @@ def _flat(tensor: Any) -> list[Any]:
     return [protocol.number_out(float(v)) for v in _Tensor.tolist(_Tensor.reshape(_Tensor.detach(tensor), (-1,)))]
 
 
+def _clear(grads: Optional[list[Any]]) -> bool:
+    """No gradient at all (None or zeros): a step from it moves nothing."""
+    return grads is not None and all(g is None or g == 0 for g in grads)
+
+
 class Spy:
     """Records, during one student call, what is done with the arguments it trains.
 
@@ -235,6 +240,10 @@ class Spy:
         self.kept: list[Any] = []
         self._step: dict[str, Any] = {}
         self._sgd: tuple[Any, Any] = (None, None)  # torch's SGD class and its step(), kept at install
+        self._hooks: Callable[[Any], bool] = lambda optimizer: False
+        # The watched gradients as the last backward() of the required loss left them (None: changed since
+        # by something else); the gradient a step uses must be that one.
+        self.from_loss: Optional[list[Any]] = None
 
     def begin(self, watched: list[Any]) -> None:
         ids: set[int] = set()
@@ -247,6 +256,7 @@ class Spy:
         self.losses = {}
         self.from_net = set()
         self.outputs = set()
+        self.from_loss = None
         self.kept = []
         self.tracked = list(watched)
         self._before = None
@@ -281,12 +291,34 @@ class Spy:
         # What the step will work from: the values, the gradients it reads, and whether a closure
         # (code of the caller's, run inside the step) came with it.
         self._before = self._values()
+        grads = self._grads()
         self._step = {
-            "grad": self._grads(),
+            "grad": grads,
+            # the gradient the step works from is the one the loss's backward() left
+            "grad_from_loss": _clear(grads) or (grads is not None and grads == self.from_loss),
+            # code of the caller's registered to run inside step()
+            "hooks": self._hooks(optimizer),
             # torch hands the hook step's own arguments, the optimizer first
             "closure": (isinstance(args, tuple) and len(args) > 1 and args[1] is not None) or (isinstance(kwargs, dict) and kwargs.get("closure") is not None),
             "sgd_lr": self._plain_sgd_lr(optimizer),
         }
+
+    def backward(self, tensor: Any, run: Callable[[], Any]) -> Any:
+        """``tensor.backward()``, noting which loss it ran on and what it left in the watched gradients."""
+        if not self.active:
+            return run()
+        self.record("backward", {"loss": self.losses.get(id(tensor)), "from_output": id(tensor) in self.from_net})
+        # the required loss: computed from the parameter, and from the net's output where a net is trained
+        nets = any(isinstance(obj, _Module) for obj in self.tracked)
+        required = id(tensor) in self.from_net if nets else self._from_parameter(tensor)
+        before = self._grads()
+        result = run()
+        after = self._grads()
+        if required:
+            self.from_loss = after if _clear(before) or before == self.from_loss else None
+        elif after != before:
+            self.from_loss = None  # the gradients moved by another backward()
+        return result
 
     def _plain_sgd_lr(self, optimizer: Any) -> Optional[float]:
         """lr, where a step is exactly p -= lr * p.grad (torch's SGD, no momentum, decay or maximize)."""
@@ -370,7 +402,13 @@ class Spy:
             setattr(owner, name, spied)
 
         # backward() says which loss it runs on: a loss computed and thrown away trains nothing.
-        wrap(torch.Tensor, "backward", lambda tensor, *a, **k: spy.record("backward", {"loss": spy.losses.get(id(tensor)), "from_output": id(tensor) in spy.from_net}))
+        original_backward = torch.Tensor.backward
+
+        def backward(tensor: Any, *args: Any, **kwargs: Any) -> Any:
+            return spy.backward(tensor, lambda: original_backward(tensor, *args, **kwargs))
+
+        backward.__wrapped__ = original_backward  # type: ignore[attr-defined]
+        torch.Tensor.backward = backward  # type: ignore[method-assign,assignment]
         # What a net holding the trained parameters returns: the loss must be computed from it.
         torch.nn.modules.module.register_module_forward_hook(lambda module, args, output: spy.forward_done(module, output) if spy.active and spy.watched else None)
         for loss in LOSSES:
@@ -424,6 +462,19 @@ class Spy:
         spy._sgd = (genuine.get("SGD"), genuine_steps.get("SGD"))
         register_optimizer_step_pre_hook(lambda optimizer, args, kwargs: spy.before_step(optimizer, args, kwargs) if spy.active else None)
         register_optimizer_step_post_hook(lambda optimizer, args, kwargs: spy.record("step", {"id": id(optimizer) % 2**31, **spy.around_step()}) if spy.active else None)
+        from torch.optim import optimizer as optimizer_module
+
+        # counted after ours are in: any other is the caller's
+        ours = (len(optimizer_module._global_optimizer_pre_hooks), len(optimizer_module._global_optimizer_post_hooks))
+
+        def hooks(optimizer: Any) -> bool:
+            """Whether step() runs code besides torch's and ours: the optimizer's own hooks, or global ones."""
+            return (
+                bool(getattr(optimizer, "_optimizer_step_pre_hooks", None)) or bool(getattr(optimizer, "_optimizer_step_post_hooks", None))
+                or len(optimizer_module._global_optimizer_pre_hooks) > ours[0] or len(optimizer_module._global_optimizer_post_hooks) > ours[1]
+            )
+
+        spy._hooks = hooks
         wrap(torch.optim.Optimizer, "zero_grad", lambda optimizer, *a, **k: spy.record("zero_grad", {"id": id(optimizer) % 2**31}))
 
 
