@@ -110,6 +110,9 @@ def test_a_function_bound_by_assignment_is_read_through_its_binding() -> None:
 
 def test_map_under_another_name_is_still_a_loop() -> None:
     assert source.python_loops(ALIASED, "loss_surface") == [6]
+    # functools under another name (red team, round 3)
+    reduced = "import functools as ft\n\ndef loss_surface(w0, w1, x, y):\n    return ft.reduce(lambda acc, a: acc + a, w0, 0)\n"
+    assert source.python_loops(reduced, "loss_surface") == [4]
 
 
 def test_computed_attribute_names_on_introspective_modules_are_tampering() -> None:

@@ -206,6 +206,8 @@ def python_loops(source: str, name: str) -> list[int]:
     """
     lines = []
     aliases = _iterating_aliases(source)
+    # import functools as ft: ft.reduce is functools.reduce
+    functools_names = {"functools"} | {a.asname for n in ast.walk(parse(source)) if isinstance(n, ast.Import) for a in n.names if a.name == "functools" and a.asname}
     for root in _reach(source, name):
         for node in ast.walk(root):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in aliases and node.args:
@@ -220,7 +222,7 @@ def python_loops(source: str, name: str) -> list[int]:
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("map", "filter", "reduce") and node.args:
                 # map(lambda ...) over the grid is a Python loop written as a call.
                 lines.append(node.lineno)
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "reduce" and isinstance(node.func.value, ast.Name) and node.func.value.id == "functools":
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "reduce" and isinstance(node.func.value, ast.Name) and node.func.value.id in functools_names:
                 lines.append(node.lineno)
             elif isinstance(node, ast.Call) and _iterates(node.func):
                 # an executor's map, itertools.starmap over torch functions: a loop whose body has no Python frame
