@@ -113,6 +113,9 @@ def test_map_under_another_name_is_still_a_loop() -> None:
     # functools under another name (red team, round 3)
     reduced = "import functools as ft\n\ndef loss_surface(w0, w1, x, y):\n    return ft.reduce(lambda acc, a: acc + a, w0, 0)\n"
     assert source.python_loops(reduced, "loss_surface") == [4]
+    # map fetched by name (red team, round 4)
+    fetched = "import builtins\neach = getattr(builtins, 'map')\n\ndef loss_surface(w0, w1, x, y):\n    return list(each(abs, w0))\n"
+    assert source.python_loops(fetched, "loss_surface") == [5]
 
 
 def test_computed_attribute_names_on_introspective_modules_are_tampering() -> None:

@@ -174,12 +174,24 @@ def _in_place(ctx: Context, judge: Judge) -> Verdict:
         return replace(verdict, example=showing_unchanged(call, argument))
     if "is_leaf" in observed and not (observed["is_leaf"] and observed["requires_grad"]):
         return fail(Code.PARAMETER_REBOUND, function=judge.name, parameter=argument)
-    if moved_reference and not _near(after, reference_after) and _carried_nothing(ctx, judge, call, outcome):
-        # Moved, but the move carried none of the training: a copy was trained and the
-        # caller's parameter only nudged.
+    if moved_reference and not _near(after, reference_after) and (_trained_elsewhere(judge, call, outcome) or _carried_nothing(ctx, judge, call, outcome)):
+        # Moved, but not by the training: a copy was trained and the caller's parameter nudged.
         verdict = fail(Code.PARAMETER_REBOUND, function=judge.name, parameter=argument)
         return replace(verdict, example=showing_unchanged(call, argument))
     return PASS
+
+
+def _trained_elsewhere(judge: Judge, call: Call, outcome: Any) -> bool:
+    """Whether the function returns the reference's history over two or more epochs (so its
+    training is right) while the caller's parameter ends elsewhere than the reference's.
+
+    Where the history is wrong the value checks say so, and this check asks no more.
+    """
+    at = judge.positions(Role.EPOCHS)
+    epochs = call.args[at[0]] if at else None
+    if not isinstance(epochs, int) or epochs < 2:
+        return False  # one update: what is returned says nothing of where the parameter went
+    return _near(values.numbers(outcome.returned), values.numbers(judge.reference(call).returned))
 
 
 def _carried_nothing(ctx: Context, judge: Judge, call: Call, outcome: Any) -> bool:

@@ -242,13 +242,27 @@ def _iterating_aliases(source: str) -> set[str]:
     aliases: set[str] = set()
     for node in ast.walk(parse(source)):
         if isinstance(node, ast.Assign):
-            value = node.value
-            named = value.id if isinstance(value, ast.Name) else value.attr if isinstance(value, ast.Attribute) else None
+            named = _named_by(node.value)
             if named in iterating or named in aliases:
                 aliases |= {t.id for target in node.targets for t in ast.walk(target) if isinstance(t, ast.Name)}
         elif isinstance(node, ast.ImportFrom):
             aliases |= {a.asname for a in node.names if a.asname and a.name in iterating}
     return aliases
+
+
+def _named_by(value: ast.AST) -> Optional[str]:
+    """The name a value fetches: ``map``, ``pool.map``, ``getattr(builtins, "map")``, ``vars(builtins)["map"]``."""
+    if isinstance(value, ast.Name):
+        return value.id
+    if isinstance(value, ast.Attribute):
+        return value.attr
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "getattr" and len(value.args) >= 2:
+        key = value.args[1]
+    elif isinstance(value, ast.Subscript):
+        key = value.slice
+    else:
+        return None
+    return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
 
 
 def _iterates(func: ast.AST) -> bool:

@@ -368,9 +368,12 @@ class Spy:
 
     def forward_done(self, module: Any, output: Any) -> None:
         """A forward pass of a module holding a watched parameter (the net, or one of its layers)."""
+        if any(id(p) in self.watched for p in _Module.parameters(module)):
+            self.mark_output(output)
+
+    def mark_output(self, output: Any) -> None:
+        """``output`` is what the net (or a layer of it) returned."""
         if not isinstance(output, _Tensor) or len(self.outputs) >= _MAX_EVENTS:
-            return
-        if not any(id(p) in self.watched for p in _Module.parameters(module)):
             return
         node = _get["grad_fn"](output)
         if node is not None:
@@ -410,6 +413,19 @@ class Spy:
         backward.__wrapped__ = original_backward  # type: ignore[attr-defined]
         torch.Tensor.backward = backward  # type: ignore[method-assign,assignment]
         # What a net holding the trained parameters returns: the loss must be computed from it.
+        # A layer's own function marks it too: net.forward(X) runs no hook.
+        original_linear = F.linear
+
+        def linear(*args: Any, **kwargs: Any) -> Any:
+            output = original_linear(*args, **kwargs)
+            if spy.active and spy.watched:
+                weight = args[1] if len(args) > 1 else kwargs.get("weight")
+                if isinstance(weight, _Tensor) and id(weight) in spy.watched:
+                    spy.mark_output(output)
+            return output
+
+        linear.__wrapped__ = original_linear  # type: ignore[attr-defined]
+        F.linear = linear
         torch.nn.modules.module.register_module_forward_hook(lambda module, args, output: spy.forward_done(module, output) if spy.active and spy.watched else None)
         for loss in LOSSES:
             if hasattr(F, loss):
@@ -419,9 +435,11 @@ class Spy:
                     result = _original(*args, **kwargs)
                     if spy.active:
                         try:
-                            given = args[0] if args else kwargs.get("input")
-                            from_output = spy._from_output(given)
-                            spy.record("loss", {"name": _name, "from_parameter": spy._from_parameter(given), "from_output": from_output})
+                            # either operand: MSELoss(y, yhat) is MSELoss(yhat, y)
+                            given = [args[0] if args else kwargs.get("input"), args[1] if len(args) > 1 else kwargs.get("target")]
+                            from_output = any(spy._from_output(g) for g in given)
+                            from_parameter = any(spy._from_parameter(g) for g in given)
+                            spy.record("loss", {"name": _name, "from_parameter": from_parameter, "from_output": from_output})
                             if len(spy.losses) < _MAX_EVENTS:
                                 spy.losses[id(result)] = _name
                                 if from_output:
