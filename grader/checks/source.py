@@ -195,7 +195,7 @@ def _call_names(nodes: list[ast.AST]) -> set[str]:
 # loops
 
 
-SMALL_LOOP = 3  # a loop over at most this many literal items (`for t in (x, y)`) is not a loop over the grid
+SMALL_LOOP = 8  # a loop over at most this many literal items (`for t in (w0, w1, x, y)`) is not a loop over the grid
 
 
 def python_loops(source: str, name: str) -> list[int]:

@@ -244,6 +244,8 @@ class Spy:
         # The watched gradients as the last backward() of the required loss left them (None: changed since
         # by something else); the gradient a step uses must be that one.
         self.from_loss: Optional[list[Any]] = None
+        # id of the autograd node of each loss the spied functionals returned -> (name, from the net's output)
+        self.loss_nodes: dict[int, tuple[str, bool]] = {}
 
     def begin(self, watched: list[Any]) -> None:
         ids: set[int] = set()
@@ -257,6 +259,7 @@ class Spy:
         self.from_net = set()
         self.outputs = set()
         self.from_loss = None
+        self.loss_nodes = {}
         self.kept = []
         self.tracked = list(watched)
         self._before = None
@@ -307,10 +310,11 @@ class Spy:
         """``tensor.backward()``, noting which loss it ran on and what it left in the watched gradients."""
         if not self.active:
             return run()
-        self.record("backward", {"loss": self.losses.get(id(tensor)), "from_output": id(tensor) in self.from_net})
+        behind = self._loss_behind(tensor)
+        self.record("backward", {"loss": behind[0] if behind else None, "from_output": bool(behind and behind[1])})
         # the required loss: computed from the parameter, and from the net's output where a net is trained
         nets = any(isinstance(obj, _Module) for obj in self.tracked)
-        required = id(tensor) in self.from_net if nets else self._from_parameter(tensor)
+        required = bool(behind and behind[1]) if nets else self._from_parameter(tensor)
         before = self._grads()
         result = run()
         after = self._grads()
@@ -319,6 +323,28 @@ class Spy:
         elif after != before:
             self.from_loss = None  # the gradients moved by another backward()
         return result
+
+    def _loss_behind(self, tensor: Any) -> Optional[tuple[str, bool]]:
+        """The spied loss ``tensor`` is computed from (the loss itself, ``loss / n``, ``losses.mean()``),
+        where every path from it to a watched parameter goes through such a loss; else None
+        (a term of the caller's own beside it would put a gradient of its own into the step)."""
+        if not isinstance(tensor, _Tensor) or not self.loss_nodes:
+            return None
+        found: Optional[tuple[str, bool]] = None
+        todo, seen, visited = [_get["grad_fn"](tensor)], 0, set()
+        while todo and seen < _GRAPH_LIMIT:
+            node = todo.pop()
+            seen += 1
+            if node is None or id(node) in visited:
+                continue
+            visited.add(id(node))
+            if id(node) in self.loss_nodes:
+                found = found or self.loss_nodes[id(node)]
+                continue  # what lies behind a loss is the loss's
+            if id(getattr(node, "variable", None)) in self.watched:
+                return None
+            todo.extend(child for child, _ in getattr(node, "next_functions", ()))
+        return found
 
     def _plain_sgd_lr(self, optimizer: Any) -> Optional[float]:
         """lr, where a step is exactly p -= lr * p.grad (torch's SGD, no momentum, decay or maximize)."""
@@ -405,13 +431,15 @@ class Spy:
             setattr(owner, name, spied)
 
         # backward() says which loss it runs on: a loss computed and thrown away trains nothing.
-        original_backward = torch.Tensor.backward
+        # torch.autograd.backward: tensor.backward() goes through it too.
+        original_backward = torch.autograd.backward
 
-        def backward(tensor: Any, *args: Any, **kwargs: Any) -> Any:
-            return spy.backward(tensor, lambda: original_backward(tensor, *args, **kwargs))
+        def backward(tensors: Any, *args: Any, **kwargs: Any) -> Any:
+            first = tensors if isinstance(tensors, _Tensor) else tensors[0] if isinstance(tensors, (list, tuple)) and tensors else None
+            return spy.backward(first, lambda: original_backward(tensors, *args, **kwargs))
 
         backward.__wrapped__ = original_backward  # type: ignore[attr-defined]
-        torch.Tensor.backward = backward  # type: ignore[method-assign,assignment]
+        torch.autograd.backward = backward
         # What a net holding the trained parameters returns: the loss must be computed from it.
         # A layer's own function marks it too: net.forward(X) runs no hook.
         original_linear = F.linear
@@ -444,6 +472,10 @@ class Spy:
                                 spy.losses[id(result)] = _name
                                 if from_output:
                                     spy.from_net.add(id(result))
+                                node = _get["grad_fn"](result)
+                                if node is not None:
+                                    spy.loss_nodes[id(node)] = (_name, from_output)
+                                    spy.kept.append(node)
                                 spy.kept.append(result)  # alive until the call ends: its id names no other tensor
                         except Exception:
                             pass
