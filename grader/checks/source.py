@@ -117,8 +117,11 @@ def _reach(source: str, name: str) -> list[ast.AST]:
             continue
         seen.add(id(current))
         out.append(current)
+        local = _locals(current)
         for node in ast.walk(current):
             referred = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+            if isinstance(node, ast.Name) and referred in local:
+                continue  # a parameter or local variable, not the module's name (LOSS = loss_surface(...) at the top)
             if referred is not None and referred in definitions:
                 todo.extend(definitions[referred])
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -294,12 +297,23 @@ def _recursion(source: str, name: str) -> list[int]:
     return found
 
 
+def _locals(node: ast.AST) -> set[str]:
+    """The names a function binds for itself (parameters, assignments): inside it they are not
+    the module's names of the same spelling."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return _bound_locally(node)
+    if isinstance(node, ast.Lambda):
+        return {a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs}
+    return set()
+
+
 def _refers_to(node: ast.AST) -> set[str]:
-    """The names ``node``'s code refers to: by name, or as self.name / cls.name (torch.sum in a
-    helper named sum is no recursion)."""
+    """The names ``node``'s code refers to: by name (not its own parameters and locals), or as
+    self.name / cls.name (torch.sum in a helper named sum is no recursion)."""
     names = set()
+    local = _locals(node)
     for n in ast.walk(node):
-        if isinstance(n, ast.Name):
+        if isinstance(n, ast.Name) and n.id not in local:
             names.add(n.id)
         elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in ("self", "cls"):
             names.add(n.attr)
