@@ -121,7 +121,7 @@ def _reach(source: str, name: str) -> list[ast.AST]:
         for node in ast.walk(current):
             referred = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
             if isinstance(node, ast.Name) and referred in local:
-                continue  # a parameter or local variable, not the module's name (LOSS = loss_surface(...) at the top)
+                continue  # a parameter or local variable, not the module's name of the same spelling
             if referred is not None and referred in definitions:
                 todo.extend(definitions[referred])
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

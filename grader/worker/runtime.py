@@ -221,9 +221,11 @@ class Spy:
 
     Events: ``["optimizer", {class, module, over_parameter, lr, id}]`` when an
     optimizer is built (``over_parameter``: its parameters are exactly the
-    watched argument's), ``["step", {id}]`` per optimizer step, ``["loss",
-    {name, from_parameter}]`` per functional loss (``from_parameter``: its input
-    was computed from the watched argument), ``"backward"``, ``["zero_grad", {id}]``.
+    watched argument's), ``["step", {id, before, after, grad, grad_from_loss,
+    hooks, closure, sgd_lr}]`` per optimizer step, ``["loss", {name,
+    from_parameter, from_output}]`` per functional loss (computed from the
+    watched argument; from a watched net's output), ``["backward", {loss,
+    from_output}]`` (the spied loss behind it), ``["zero_grad", {id}]``.
     This is the student's process speaking of itself: the grader believes it
     only beside values it checked.
     """
@@ -234,8 +236,6 @@ class Spy:
         self.watched: set[int] = set()
         self.tracked: list[Any] = []
         self._before: Optional[list[float]] = None
-        self.losses: dict[int, str] = {}  # id of a loss tensor the spied functionals returned -> their name
-        self.from_net: set[int] = set()  # ids of those losses computed from a watched net's output
         self.outputs: set[int] = set()  # ids of the autograd nodes of what a watched net's forward returned
         self.kept: list[Any] = []
         self._step: dict[str, Any] = {}
@@ -255,8 +255,6 @@ class Spy:
             elif isinstance(obj, _Tensor):
                 ids.add(id(obj))
         self.watched = ids
-        self.losses = {}
-        self.from_net = set()
         self.outputs = set()
         self.from_loss = None
         self.loss_nodes = {}
@@ -468,15 +466,10 @@ class Spy:
                             from_output = any(spy._from_output(g) for g in given)
                             from_parameter = any(spy._from_parameter(g) for g in given)
                             spy.record("loss", {"name": _name, "from_parameter": from_parameter, "from_output": from_output})
-                            if len(spy.losses) < _MAX_EVENTS:
-                                spy.losses[id(result)] = _name
-                                if from_output:
-                                    spy.from_net.add(id(result))
-                                node = _get["grad_fn"](result)
-                                if node is not None:
-                                    spy.loss_nodes[id(node)] = (_name, from_output)
-                                    spy.kept.append(node)
-                                spy.kept.append(result)  # alive until the call ends: its id names no other tensor
+                            node = _get["grad_fn"](result)
+                            if node is not None and len(spy.loss_nodes) < _MAX_EVENTS:
+                                spy.loss_nodes[id(node)] = (_name, from_output)
+                                spy.kept.append(node)  # alive until the call ends: its id names no other node
                         except Exception:
                             pass
                     return result
