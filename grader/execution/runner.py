@@ -1,12 +1,15 @@
 """Grading many submissions from one warm process: in turn, or several at once.
 
-torch is imported once, here.  With ``jobs > 1``, a pool of children forked
-from this process grade the submissions (each forking a worker per
-submission) and send every GradeResult back as JSON.
+torch is imported once, here.  With ``jobs > 1``, this process and
+``jobs - 1`` children forked from it grade the submissions (each asking the
+fork server for a worker per submission); the children send every
+GradeResult back as JSON.
 """
 from __future__ import annotations
 
 import atexit
+import collections
+import fcntl
 import gc
 import importlib
 import os
@@ -94,50 +97,74 @@ _frozen_at_exit = False
 
 
 def _parallel(submissions: list[Submission], options: Options, jobs: int, finish: Optional[Finish]) -> Iterator[tuple[int, GradeResult]]:
-    """A pool of grading children forked from this warm process, each grading many submissions.
+    """This warm process and ``jobs - 1`` children forked from it grade the submissions, each many.
 
     A child keeps what its first submission warmed up (lazy imports, Hypothesis's
-    caches), which a child per submission would pay again every time.
+    caches), which a child per submission would pay again every time.  This
+    process grades too, in the time it would otherwise spend waiting: a child
+    fewer holds a copy of the pages that grading writes to (reference counts
+    of torch's and the checks' objects, about 30 MB), and its own pages are
+    not copied.  Each child is given its next submission ahead, so that it
+    never waits while this process grades.
     """
     _share_with_children(submissions, options, reports=finish is not None)
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
-    pending = list(range(len(submissions)))
+    pending = collections.deque(range(len(submissions)))
     children: dict[int, _Child] = {}  # result fd -> child
     selector = selectors.DefaultSelector()
+
+    def feed(child: _Child) -> None:
+        # Two queued while there is plenty left; one near the end, so that no child is left
+        # with a queue while this process has nothing to grade.
+        depth = _AHEAD if len(pending) > jobs else 1
+        while pending and len(child.busy) < depth:
+            child.give(pending.popleft())
+
     try:
-        for _ in range(min(jobs, len(submissions))):
+        for _ in range(min(jobs, len(submissions)) - 1):
             inherited = [fd for c in children.values() for fd in (c.tasks, c.results)]
             child = _Child.start(submissions, options, inherited, finish)
             children[child.results] = child
             selector.register(child.results, selectors.EVENT_READ)
-            child.give(pending.pop(0))
-        while children:
-            for key, _ in selector.select():
+            feed(child)
+        while pending or children:
+            # The children's results first, without waiting while there is work here.
+            for key, _ in selector.select(timeout=0 if pending else None):
                 child = children[key.fd]
                 chunk = os.read(key.fd, 1 << 16)
                 messages = child.reader.feed(chunk) if chunk else []
                 for message in messages:
-                    index = child.busy
-                    assert index is not None
-                    child.busy = None
+                    if not child.busy:
+                        break  # a child says nothing it was not asked: its own grading code ended it
+                    index = child.busy.popleft()
                     yield index, _decode(message, submissions[index], options)
-                    if pending:
-                        child.give(pending.pop(0))
-                if not chunk or child.busy is None and not pending:
-                    if child.busy is not None:
-                        # Our own grading child died: grade its submission here rather than lose it.
-                        result = grade(submissions[child.busy], options)
-                        if finish is not None:
-                            finish(child.busy, result)
-                        yield child.busy, result
+                    feed(child)
+                if not chunk or not child.busy and not pending:
+                    # Our own grading child died: grade what it held here rather than lose it.
+                    while child.busy:
+                        index = child.busy.popleft()
+                        yield index, _here(submissions[index], options, index, finish)
                     selector.unregister(key.fd)
                     del children[key.fd]
                     child.stop()
+            if pending:
+                index = pending.popleft()
+                yield index, _here(submissions[index], options, index, finish)
     finally:
         selector.close()
         for child in children.values():
             child.stop()
+
+
+_AHEAD = 2  # submissions queued to a grading child: the one it grades and the next
+
+
+def _here(submission: Submission, options: Options, index: int, finish: Optional[Finish]) -> GradeResult:
+    result = grade(submission, options)
+    if finish is not None:
+        finish(index, result)
+    return result
 
 
 def _share_with_children(submissions: list[Submission], options: Options, reports: bool) -> None:
@@ -171,7 +198,7 @@ class _Child:
     def __init__(self, pid: int, tasks: int, results: int) -> None:
         self.pid, self.tasks, self.results = pid, tasks, results
         self.reader = protocol.Reader()
-        self.busy: Optional[int] = None
+        self.busy: collections.deque[int] = collections.deque()  # given, in order, not yet answered
 
     @classmethod
     def start(cls, submissions: list[Submission], options: Options, inherited: list[int], finish: Optional[Finish]) -> "_Child":
@@ -185,10 +212,16 @@ class _Child:
             _serve(submissions, options, task_r, result_w, finish)
         os.close(task_r)
         os.close(result_w)
+        try:
+            # Room for a result or two: a child that has answered goes on to its next
+            # submission while this process is still grading its own.
+            fcntl.fcntl(result_r, fcntl.F_SETPIPE_SZ, 1 << 20)
+        except (OSError, AttributeError):
+            pass
         return cls(pid, task_w, result_r)
 
     def give(self, index: int) -> None:
-        self.busy = index
+        self.busy.append(index)
         os.write(self.tasks, f"{index}\n".encode())
 
     def stop(self) -> None:

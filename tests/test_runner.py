@@ -1,0 +1,53 @@
+"""``-j N``: this process and N - 1 children forked from it grade a class; a child that dies costs nobody a grade."""
+import os
+import shutil
+from pathlib import Path
+
+from conftest import TESTS
+from grader.execution.grading import Options
+from grader.execution.runner import grade_iter
+from grader.intake.submission import Submission, locate
+
+CORRECT = TESTS / "submissions" / "exercise2" / "lecture_style.py"
+OPTIONS = Options(max_examples=2, device="off")
+
+
+def a_class(folder: Path, size: int) -> list[Submission]:
+    folder.mkdir()
+    for n in range(size):
+        shutil.copy(CORRECT, folder / f"s{n}_exercise2.py")
+    return [locate(str(folder / f"s{n}_exercise2.py"), "exercise2") for n in range(size)]
+
+
+def test_every_submission_is_graded_once_and_this_process_grades_too(tmp_path: Path) -> None:
+    submissions = a_class(tmp_path / "class", 5)
+    where = tmp_path / "where"
+    where.mkdir()
+
+    def finish(index: int, result: object) -> None:  # runs in the process that graded it
+        (where / str(index)).write_text(str(os.getpid()))
+
+    graded = list(grade_iter(submissions, OPTIONS, jobs=2, finish=finish))
+    assert sorted(index for index, _ in graded) == list(range(5))
+    assert all(result.full_marks for _, result in graded)
+    graders = {int((where / str(n)).read_text()) for n in range(5)}
+    # A child fewer than jobs: this process holds the pages the child would copy.
+    assert os.getpid() in graders and len(graders) == 2
+
+
+def test_a_child_that_dies_holding_submissions_loses_none(tmp_path: Path) -> None:
+    submissions = a_class(tmp_path / "class", 5)
+    here = os.getpid()
+    where = tmp_path / "where"
+    where.mkdir()
+
+    def finish(index: int, result: object) -> None:
+        (where / str(index)).write_text(str(os.getpid()))
+        if os.getpid() != here:
+            os._exit(3)  # the child dies with its next submission already queued
+
+    graded = list(grade_iter(submissions, OPTIONS, jobs=2, finish=finish))
+    assert sorted(index for index, _ in graded) == list(range(5))
+    assert all(result.full_marks for _, result in graded)
+    # Everything the child held was graded again here, and reported from here.
+    assert {int((where / str(n)).read_text()) for n in range(5)} == {here}
