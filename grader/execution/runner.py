@@ -17,6 +17,7 @@ import selectors
 import sys
 from typing import Callable, Iterable, Iterator, Optional
 
+from grader.execution import footprint
 from grader.worker import protocol
 from grader.execution.grading import Options, grade_safely as grade
 from grader.results import GradeResult
@@ -192,6 +193,9 @@ def _share_with_children(submissions: list[Submission], options: Options, report
         except ImportError:
             pass  # a module renamed since: the children import what they use themselves
     gc.freeze()
+    # torch's import ran tens of MB of library code here that nobody runs again: not this
+    # process's to hold mapped while the class is graded (grader.execution.footprint).
+    footprint.release_library_text()
 
 
 class _Child:
