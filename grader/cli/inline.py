@@ -457,6 +457,9 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     zygote.prewarm(["notebook"])
     from grader.execution.grading import grade  # noqa: F401
     from grader.report import figures  # noqa: F401
+    from grader.execution import footprint
+
+    footprint.release_library_text()  # this server lives as long as the kernel: not torch's import-time code
 
     workdir = tempfile.mkdtemp(prefix="grader-inline-")
     serial = 0
