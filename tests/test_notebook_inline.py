@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,22 @@ def test_later_checks_are_fast_and_find_the_exercise(session: Any) -> None:
     assert facts["exercise"] == "exercise2"
     # Generous for a shared test machine; bench/speed.py measures it properly.
     assert facts["seconds"] < 5
+
+
+def test_the_grading_server_leaves_nothing_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kernel starts a server per session (and another after a restart): its log and each
+    check's folder must not pile up in /tmp, even when the kernel is killed."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    server = inline.Server()
+    try:
+        reply = server.ask({"exercise": "exercise2", "names": ["train"], "cells": [[1, "import torch"], [2, DATA], [3, CORRECT]], "lang": "en"}, timeout=180)
+        assert reply["ok"] and reply["result"]["score"] == reply["result"]["max_score"], reply
+        assert sorted(p.name for p in tmp_path.iterdir()) == []
+    finally:
+        server.stop()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert isinstance(server.log_tail(), str)
 
 
 def test_the_grade_is_what_ran_not_what_was_saved(tmp_path: Path) -> None:

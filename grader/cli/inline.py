@@ -273,6 +273,12 @@ class Server:
             env=env,
             start_new_session=True,
         )
+        try:
+            # The server holds the open file; nothing of it is left in /tmp when the kernel
+            # ends, however it ends (the tail is read back through our own descriptor).
+            os.unlink(self.log.name)
+        except OSError:
+            pass
         self.counter = 0
         self.lock = threading.Lock()
 
@@ -303,10 +309,11 @@ class Server:
 
     def log_tail(self) -> str:
         try:
-            with open(self.log.name, encoding="utf-8", errors="replace") as handle:
-                return handle.read()[-2000:].strip()
-        except OSError:
+            size = os.fstat(self.log.fileno()).st_size
+            tail = os.pread(self.log.fileno(), 8000, max(0, size - 8000))
+        except (OSError, ValueError):
             return ""
+        return tail.decode("utf-8", errors="replace")[-2000:].strip()
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -461,7 +468,6 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
 
     footprint.release_library_text()  # this server lives as long as the kernel: not torch's import-time code
 
-    workdir = tempfile.mkdtemp(prefix="grader-inline-")
     serial = 0
     while True:
         try:
@@ -471,7 +477,9 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
         serial += 1
         started, cpu = time.monotonic(), _cpu_seconds()
         try:
-            reply = grade_history(request, workdir, serial)
+            # A folder per check, gone after it: a kernel's checks leave nothing in /tmp.
+            with tempfile.TemporaryDirectory(prefix="grader-inline-") as workdir:
+                reply = grade_history(request, workdir, serial)
         except Exception as exc:  # reported to the student's cell, not swallowed
             reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         reply["id"] = request.get("id") if type(request) is dict else None
