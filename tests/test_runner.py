@@ -51,3 +51,21 @@ def test_a_child_that_dies_holding_submissions_loses_none(tmp_path: Path) -> Non
     assert all(result.full_marks for _, result in graded)
     # Everything the child held was graded again here, and reported from here.
     assert {int((where / str(n)).read_text()) for n in range(5)} == {here}
+
+
+def test_a_submission_that_runs_long_here_holds_up_nobody_else(tmp_path: Path) -> None:
+    submissions = a_class(tmp_path / "class", 6)
+    slow = Path(submissions[2].path)
+    slow.write_text(CORRECT.read_text(encoding="utf-8") + "\nimport time\ntime.sleep(6)\n", encoding="utf-8")
+    where = tmp_path / "where"
+    where.mkdir()
+
+    def finish(index: int, result: object) -> None:
+        (where / str(index)).write_text(str(os.getpid()))
+
+    graded = dict(grade_iter(submissions, OPTIONS, jobs=2, finish=finish))
+    assert sorted(graded) == list(range(6)) and all(r.full_marks for r in graded.values())
+    pids = {n: int((where / str(n)).read_text()) for n in range(6)}
+    # Whoever took the slow one (this process or the child), the other graded everything
+    # queued after it meanwhile (three submissions of a fraction of a second each, against six seconds).
+    assert all(pids[n] != pids[2] for n in (3, 4, 5)), pids

@@ -8,7 +8,6 @@ GradeResult back as JSON.
 from __future__ import annotations
 
 import atexit
-import collections
 import fcntl
 import gc
 import importlib
@@ -105,60 +104,65 @@ def _parallel(submissions: list[Submission], options: Options, jobs: int, finish
     process grades too, in the time it would otherwise spend waiting: a child
     fewer holds a copy of the pages that grading writes to (reference counts
     of torch's and the checks' objects, about 30 MB), and its own pages are
-    not copied.  Each child is given its next submission ahead, so that it
-    never waits while this process grades.
+    not copied.  Everybody takes the next submission from one queue when
+    free, so that a submission that runs to its timeout here holds up
+    nobody else's.
     """
     _share_with_children(submissions, options, reports=finish is not None)
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
-    pending = collections.deque(range(len(submissions)))
+    indices = list(range(len(submissions)))
+    while indices:
+        queue = _Queue()
+        batch, indices = indices[: queue.room], indices[queue.room :]
+        yield from _round(submissions, options, min(jobs, len(batch)), finish, queue, batch)
+
+
+def _round(submissions: list[Submission], options: Options, jobs: int, finish: Optional[Finish], queue: "_Queue", batch: list[int]) -> Iterator[tuple[int, GradeResult]]:
+    """Grade ``batch`` from ``queue``, here and in ``jobs - 1`` children."""
+    queue.fill(batch)  # all of it, then the writing end closes: an empty queue reads as its end
     children: dict[int, _Child] = {}  # result fd -> child
     selector = selectors.DefaultSelector()
 
-    def feed(child: _Child) -> None:
-        # Two queued while there is plenty left; one near the end, so that no child is left
-        # with a queue while this process has nothing to grade.
-        depth = _AHEAD if len(pending) > jobs else 1
-        while pending and len(child.busy) < depth:
-            child.give(pending.popleft())
+    def collect(timeout: Optional[float]) -> Iterator[tuple[int, GradeResult]]:
+        for key, _ in selector.select(timeout=timeout):
+            child = children[key.fd]
+            chunk = os.read(key.fd, 1 << 16)
+            for message in child.reader.feed(chunk) if chunk else []:
+                answered = child.hear(message)
+                if answered is not None:
+                    index, data = answered
+                    yield index, _decode(data, submissions[index], options)
+            if not chunk:
+                # Our own grading child ended: what it took and did not answer is graded here.
+                if child.busy is not None:
+                    index, child.busy = child.busy, None
+                    yield index, _here(submissions[index], options, index, finish)
+                selector.unregister(key.fd)
+                del children[key.fd]
+                child.stop()
 
     try:
-        for _ in range(min(jobs, len(submissions)) - 1):
-            inherited = [fd for c in children.values() for fd in (c.tasks, c.results)]
-            child = _Child.start(submissions, options, inherited, finish)
+        for _ in range(jobs - 1):
+            inherited = [c.results for c in children.values()]
+            child = _Child.start(submissions, options, queue.read, inherited, finish)
             children[child.results] = child
             selector.register(child.results, selectors.EVENT_READ)
-            feed(child)
-        while pending or children:
-            # The children's results first, without waiting while there is work here.
-            for key, _ in selector.select(timeout=0 if pending else None):
-                child = children[key.fd]
-                chunk = os.read(key.fd, 1 << 16)
-                messages = child.reader.feed(chunk) if chunk else []
-                for message in messages:
-                    if not child.busy:
-                        break  # a child says nothing it was not asked: its own grading code ended it
-                    index = child.busy.popleft()
-                    yield index, _decode(message, submissions[index], options)
-                    feed(child)
-                if not chunk or not child.busy and not pending:
-                    # Our own grading child died: grade what it held here rather than lose it.
-                    while child.busy:
-                        index = child.busy.popleft()
-                        yield index, _here(submissions[index], options, index, finish)
-                    selector.unregister(key.fd)
-                    del children[key.fd]
-                    child.stop()
-            if pending:
-                index = pending.popleft()
+        while True:
+            yield from collect(0)  # what the children have answered, without waiting
+            index = queue.take()
+            if index is not None:
                 yield index, _here(submissions[index], options, index, finish)
+            elif children:
+                yield from collect(None)
+            else:
+                return
     finally:
+        queue.drain()  # a caller that stopped early (Ctrl-C): the children take nothing more
         selector.close()
         for child in children.values():
             child.stop()
-
-
-_AHEAD = 2  # submissions queued to a grading child: the one it grades and the next
+        queue.close()
 
 
 def _here(submission: Submission, options: Options, index: int, finish: Optional[Finish]) -> GradeResult:
@@ -166,6 +170,52 @@ def _here(submission: Submission, options: Options, index: int, finish: Optional
     if finish is not None:
         finish(index, result)
     return result
+
+
+class _Queue:
+    """The submissions still to grade, as 4-byte indices in one pipe that every grader reads.
+
+    The whole round is written before anyone reads and the writing end is
+    closed, so a read never blocks: it returns one index, or nothing once
+    the queue is empty.  (A pipe read of 4 bytes is atomic, so each index
+    goes to exactly one reader.)
+    """
+
+    RECORD = 4
+
+    def __init__(self) -> None:
+        self.read, self._write = os.pipe()
+        try:
+            fcntl.fcntl(self._write, fcntl.F_SETPIPE_SZ, 1 << 20)
+        except (OSError, AttributeError):
+            pass  # the default 64 KiB: 16,384 submissions a round
+        try:
+            size = fcntl.fcntl(self._write, fcntl.F_GETPIPE_SZ)
+        except (OSError, AttributeError):
+            size = 1 << 16
+        self.room = max(1, size // self.RECORD)
+
+    def fill(self, indices: list[int]) -> None:
+        data = b"".join(i.to_bytes(self.RECORD, "little") for i in indices)
+        written = 0
+        while written < len(data):
+            written += os.write(self._write, data[written:])
+        os.close(self._write)
+        self._write = -1
+
+    def take(self) -> Optional[int]:
+        record = os.read(self.read, self.RECORD)
+        return int.from_bytes(record, "little") if len(record) == self.RECORD else None
+
+    def drain(self) -> None:
+        while self.take() is not None:
+            pass
+
+    def close(self) -> None:
+        for fd in (self.read, self._write):
+            if fd >= 0:
+                os.close(fd)
+        self.read = self._write = -1
 
 
 def _share_with_children(submissions: list[Submission], options: Options, reports: bool) -> None:
@@ -199,57 +249,65 @@ def _share_with_children(submissions: list[Submission], options: Options, report
 
 
 class _Child:
-    def __init__(self, pid: int, tasks: int, results: int) -> None:
-        self.pid, self.tasks, self.results = pid, tasks, results
+    def __init__(self, pid: int, results: int) -> None:
+        self.pid, self.results = pid, results
         self.reader = protocol.Reader()
-        self.busy: collections.deque[int] = collections.deque()  # given, in order, not yet answered
+        self.busy: Optional[int] = None  # the submission it took and has not answered yet
 
     @classmethod
-    def start(cls, submissions: list[Submission], options: Options, inherited: list[int], finish: Optional[Finish]) -> "_Child":
-        task_r, task_w = os.pipe()
+    def start(cls, submissions: list[Submission], options: Options, queue: int, inherited: list[int], finish: Optional[Finish]) -> "_Child":
         result_r, result_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             # The other children's pipes: holding them open would keep those children from seeing EOF.
-            for fd in [task_w, result_r, *inherited]:
+            for fd in [result_r, *inherited]:
                 os.close(fd)
-            _serve(submissions, options, task_r, result_w, finish)
-        os.close(task_r)
+            _serve(submissions, options, queue, result_w, finish)
         os.close(result_w)
         try:
-            # Room for a result or two: a child that has answered goes on to its next
-            # submission while this process is still grading its own.
+            # Room for many results: a child goes on to its next submission while this
+            # process is still grading its own.
             fcntl.fcntl(result_r, fcntl.F_SETPIPE_SZ, 1 << 20)
         except (OSError, AttributeError):
             pass
-        return cls(pid, task_w, result_r)
+        return cls(pid, result_r)
 
-    def give(self, index: int) -> None:
-        self.busy.append(index)
-        os.write(self.tasks, f"{index}\n".encode())
+    def hear(self, message: object) -> Optional[tuple[int, object]]:
+        """A message from the child: ``{"took": i}``, or ``{"index": i, "result": ...}`` for
+        the submission it took; returns (index, result data) for an answer, else None."""
+        if type(message) is not dict:
+            return None
+        if type(message.get("took")) is int and self.busy is None:
+            self.busy = message["took"]
+        elif "result" in message and self.busy is not None and message.get("index") == self.busy:
+            index, self.busy = self.busy, None
+            return index, message["result"]
+        return None
 
     def stop(self) -> None:
-        for fd in (self.tasks, self.results):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        try:
+            os.close(self.results)  # a child still grading ends at its next message (EPIPE)
+        except OSError:
+            pass
         try:
             os.waitpid(self.pid, 0)
         except ChildProcessError:
             pass
 
 
-def _serve(submissions: list[Submission], options: Options, tasks: int, results: int, finish: Optional[Finish]) -> None:
+def _serve(submissions: list[Submission], options: Options, queue: int, results: int, finish: Optional[Finish]) -> None:
     status = 0
     try:
-        with os.fdopen(tasks, "r") as lines:
-            for line in lines:
-                index = int(line)
-                result = grade(submissions[index], options)
-                if finish is not None:
-                    finish(index, result)
-                protocol.send(results, to_data(result))
+        while True:
+            record = os.read(queue, _Queue.RECORD)
+            if len(record) < _Queue.RECORD:
+                break
+            index = int.from_bytes(record, "little")
+            protocol.send(results, {"took": index})
+            result = grade(submissions[index], options)
+            if finish is not None:
+                finish(index, result)
+            protocol.send(results, {"index": index, "result": to_data(result)})
     except BaseException:
         status = 1
     finally:
