@@ -113,34 +113,51 @@ def _parallel(submissions: list[Submission], options: Options, jobs: int, finish
         stream.flush()
     indices = list(range(len(submissions)))
     while indices:
-        queue = _Queue()
-        batch, indices = indices[: queue.room], indices[queue.room :]
+        queue = _Queue(len(indices))
+        try:
+            taken = queue.fill(indices)  # as many as the pipe holds; the rest in the next round
+        except BaseException:
+            queue.close()
+            raise
+        batch, indices = indices[:taken], indices[taken:]
         yield from _round(submissions, options, min(jobs, len(batch)), finish, queue, batch)
 
 
 def _round(submissions: list[Submission], options: Options, jobs: int, finish: Optional[Finish], queue: "_Queue", batch: list[int]) -> Iterator[tuple[int, GradeResult]]:
-    """Grade ``batch`` from ``queue``, here and in ``jobs - 1`` children."""
-    queue.fill(batch)  # all of it, then the writing end closes: an empty queue reads as its end
+    """Grade ``batch``, already in ``queue``, here and in ``jobs - 1`` children."""
     children: dict[int, _Child] = {}  # result fd -> child
     selector = selectors.DefaultSelector()
+    unanswered = set(batch)
+
+    def here(index: int) -> tuple[int, GradeResult]:
+        unanswered.discard(index)
+        return index, _here(submissions[index], options, index, finish)
 
     def collect(timeout: Optional[float]) -> Iterator[tuple[int, GradeResult]]:
-        for key, _ in selector.select(timeout=timeout):
-            child = children[key.fd]
-            chunk = os.read(key.fd, 1 << 16)
-            for message in child.reader.feed(chunk) if chunk else []:
-                answered = child.hear(message)
-                if answered is not None:
-                    index, data = answered
-                    yield index, _decode(data, submissions[index], options)
-            if not chunk:
-                # Our own grading child ended: what it took and did not answer is graded here.
-                if child.busy is not None:
-                    index, child.busy = child.busy, None
-                    yield index, _here(submissions[index], options, index, finish)
-                selector.unregister(key.fd)
-                del children[key.fd]
-                child.stop()
+        """What the children have sent: all of it that is there (``timeout=0``), or at least
+        one message or end, waiting for it (``None``)."""
+        while children:
+            ready = selector.select(timeout=timeout)
+            if not ready:
+                return
+            for key, _ in ready:
+                child = children[key.fd]
+                chunk = os.read(key.fd, 1 << 16)
+                for message in child.reader.feed(chunk) if chunk else []:
+                    answered = child.hear(message)
+                    if answered is not None and answered[0] in unanswered:
+                        index, data = answered
+                        unanswered.discard(index)
+                        yield index, _decode(data, submissions[index], options)
+                if not chunk:
+                    # Our own grading child ended: what it took and did not answer is graded here.
+                    if child.busy is not None and child.busy in unanswered:
+                        yield here(child.busy)
+                    selector.unregister(key.fd)
+                    del children[key.fd]
+                    child.stop()
+            if timeout is None:
+                return
 
     try:
         for _ in range(jobs - 1):
@@ -152,11 +169,14 @@ def _round(submissions: list[Submission], options: Options, jobs: int, finish: O
             yield from collect(0)  # what the children have answered, without waiting
             index = queue.take()
             if index is not None:
-                yield index, _here(submissions[index], options, index, finish)
+                yield here(index)
             elif children:
                 yield from collect(None)
             else:
-                return
+                break
+        # A child that died between taking a submission and saying so: nobody answered it.
+        for index in sorted(unanswered):
+            yield here(index)
     finally:
         queue.drain()  # a caller that stopped early (Ctrl-C): the children take nothing more
         selector.close()
@@ -175,33 +195,38 @@ def _here(submission: Submission, options: Options, index: int, finish: Optional
 class _Queue:
     """The submissions still to grade, as 4-byte indices in one pipe that every grader reads.
 
-    The whole round is written before anyone reads and the writing end is
-    closed, so a read never blocks: it returns one index, or nothing once
-    the queue is empty.  (A pipe read of 4 bytes is atomic, so each index
-    goes to exactly one reader.)
+    A round is written before anyone reads and the writing end is closed, so
+    a read never blocks: it returns one index, or nothing once the queue is
+    empty.  (A pipe read of 4 bytes is atomic, so each index goes to exactly
+    one reader.)
     """
 
     RECORD = 4
+    _CHUNK = 4096  # PIPE_BUF: a write of at most this many bytes is whole or not at all
 
-    def __init__(self) -> None:
+    def __init__(self, wanted: int) -> None:
         self.read, self._write = os.pipe()
         try:
-            fcntl.fcntl(self._write, fcntl.F_SETPIPE_SZ, 1 << 20)
+            # Only what the round needs: pipe pages count against a per-user limit.
+            fcntl.fcntl(self._write, fcntl.F_SETPIPE_SZ, min(1 << 20, max(1 << 12, wanted * self.RECORD)))
         except (OSError, AttributeError):
-            pass  # the default 64 KiB: 16,384 submissions a round
-        try:
-            size = fcntl.fcntl(self._write, fcntl.F_GETPIPE_SZ)
-        except (OSError, AttributeError):
-            size = 1 << 16
-        self.room = max(1, size // self.RECORD)
+            pass  # the default size: 64 KiB on Linux, 16,384 submissions a round
 
-    def fill(self, indices: list[int]) -> None:
+    def fill(self, indices: list[int]) -> int:
+        """Write as many of ``indices`` as the pipe holds, close the writing end, and return how many."""
+        os.set_blocking(self._write, False)
         data = b"".join(i.to_bytes(self.RECORD, "little") for i in indices)
         written = 0
-        while written < len(data):
-            written += os.write(self._write, data[written:])
+        try:
+            while written < len(data):
+                written += os.write(self._write, data[written : written + self._CHUNK])
+        except BlockingIOError:
+            pass  # full: the rest waits for the next round
         os.close(self._write)
         self._write = -1
+        if written == 0:
+            raise OSError("grade batch: the submission queue (a pipe) holds not even one submission")
+        return written // self.RECORD
 
     def take(self) -> Optional[int]:
         record = os.read(self.read, self.RECORD)
@@ -267,7 +292,7 @@ class _Child:
         try:
             # Room for many results: a child goes on to its next submission while this
             # process is still grading its own.
-            fcntl.fcntl(result_r, fcntl.F_SETPIPE_SZ, 1 << 20)
+            fcntl.fcntl(result_r, fcntl.F_SETPIPE_SZ, 1 << 18)
         except (OSError, AttributeError):
             pass
         return cls(pid, result_r)
