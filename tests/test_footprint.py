@@ -28,6 +28,38 @@ def test_only_read_only_private_library_pages_that_are_the_files_own() -> None:
     assert not releasable(text(path="/usr/lib/libfoo.so (deleted)"))
 
 
+SMAPS = """\
+7f0000000000-7f0000008000 r-xp 00000000 08:01 42                         /opt/my libs/libspaced.so
+Rss:                  32 kB
+Anonymous:             0 kB
+Swap:                  0 kB
+Locked:                0 kB
+7f0000008000-7f0000010000 r-xp 00000000 08:01 43                         /opt/lib/libgone.so (deleted)
+Rss:                  32 kB
+Anonymous:             0 kB
+7f0000010000-7f0000018000 r--p 00000000 08:01 44                         /opt/lib/librelro.so
+Rss:                  16 kB
+Anonymous:             0 kB
+Swap:                 16 kB
+7f0000018000-7f0000020000 r-xp 00000000 08:01 45                         /opt/x.so y/libodd
+Rss:                  32 kB
+Anonymous:             0 kB
+7f0000020000-7f0000028000 r--p 00000000 08:01 46                         /opt/lib/libpatched.so
+Rss:                  32 kB
+Private_Dirty:         4 kB
+Anonymous:             0 kB
+"""
+
+
+def test_smaps_paths_are_read_whole_and_copied_pages_anywhere_keep_a_mapping(tmp_path: Path) -> None:
+    smaps = tmp_path / "smaps"
+    smaps.write_text(SMAPS, encoding="utf-8")
+    found = {m.path: m for m in mappings(str(smaps))}
+    assert sorted(found) == ["/opt/lib/libgone.so (deleted)", "/opt/lib/libpatched.so", "/opt/lib/librelro.so", "/opt/my libs/libspaced.so", "/opt/x.so y/libodd"]
+    assert found["/opt/my libs/libspaced.so"].rss == 32 * 1024
+    assert [path for path, m in found.items() if releasable(m)] == ["/opt/my libs/libspaced.so"]
+
+
 @linux_only
 def test_a_page_written_before_the_mapping_was_made_read_only_keeps_what_was_written(tmp_path: Path) -> None:
     library = tmp_path / "libwritten.so"

@@ -9,10 +9,11 @@ tree charges all of them to this process.
 
 :func:`release_library_text` drops such pages from this process's page tables
 (``madvise(MADV_DONTNEED)``).  Only mappings whose content is the file's own
-are touched: private, not writable, holding no page of their own
-(``Anonymous: 0``, which rules out relocated data).  The pages stay in the
-page cache, where the kernel can reclaim them at no cost, and what runs again
-faults back in from there (a minor fault, no disk read).
+are touched: private, not writable, holding no page of their own (no page
+copied on write, resident or swapped out, which rules out relocated data).
+The pages stay in the page cache, where the kernel can reclaim them at no
+cost, and what runs again faults back in from there (a minor fault, no disk
+read).
 """
 from __future__ import annotations
 
@@ -29,8 +30,10 @@ class Mapping(NamedTuple):
     perms: str
     path: str
     rss: int  # bytes resident
-    anonymous: int  # bytes copied on write or never file-backed
+    anonymous: int  # bytes resident that were copied on write or were never file-backed
     locked: int  # bytes mlock()ed
+    dirty: int = 0  # bytes resident that differ from the file (shared or private dirty)
+    swap: int = 0  # bytes swapped out: copied pages too, which Anonymous no longer counts
 
 
 def mappings(smaps: str = "/proc/self/smaps") -> Iterator[Mapping]:
@@ -43,7 +46,8 @@ def mappings(smaps: str = "/proc/self/smaps") -> Iterator[Mapping]:
             if fields and "-" in fields[0] and not fields[0].endswith(":"):
                 if head:
                     yield _mapping(head, sizes)
-                head, sizes = fields, {}
+                # The path is the rest of the line, spaces and " (deleted)" included.
+                head, sizes = line.rstrip("\n").split(None, 5), {}
             elif len(fields) >= 2 and fields[0].endswith(":") and fields[1].isdigit():
                 sizes[fields[0][:-1]] = int(fields[1]) * 1024
         if head:
@@ -52,8 +56,9 @@ def mappings(smaps: str = "/proc/self/smaps") -> Iterator[Mapping]:
 
 def _mapping(head: list[str], sizes: dict[str, int]) -> Mapping:
     start, end = (int(x, 16) for x in head[0].split("-"))
-    path = head[5] if len(head) > 5 else ""
-    return Mapping(start, end, head[1], path, sizes.get("Rss", 0), sizes.get("Anonymous", 0), sizes.get("Locked", 0))
+    path = head[5].strip() if len(head) > 5 else ""
+    dirty = sizes.get("Shared_Dirty", 0) + sizes.get("Private_Dirty", 0)
+    return Mapping(start, end, head[1], path, sizes.get("Rss", 0), sizes.get("Anonymous", 0), sizes.get("Locked", 0), dirty, sizes.get("Swap", 0))
 
 
 def releasable(mapping: Mapping) -> bool:
@@ -68,6 +73,8 @@ def releasable(mapping: Mapping) -> bool:
         and ".so" in os.path.basename(mapping.path)
         and not mapping.path.endswith(" (deleted)")
         and mapping.anonymous == 0
+        and mapping.dirty == 0
+        and mapping.swap == 0  # a copied page swapped out leaves Anonymous: dropping it would lose it
         and mapping.locked == 0
         and mapping.rss > 0
     )
@@ -78,7 +85,9 @@ def release_library_text() -> int:
     tables; return how many bytes were resident there.
 
     Returns 0 where ``/proc/self/smaps`` or ``madvise`` is missing (not Linux).
-    Never raises: a mapping that cannot be released is left as it is.
+    Never raises: a mapping that cannot be released is left as it is.  Call it
+    where no other thread maps, unmaps or reprotects memory meanwhile (the
+    mappings are read first, then released).
     """
     try:
         found = [m for m in mappings() if releasable(m)]
