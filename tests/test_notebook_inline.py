@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -148,6 +150,14 @@ def test_the_grading_server_leaves_nothing_in_tmp(tmp_path: Path, monkeypatch: p
         server.stop()
     assert sorted(p.name for p in tmp_path.iterdir()) == []
     assert isinstance(server.log_tail(), str)
+
+
+def test_the_grading_servers_log_stays_small(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    script = "import sys\nfrom grader.cli import inline\nsys.stderr.write('x' * (3 << 20))\ninline._bound_the_log()\nsys.stderr.write('recent')\n"
+    with open(log, "wb") as handle:
+        subprocess.run([sys.executable, "-c", script], stderr=handle, check=True, timeout=60)
+    assert log.read_bytes() == b"recent"
 
 
 def test_the_grade_is_what_ran_not_what_was_saved(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import struct
 import subprocess
 import sys
@@ -486,6 +487,23 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
         reply["seconds"] = time.monotonic() - started
         reply["cpu_seconds"] = _cpu_seconds() - cpu
         _write(stdout, reply)
+        _bound_the_log()
+
+
+_LOG_LIMIT = 1 << 20
+
+
+def _bound_the_log() -> None:
+    """The log (our stderr: a file the kernel unlinked) lives as long as the kernel: past 1 MiB
+    it starts again, keeping what the kernel shows of it (its tail) recent and the file small."""
+    try:
+        info = os.fstat(2)
+        if stat.S_ISREG(info.st_mode) and info.st_size > _LOG_LIMIT:
+            sys.stderr.flush()
+            os.ftruncate(2, 0)
+            os.lseek(2, 0, os.SEEK_SET)
+    except (OSError, ValueError):
+        pass
 
 
 def _cpu_seconds() -> float:
