@@ -137,3 +137,31 @@ def test_batch_help_describes_path_and_every_option(capsys: pytest.CaptureFixtur
         for option in action.option_strings:
             if option.startswith("--") and option != "--help":
                 assert f"`{option}" in readme, f"{option} is not in the README"
+
+
+def test_results_are_rewritten_at_most_once_a_second_and_whole_at_the_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader.cli import batch as batch_module
+
+    clock = [100.0]
+    monkeypatch.setattr(batch_module, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock[0])}))
+    saving = batch_module._Saving()
+    assert saving.due()
+    clock[0] += 0.01  # a rewrite of 10 ms
+    saving.done()
+    clock[0] += 0.5
+    assert not saving.due()
+    clock[0] += 0.6
+    assert saving.due()
+    clock[0] += 0.3  # a slow rewrite (a big class): the next waits ten times as long
+    saving.done()
+    clock[0] += 2.9
+    assert not saving.due()
+    clock[0] += 0.2
+    assert saving.due()
+
+    monkeypatch.undo()
+    monkeypatch.setattr(batch_module._Saving, "due", lambda self: False)
+    klass = make_class(tmp_path / "class")
+    out = tmp_path / "out"
+    assert batch(str(klass), "--out", str(out), "-j", "2") == 0
+    assert sorted(records(out)) == ["choi", "jung", "kim", "lee", "park"]
