@@ -206,11 +206,8 @@ class _Queue:
 
     def __init__(self, wanted: int) -> None:
         self.read, self._write = os.pipe()
-        try:
-            # Only what the round needs: pipe pages count against a per-user limit.
-            fcntl.fcntl(self._write, fcntl.F_SETPIPE_SZ, min(1 << 20, max(1 << 12, wanted * self.RECORD)))
-        except (OSError, AttributeError):
-            pass  # the default size: 64 KiB on Linux, 16,384 submissions a round
+        # Only what the round needs: pipe pages count against a per-user limit.
+        _pipe_size(self._write, min(1 << 20, max(1 << 12, wanted * self.RECORD)))
 
     def fill(self, indices: list[int]) -> int:
         """Write as many of ``indices`` as the pipe holds, close the writing end, and return how many."""
@@ -229,8 +226,7 @@ class _Queue:
         return written // self.RECORD
 
     def take(self) -> Optional[int]:
-        record = os.read(self.read, self.RECORD)
-        return int.from_bytes(record, "little") if len(record) == self.RECORD else None
+        return _take(self.read)
 
     def drain(self) -> None:
         while self.take() is not None:
@@ -241,6 +237,19 @@ class _Queue:
             if fd >= 0:
                 os.close(fd)
         self.read = self._write = -1
+
+
+def _take(queue: int) -> Optional[int]:
+    """The next index from a queue's reading end (any grader's), or None once it is empty."""
+    record = os.read(queue, _Queue.RECORD)
+    return int.from_bytes(record, "little") if len(record) == _Queue.RECORD else None
+
+
+def _pipe_size(fd: int, size: int) -> None:
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
+    except (OSError, AttributeError):
+        pass  # the default size (64 KiB on Linux), or no such fcntl
 
 
 def _share_with_children(submissions: list[Submission], options: Options, reports: bool) -> None:
@@ -289,12 +298,9 @@ class _Child:
                 os.close(fd)
             _serve(submissions, options, queue, result_w, finish)
         os.close(result_w)
-        try:
-            # Room for many results: a child goes on to its next submission while this
-            # process is still grading its own.
-            fcntl.fcntl(result_r, fcntl.F_SETPIPE_SZ, 1 << 18)
-        except (OSError, AttributeError):
-            pass
+        # Room for many results: a child goes on to its next submission while this
+        # process is still grading its own.
+        _pipe_size(result_r, 1 << 18)
         return cls(pid, result_r)
 
     def hear(self, message: object) -> Optional[tuple[int, object]]:
@@ -323,15 +329,9 @@ class _Child:
 def _serve(submissions: list[Submission], options: Options, queue: int, results: int, finish: Optional[Finish]) -> None:
     status = 0
     try:
-        while True:
-            record = os.read(queue, _Queue.RECORD)
-            if len(record) < _Queue.RECORD:
-                break
-            index = int.from_bytes(record, "little")
+        while (index := _take(queue)) is not None:
             protocol.send(results, {"took": index})
-            result = grade(submissions[index], options)
-            if finish is not None:
-                finish(index, result)
+            result = _here(submissions[index], options, index, finish)
             protocol.send(results, {"index": index, "result": to_data(result)})
     except BaseException:
         status = 1
